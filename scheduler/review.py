@@ -1,0 +1,392 @@
+"""Review chain of recorded lessons: teacher prep → county → city → final review → air.
+
+Pure domain: standard library only, no clock (the caller passes the time of each decision).
+`decide` checks one action and returns the `Transition` to persist, or raises:
+
+    ReviewError                      every refusal; .recording_id when known
+    ├── NotPermitted                 .role, .action, .reason: the role may not take this action
+    │   ├── OutOfScope               another county's or city's recording
+    │   ├── SelfApproval             the teacher reviewing their own lesson
+    │   └── SecondStepBySameReviewer one user approving two steps of a revision
+    ├── InvalidTransition            .action, .state: the action is impossible in this state
+    ├── CommentRequired              .action: request_changes and revoke need a reason
+    ├── ChecksumMismatch             .expected, .actual: the media changed since it was reviewed
+    ├── RecordingNotFound            raised by the service layer
+    └── ReviewConflict               someone else decided meanwhile; raised by the service layer
+
+Checks run in this order, so a refusal names the most specific true cause:
+1. role may take the action at all (auditor, operator never; admin only revoke) → NotPermitted
+2. scope: a teacher acts on own recordings only (NotPermitted); a county reviewer on their
+   county's, a city reviewer on their city's, a final reviewer with a city_id on that city's
+   (OutOfScope)
+3. state: the action has no edge from this state → InvalidTransition; it has one, but that
+   review step belongs to another reviewer role (a county reviewer approving at city review)
+   → NotPermitted
+4. self-approval: approve, request_changes, revoke by the recording's teacher → SelfApproval
+5. second step: approve by a user already in rec.approvers → SecondStepBySameReviewer
+6. comment: request_changes and revoke need a non-blank one → CommentRequired
+7. checksum: approve needs reviewed_checksum == rec.checksum; for any other action it is
+   optional but, when given, must match too → ChecksumMismatch
+
+Visibility (`can_see`): a teacher sees their own recordings in every state; nobody else sees
+drafts; a county reviewer sees their county's, a city reviewer their city's; a final reviewer
+sees all (only their city's when their city_id is set); admin, auditor, operator and system
+see all.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class ReviewState(StrEnum):
+    """Where a revision of a recording stands in the review chain."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    COUNTY_REVIEW = "county_review"
+    CITY_REVIEW = "city_review"
+    FINAL_REVIEW = "final_review"
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+    WITHDRAWN = "withdrawn"
+    REVOKED = "revoked"
+
+
+class Role(StrEnum):
+    """What a user acts as."""
+
+    TEACHER = "teacher"
+    COUNTY_REVIEWER = "county_reviewer"
+    CITY_REVIEWER = "city_reviewer"
+    FINAL_REVIEWER = "final_reviewer"
+    OPERATOR = "operator"
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+    SYSTEM = "system"
+
+
+class Action(StrEnum):
+    """A decision someone can take on a recording."""
+
+    SUBMIT = "submit"
+    INTAKE = "intake"
+    APPROVE = "approve"
+    REQUEST_CHANGES = "request_changes"
+    WITHDRAW = "withdraw"
+    REVOKE = "revoke"
+
+
+def _words(value: StrEnum) -> str:
+    """Render an enum value for a sentence: 'county_reviewer' → 'county reviewer'."""
+    return value.value.replace("_", " ")
+
+
+def _about(recording_id: int | None) -> str:
+    """Name the recording in a message, when known."""
+    return "" if recording_id is None else f" (recording {recording_id})"
+
+
+def _a(role: Role) -> str:
+    """Put the indefinite article before a role: 'an auditor', 'a teacher'."""
+    words = _words(role)
+    return f"{'an' if words[0] in 'aeiou' else 'a'} {words}"
+
+
+class ReviewError(Exception):
+    """Base class of every refused review decision."""
+
+    recording_id: int | None = None
+
+
+class NotPermitted(ReviewError):
+    """This role may not take this action on this recording."""
+
+    def __init__(
+        self, role: Role, action: Action, reason: str, recording_id: int | None = None
+    ) -> None:
+        super().__init__(role, action, reason, recording_id)
+        self.role, self.action, self.reason = role, action, reason
+        self.recording_id = recording_id
+
+    def __str__(self) -> str:
+        about = _about(self.recording_id)
+        return f"{_a(self.role).capitalize()} may not {_words(self.action)}{about}: {self.reason}."
+
+
+class OutOfScope(NotPermitted):
+    """The recording belongs to another county or city than the reviewer's."""
+
+
+class SelfApproval(NotPermitted):
+    """The recording's own teacher tried to review it."""
+
+
+class SecondStepBySameReviewer(NotPermitted):
+    """A user who approved one step of this revision tried to approve another."""
+
+
+class InvalidTransition(ReviewError):
+    """The action is not possible in the recording's current state."""
+
+    def __init__(self, action: Action, state: ReviewState, recording_id: int | None = None) -> None:
+        super().__init__(action, state, recording_id)
+        self.action, self.state, self.recording_id = action, state, recording_id
+
+    def __str__(self) -> str:
+        return (
+            f"Cannot {_words(self.action)} a recording in state '{self.state}'"
+            f"{_about(self.recording_id)}."
+        )
+
+
+class CommentRequired(ReviewError):
+    """The action needs a non-blank comment saying why."""
+
+    def __init__(self, action: Action, recording_id: int | None = None) -> None:
+        super().__init__(action, recording_id)
+        self.action, self.recording_id = action, recording_id
+
+    def __str__(self) -> str:
+        return f"A comment is required to {_words(self.action)}{_about(self.recording_id)}."
+
+
+class ChecksumMismatch(ReviewError):
+    """The media reviewed is not the media stored: it changed since the reviewer looked."""
+
+    def __init__(self, expected: str, actual: str | None, recording_id: int | None = None) -> None:
+        super().__init__(expected, actual, recording_id)
+        self.expected, self.actual, self.recording_id = expected, actual, recording_id
+
+    def __str__(self) -> str:
+        about = _about(self.recording_id)
+        if self.actual is None:
+            return f"The checksum of the media reviewed is missing{about}; stored: {self.expected}."
+        return (
+            f"The media changed since it was reviewed{about}: "
+            f"sha256 {self.actual} was reviewed, {self.expected} is stored."
+        )
+
+
+class RecordingNotFound(ReviewError):
+    """No recording has this id (raised by the service layer)."""
+
+    def __init__(self, recording_id: int) -> None:
+        super().__init__(recording_id)
+        self.recording_id = recording_id
+
+    def __str__(self) -> str:
+        return f"Recording {self.recording_id} does not exist."
+
+
+class ReviewConflict(ReviewError):
+    """Someone else decided on the recording meanwhile (raised by the service layer)."""
+
+    def __init__(self, recording_id: int) -> None:
+        super().__init__(recording_id)
+        self.recording_id = recording_id
+
+    def __str__(self) -> str:
+        return f"Recording {self.recording_id} was decided on by someone else meanwhile; reload it."
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, as which role, within which county or city."""
+
+    user_id: int | None  # None only for the system
+    role: Role
+    county_id: int | None = None
+    city_id: int | None = None
+
+    def __post_init__(self) -> None:
+        # An anonymous reviewer would slip past the self-approval and second-step checks.
+        if self.user_id is None and self.role is not Role.SYSTEM:
+            raise ValueError(f"a {_words(self.role)} must have a user_id")
+
+
+@dataclass(frozen=True)
+class RecordingUnderReview:
+    """One revision of a recorded lesson, as the review chain sees it."""
+
+    recording_id: int
+    revision: int
+    teacher_id: int
+    county_id: int  # the county assigned to produce the lesson
+    city_id: int  # the city that county belongs to
+    state: ReviewState
+    checksum: str  # sha256 of the media file
+    approvers: frozenset[int] = frozenset()  # user ids that approved a step of THIS revision
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One accepted decision: what the service persists as an audit event."""
+
+    recording_id: int
+    revision: int
+    actor_id: int | None
+    role: Role
+    action: Action
+    from_state: ReviewState
+    to_state: ReviewState
+    comment: str | None
+    checksum: str
+    at: datetime
+
+
+_S = ReviewState
+_REVIEW_STEPS: dict[ReviewState, tuple[Role, ReviewState]] = {
+    _S.COUNTY_REVIEW: (Role.COUNTY_REVIEWER, _S.CITY_REVIEW),
+    _S.CITY_REVIEW: (Role.CITY_REVIEWER, _S.FINAL_REVIEW),
+    _S.FINAL_REVIEW: (Role.FINAL_REVIEWER, _S.APPROVED),
+}
+_REVIEWERS = frozenset(role for role, _ in _REVIEW_STEPS.values())
+_ROLES_FOR: dict[Action, frozenset[Role]] = {
+    Action.SUBMIT: frozenset({Role.TEACHER}),
+    Action.INTAKE: frozenset({Role.SYSTEM}),
+    Action.APPROVE: _REVIEWERS,
+    Action.REQUEST_CHANGES: _REVIEWERS,
+    Action.WITHDRAW: frozenset({Role.TEACHER}),
+    Action.REVOKE: frozenset({Role.FINAL_REVIEWER, Role.ADMIN}),
+}
+_EDGES: dict[Action, dict[ReviewState, ReviewState]] = {
+    Action.SUBMIT: {_S.DRAFT: _S.SUBMITTED},
+    Action.INTAKE: {_S.SUBMITTED: _S.COUNTY_REVIEW},
+    Action.APPROVE: {state: to_state for state, (_, to_state) in _REVIEW_STEPS.items()},
+    Action.REQUEST_CHANGES: {state: _S.CHANGES_REQUESTED for state in _REVIEW_STEPS},
+    Action.WITHDRAW: {state: _S.WITHDRAWN for state in (_S.DRAFT, _S.SUBMITTED, *_REVIEW_STEPS)},
+    Action.REVOKE: {_S.APPROVED: _S.REVOKED},
+}
+_STEP_ACTIONS = frozenset({Action.APPROVE, Action.REQUEST_CHANGES})  # taken by the step's reviewer
+_REVIEWED_BY_OTHERS = frozenset({Action.APPROVE, Action.REQUEST_CHANGES, Action.REVOKE})
+_NEEDS_COMMENT = frozenset({Action.REQUEST_CHANGES, Action.REVOKE})
+
+
+def _scope_gap(rec: RecordingUnderReview, actor: Actor) -> str | None:
+    """Say why the recording lies outside the actor's scope, or None when inside it."""
+    if actor.role is Role.TEACHER and actor.user_id != rec.teacher_id:
+        return f"it belongs to teacher {rec.teacher_id}"
+    if actor.role is Role.COUNTY_REVIEWER and actor.county_id != rec.county_id:
+        return f"it is from county {rec.county_id}, the reviewer's is {actor.county_id}"
+    city_bound = actor.role is Role.CITY_REVIEWER or (
+        actor.role is Role.FINAL_REVIEWER and actor.city_id is not None
+    )
+    if city_bound and actor.city_id != rec.city_id:
+        return f"it is from city {rec.city_id}, the reviewer's is {actor.city_id}"
+    return None
+
+
+def _next_state(rec: RecordingUnderReview, actor: Actor, action: Action) -> ReviewState:
+    """Check role, scope and state (steps 1-3); return the state the action leads to."""
+    rid = rec.recording_id
+    if actor.role not in _ROLES_FOR[action]:
+        *others, last = [_a(role) for role in Role if role in _ROLES_FOR[action]]
+        roles = f"{', '.join(others)} or {last}" if others else last
+        raise NotPermitted(actor.role, action, f"only {roles} may do that", rid)
+    gap = _scope_gap(rec, actor)
+    if gap is not None:
+        error = NotPermitted if actor.role is Role.TEACHER else OutOfScope
+        raise error(actor.role, action, gap, rid)
+    to_state = _EDGES[action].get(rec.state)
+    if to_state is None:
+        raise InvalidTransition(action, rec.state, rid)
+    step_role = _REVIEW_STEPS[rec.state][0] if action in _STEP_ACTIONS else None
+    if step_role is not None and step_role is not actor.role:
+        reason = f"it is in {_words(rec.state)}, a step for {_a(step_role)}"
+        raise NotPermitted(actor.role, action, reason, rid)
+    return to_state
+
+
+def _check_reviewer(rec: RecordingUnderReview, actor: Actor, action: Action) -> None:
+    """Refuse the teacher reviewing their own lesson and one user approving two steps."""
+    rid = rec.recording_id
+    if action in _REVIEWED_BY_OTHERS and actor.user_id == rec.teacher_id:
+        reason = f"user {actor.user_id} is its teacher"
+        raise SelfApproval(actor.role, action, reason, rid)
+    if action is Action.APPROVE and actor.user_id in rec.approvers:
+        reason = f"user {actor.user_id} already approved a step of this revision"
+        raise SecondStepBySameReviewer(actor.role, action, reason, rid)
+
+
+def _check(
+    rec: RecordingUnderReview,
+    actor: Actor,
+    action: Action,
+    comment: str | None,
+    reviewed_checksum: str | None,
+) -> ReviewState:
+    """Run every check in the documented order; return the state the action leads to."""
+    to_state = _next_state(rec, actor, action)
+    _check_reviewer(rec, actor, action)
+    if action in _NEEDS_COMMENT and comment is None:
+        raise CommentRequired(action, rec.recording_id)
+    must_match = action is Action.APPROVE or reviewed_checksum is not None
+    if must_match and reviewed_checksum != rec.checksum:
+        raise ChecksumMismatch(rec.checksum, reviewed_checksum, rec.recording_id)
+    return to_state
+
+
+def _clean(comment: str | None) -> str | None:
+    """Strip a comment; a blank one counts as none."""
+    return (comment or "").strip() or None
+
+
+def decide(
+    rec: RecordingUnderReview,
+    actor: Actor,
+    action: Action,
+    *,
+    at: datetime,
+    comment: str | None = None,
+    reviewed_checksum: str | None = None,
+) -> Transition:
+    """Check one review action; return the transition to persist or raise a ReviewError."""
+    if at.utcoffset() is None:
+        raise ValueError("the decision time must be timezone-aware")
+    comment = _clean(comment)
+    to_state = _check(rec, actor, action, comment, reviewed_checksum)
+    return Transition(
+        recording_id=rec.recording_id,
+        revision=rec.revision,
+        actor_id=actor.user_id,
+        role=actor.role,
+        action=action,
+        from_state=rec.state,
+        to_state=to_state,
+        comment=comment,
+        checksum=rec.checksum,
+        at=at,
+    )
+
+
+def allowed_actions(rec: RecordingUnderReview, actor: Actor) -> list[Action]:
+    """List the actions decide() would accept, given a comment and the current checksum."""
+    allowed = []
+    for action in Action:
+        try:
+            _check(rec, actor, action, "comment", rec.checksum)
+        except ReviewError:
+            continue
+        allowed.append(action)
+    return allowed
+
+
+def can_see(rec: RecordingUnderReview, actor: Actor) -> bool:
+    """Tell whether the actor may see the recording (scope in the module docstring)."""
+    if actor.role is Role.TEACHER:
+        return actor.user_id == rec.teacher_id
+    return rec.state is not ReviewState.DRAFT and _scope_gap(rec, actor) is None
+
+
+def queue_states(actor: Actor) -> frozenset[ReviewState]:
+    """Return the states in which recordings wait on this actor's decision."""
+    return frozenset(state for state, (role, _) in _REVIEW_STEPS.items() if role is actor.role)
+
+
+def check_may_upload(actor: Actor, *, lesson_county_id: int) -> None:
+    """Only teachers of the county assigned to produce a lesson record it."""
+    if actor.role is not Role.TEACHER:
+        raise NotPermitted(actor.role, Action.SUBMIT, "only teachers upload recordings")
+    if actor.county_id != lesson_county_id:
+        raise OutOfScope(actor.role, Action.SUBMIT, "this lesson is produced by another county")
