@@ -1,0 +1,141 @@
+"""Seed a Jiaxing-like demo city: counties, schools, lessons, users of every role, recordings."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from scheduler import accounts, curriculum, services
+from scheduler.media_store import MediaStore
+from scheduler.models import City, Lesson, Subject
+from scheduler.review import Action, Role
+
+CITY = "嘉兴市"
+COUNTIES = ["南湖区", "秀洲区", "嘉善县", "平湖市", "海盐县", "海宁市", "桐乡市"]
+COUNTY_LOGINS = ["nanhu", "xiuzhou", "jiashan", "pinghu", "haiyan", "haining", "tongxiang"]
+DEMO_PASSWORD = "airclass-demo"
+SUBJECTS = {
+    "chinese": "语文", "math": "数学", "english": "英语", "science": "科学", "morality": "道德与法治",
+    "music": "音乐", "art": "美术", "pe": "体育与健康", "mental": "心理健康", "epidemic": "防疫知识",
+}
+TITLES = {
+    "chinese": ["秋天的雨", "观潮", "富饶的西沙群岛", "海底世界"],
+    "math": ["两位数乘两位数", "面积和面积单位", "小数的初步认识", "年、月、日"],
+    "english": ["My Weekend", "At the Zoo", "Seasons", "My Family"],
+    "science": ["植物的一生", "水的三态", "声音的传播", "认识空气"],
+    "morality": ["我们的班规", "家人的爱", "安全地玩耍", "爱护公物"],
+    "epidemic": ["正确洗手", "科学佩戴口罩", "居家锻炼", "认识新型冠状病毒"],
+}
+
+
+def subjects_for_grade(grade: int) -> list[str]:
+    """What a grade studies on air: fewer subjects for the youngest."""
+    if grade <= 2:
+        return ["chinese", "math", "morality", "epidemic"]
+    return ["chinese", "math", "english", "science", "epidemic"]
+
+
+def producing_county(grade: int) -> int:
+    """Index of the county that records a grade for the whole city (as in Jiaxing)."""
+    return (grade - 1) % len(COUNTIES)
+
+
+def seed_demo(sessions: sessionmaker[Session], store: MediaStore, samples: dict[str, Path], at: datetime) -> str:
+    """Seed everything once; a second run only prints the logins."""
+    with sessions() as session:
+        if session.scalar(select(City.id).where(City.name == CITY)) is not None:
+            return "demo data already present\n" + _logins()
+    city = curriculum.create_city(sessions(), CITY, COUNTIES)
+    county_ids = [c.id for c in city.counties]
+    curriculum.ensure_subjects(sessions(), SUBJECTS)
+    _plan_lessons(sessions, county_ids)
+    _create_users(sessions, city.id, county_ids, at)
+    _recordings(sessions, store, samples, at)
+    return "demo data seeded\n" + _logins()
+
+
+def _plan_lessons(sessions: sessionmaker[Session], county_ids: list[int]) -> None:
+    for grade in range(1, 9):
+        for code in subjects_for_grade(grade):
+            for sequence, title in enumerate(TITLES[code], start=1):
+                curriculum.create_lesson(
+                    sessions(), grade=grade, subject=code, sequence=sequence, title=title,
+                    county_id=county_ids[producing_county(grade)],
+                )
+
+
+def _create_users(sessions: sessionmaker[Session], city_id: int, county_ids: list[int], at: datetime) -> None:
+    def add(username: str, role: Role, name: str, **scope: int) -> None:
+        accounts.create_user(
+            sessions(), username=username, password=DEMO_PASSWORD, role=role, display_name=name, at=at, **scope
+        )
+
+    for login, county, county_id in zip(COUNTY_LOGINS, COUNTIES, county_ids):
+        school = curriculum.create_school(sessions(), county_id, f"{county}实验小学")
+        add(f"teacher_{login}", Role.TEACHER, f"{county}教师", school_id=school.id)
+        add(f"county_{login}", Role.COUNTY_REVIEWER, f"{county}初审员", county_id=county_id)
+    add("city", Role.CITY_REVIEWER, "市级复审员", city_id=city_id)
+    add("final", Role.FINAL_REVIEWER, "播出前终审员", city_id=city_id)
+    add("operator", Role.OPERATOR, "频道播出员")
+    add("admin", Role.ADMIN, "系统管理员")
+    add("auditor", Role.AUDITOR, "审计员")
+
+
+# Grade 3 lessons (produced by 嘉善县) taken to different points of the review chain.
+_CHAIN = [
+    ("math", 1, ["submit", "county", "city", "final"]),
+    ("math", 2, ["submit", "county", "city"]),
+    ("math", 3, ["submit", "county"]),
+    ("math", 4, ["submit"]),
+    ("chinese", 1, ["submit", "changes"]),
+    ("chinese", 2, []),
+]
+
+
+def _recordings(sessions: sessionmaker[Session], store: MediaStore, samples: dict[str, Path], at: datetime) -> None:
+    grade, login = 3, COUNTY_LOGINS[producing_county(3)]
+    actors = {name: _actor(sessions, name) for name in (f"teacher_{login}", f"county_{login}", "city", "final")}
+    clips = [p for name, p in sorted(samples.items()) if name.startswith("lesson_")]
+    for index, (code, sequence, steps) in enumerate(_CHAIN):
+        lesson_id = _lesson_id(sessions, grade, code, sequence)
+        when = at - timedelta(hours=len(_CHAIN) - index)
+        with clips[index % len(clips)].open("rb") as stream:
+            rec = services.upload_recording(
+                sessions(), store, actors[f"teacher_{login}"], lesson_id, stream, clips[index % len(clips)].name, at=when
+            )
+        for step in steps:
+            who, action, comment = {
+                "submit": (f"teacher_{login}", Action.SUBMIT, None),
+                "county": (f"county_{login}", Action.APPROVE, "画面清晰，内容准确"),
+                "city": ("city", Action.APPROVE, "同意"),
+                "final": ("final", Action.APPROVE, "准予播出"),
+                "changes": (f"county_{login}", Action.REQUEST_CHANGES, "板书字太小，请重新录制"),
+            }[step]
+            services.act_on_recording(
+                sessions(), actors[who], rec.id, action, at=when, comment=comment, reviewed_checksum=rec.checksum
+            )
+
+
+def _actor(sessions: sessionmaker[Session], username: str) -> services.Actor:
+    from scheduler.models import User
+
+    with sessions() as session:
+        user = session.scalars(select(User).where(User.username == username)).one()
+        session.refresh(user, ["school"])
+        return services.actor_for(user)
+
+
+def _lesson_id(sessions: sessionmaker[Session], grade: int, code: str, sequence: int) -> int:
+    with sessions() as session:
+        query = select(Lesson.id).join(Subject).where(
+            Lesson.grade == grade, Subject.code == code, Lesson.sequence == sequence
+        )
+        return session.scalars(query).one()
+
+
+def _logins() -> str:
+    rows = ["admin", "auditor", "operator", "final", "city"]
+    rows += [f"county_{c}" for c in COUNTY_LOGINS] + [f"teacher_{c}" for c in COUNTY_LOGINS]
+    return f"demo logins (password for all: {DEMO_PASSWORD}):\n  " + "  ".join(rows)

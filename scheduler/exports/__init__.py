@@ -1,0 +1,1 @@
+"""Pure export builders: XMLTV guide, iCalendar feeds and operator playlists (data in, bytes out)."""

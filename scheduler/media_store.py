@@ -1,0 +1,69 @@
+"""The media store: uploads land under a temporary name and are renamed into place when accepted."""
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from scheduler.catalogue import UploadTooLarge
+
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """An upload written to the store's incoming area, not yet accepted."""
+
+    path: Path
+    size_bytes: int
+    sha256: str
+
+
+class MediaStore:
+    """Files under one root: incoming/ for uploads in flight, recordings/ for accepted ones."""
+
+    def __init__(self, root: Path, max_upload_bytes: int) -> None:
+        self.root = root.resolve()
+        self.max_upload_bytes = max_upload_bytes
+        self.incoming_dir = self.root / "incoming"
+        self.recordings_dir = self.root / "recordings"
+
+    def receive(self, stream: BinaryIO) -> IncomingFile:
+        """Copy a stream in chunks to incoming/, hashing as it goes; refuse past the size limit."""
+        self.incoming_dir.mkdir(parents=True, exist_ok=True)
+        path = self.incoming_dir / f"{uuid.uuid4().hex}.part"
+        digest, size = hashlib.sha256(), 0
+        try:
+            with path.open("xb") as out:
+                while chunk := stream.read(CHUNK):
+                    size += len(chunk)
+                    if size > self.max_upload_bytes:
+                        raise UploadTooLarge(self.max_upload_bytes)
+                    digest.update(chunk)
+                    out.write(chunk)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return IncomingFile(path=path, size_bytes=size, sha256=digest.hexdigest())
+
+    def keep(self, incoming: IncomingFile, suffix: str) -> str:
+        """Rename an accepted upload into recordings/ under a server-made name; return that name."""
+        self.recordings_dir.mkdir(parents=True, exist_ok=True)
+        name = f"{uuid.uuid4().hex}.{suffix}"
+        os.replace(incoming.path, self.recordings_dir / name)
+        return name
+
+    def discard(self, incoming: IncomingFile) -> None:
+        """Forget an upload that was not accepted."""
+        incoming.path.unlink(missing_ok=True)
+
+    def recording_path(self, media_name: str) -> Path:
+        """Absolute path of an accepted recording."""
+        return self.recordings_dir / media_name
+
+    def remove(self, media_name: str) -> None:
+        """Remove an accepted file whose database row could not be written."""
+        self.recording_path(media_name).unlink(missing_ok=True)

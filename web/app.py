@@ -1,0 +1,94 @@
+"""The Flask application factory."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Request
+from flask_smorest import Api
+
+from scheduler.db import make_session_factory
+from scheduler.media_store import MediaStore
+from scheduler.settings import Settings, load_settings
+from web import pages, problems
+from web.api import lessons, recordings, users
+from web.api.schemas import ProblemSchema
+from web.context import close_db, csrf
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
+    "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+}
+
+
+class AirclassRequest(Request):
+    """Closes upload spool files even when parsing stopped half-way (e.g. at the size limit)."""
+
+    def _get_file_stream(self, *args: Any, **kwargs: Any) -> Any:
+        stream = super()._get_file_stream(*args, **kwargs)
+        self.__dict__.setdefault("_upload_spools", []).append(stream)
+        return stream
+
+    def close(self) -> None:
+        super().close()
+        for stream in self.__dict__.pop("_upload_spools", []):
+            stream.close()
+
+
+class ProblemApi(Api):
+    """flask-smorest Api whose documented error body is an RFC 9457 problem."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+
+class InsecureConfiguration(RuntimeError):
+    """The app was asked to run in production with an unsafe setting."""
+
+
+def create_app(config: dict[str, Any] | None = None, settings: Settings | None = None) -> Flask:
+    """Build the app from settings (environment by default) and optional config overrides."""
+    settings = settings or load_settings()
+    if settings.production and settings.uses_default_secret:
+        raise InsecureConfiguration("set AIRCLASS_SECRET_KEY: the default secret key is refused in production")
+    app = Flask(__name__)
+    app.request_class = AirclassRequest
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable UTF-8
+    app.config.from_mapping(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.production,
+        WTF_CSRF_TIME_LIMIT=None,
+        API_TITLE="airclass",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        AIRCLASS_SETTINGS=settings,
+    )
+    if config:
+        app.config.from_mapping(config)
+    app.extensions["airclass.sessions"] = make_session_factory(settings.database_url)
+    app.extensions["airclass.store"] = MediaStore(settings.media_dir, settings.max_upload_bytes)
+    _register(app)
+    return app
+
+
+def _register(app: Flask) -> None:
+    csrf.init_app(app)
+    api = ProblemApi(app)
+    for module in (lessons, recordings, users):
+        csrf.exempt(module.bp)
+        api.register_blueprint(module.bp)
+    app.register_blueprint(pages.bp)
+    problems.register(app)
+    app.teardown_appcontext(close_db)
+    app.after_request(_security_headers)
+
+
+def _security_headers(response: Any) -> Any:
+    for header, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(header, value)
+    return response

@@ -1,0 +1,125 @@
+"""The `airclass` command: Flask's CLI with the app factory preloaded, plus airclass's commands."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+
+from scheduler import accounts
+from scheduler.db import upgrade_database
+from scheduler.review import Role
+from scheduler.settings import Settings
+from web.app import create_app
+
+
+def _settings() -> Settings:
+    return current_app.config["AIRCLASS_SETTINGS"]
+
+
+def _sessions():  # type: ignore[no-untyped-def]
+    return current_app.extensions["airclass.sessions"]
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False)
+def cli() -> None:
+    """airclass: broadcast scheduling for TV air-classroom channels."""
+
+
+# Flask's own `run` is a development server: `airclass serve` is the way to serve.
+cli.add_command(shell_command)
+cli.add_command(routes_command)
+
+
+@cli.group("db")
+def db_group() -> None:
+    """Database schema commands."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the latest version (Alembic)."""
+    upgrade_database(_settings().database_url)
+    click.echo("database is up to date")
+
+
+@cli.group("user")
+def user_group() -> None:
+    """User account commands."""
+
+
+@user_group.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role if r is not Role.SYSTEM]), required=True)
+@click.option("--name", "display_name", default="", help="display name (Chinese is fine)")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--school-id", type=int)
+@click.option("--county-id", type=int)
+@click.option("--city-id", type=int)
+@with_appcontext
+def user_add(username: str, role: str, display_name: str, password: str, **scope: int | None) -> None:
+    """Create a user account with a role and its scope."""
+    user = accounts.create_user(
+        _sessions()(), username=username, password=password, role=Role(role),
+        display_name=display_name or username, at=datetime.now(UTC), **scope,
+    )
+    click.echo(f"created user {user.username} (id {user.id}, role {user.role.value})")
+
+
+@cli.group("token")
+def token_group() -> None:
+    """API token commands."""
+
+
+@token_group.command("create")
+@click.argument("username")
+@click.option("--name", default="cli")
+@with_appcontext
+def token_create(username: str, name: str) -> None:
+    """Issue an API token for a user (printed once)."""
+    from sqlalchemy import select
+
+    from scheduler.models import User
+
+    with _sessions()() as session:
+        user_id = session.scalar(select(User.id).where(User.username == username))
+        if user_id is None:
+            raise click.ClickException(f"no user {username!r}")
+        click.echo(accounts.create_token(session, user_id, name, at=datetime.now(UTC)))
+
+
+@cli.command("demo")
+@click.option("--samples", "samples_dir", default="sample_media/out", show_default=True, type=click.Path())
+@with_appcontext
+def demo(samples_dir: str) -> None:
+    """Seed a Jiaxing-like demo city with users, lessons and recordings (idempotent)."""
+    from pathlib import Path
+
+    from media.samples import generate_all
+    from scheduler.demo import seed_demo
+
+    upgrade_database(_settings().database_url)
+    samples = generate_all(Path(samples_dir))
+    store = current_app.extensions["airclass.store"]
+    click.echo(seed_demo(_sessions(), store, samples, datetime.now(UTC)))
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve airclass with the production WSGI server (waitress)."""
+    import waitress
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo(f"airclass is serving on http://{host}:{port}/")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="airclass")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="airclass")

@@ -1,0 +1,105 @@
+"""Per-request access to the database session, the media store and the signed-in user."""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from flask import abort, current_app, g, request, session
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session, sessionmaker
+
+from scheduler import accounts
+from scheduler.catalogue import NotFound
+from scheduler.media_store import MediaStore
+from scheduler.models import User
+from scheduler.review import Actor, Role
+from scheduler.services import actor_for
+
+F = TypeVar("F", bound=Callable[..., Any])
+csrf = CSRFProtect()
+
+
+def db() -> Session:
+    """The request's database session (opened on first use, closed at teardown)."""
+    if "db" not in g:
+        factory: sessionmaker[Session] = current_app.extensions["airclass.sessions"]
+        g.db = factory()
+    return g.db
+
+
+def close_db(_exc: BaseException | None = None) -> None:
+    """Close the request's session."""
+    session_ = g.pop("db", None)
+    if session_ is not None:
+        session_.close()
+
+
+def store() -> MediaStore:
+    """The media store."""
+    return current_app.extensions["airclass.store"]
+
+
+def now() -> datetime:
+    """The current time, aware UTC."""
+    return datetime.now(UTC)
+
+
+def current_user() -> User | None:
+    """The user of this request: a bearer token for scripts, else the browser session."""
+    if "user" in g:
+        return g.user
+    g.user = None
+    g.via_token = False
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        g.user = accounts.user_for_token(db(), header[7:].strip())
+        g.via_token = g.user is not None
+    elif (user_id := session.get("user_id")) is not None:
+        g.user = _active_user(user_id)
+    return g.user
+
+
+def _active_user(user_id: int) -> User | None:
+    try:
+        return accounts.get_user(db(), user_id)
+    except NotFound:  # the account was removed or deactivated since sign-in
+        session.clear()
+        return None
+
+
+def current_actor() -> Actor:
+    """The signed-in user as a review-chain actor; 401 when nobody is signed in."""
+    user = current_user()
+    if user is None:
+        abort(401, description="sign in, or send an API token as 'Authorization: Bearer ...'")
+    return actor_for(user)
+
+
+def api_login_required(view: F) -> F:
+    """API guard: a token or a session; unsafe session calls must carry the CSRF token."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        current_actor()
+        if not g.via_token and request.method not in ("GET", "HEAD", "OPTIONS"):
+            csrf.protect()
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Only these roles may call the view (403 otherwise)."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_actor().role not in roles:
+                abort(403, description="your role may not do this")
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate

@@ -1,0 +1,106 @@
+"""Map domain errors and HTTP errors to RFC 9457 problem documents (API) or error pages."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from scheduler import review
+from scheduler.catalogue import AlreadyExists, CatalogueError, InvalidInput, NotFound, UploadRejected, UploadTooLarge
+from scheduler.models import AuditTrailImmutable
+
+PROBLEM_TYPE = "application/problem+json"
+
+_REVIEW_STATUS: list[tuple[type[Exception], int]] = [
+    (review.RecordingNotFound, 404),
+    (review.NotPermitted, 403),
+    (review.CommentRequired, 422),
+    (review.InvalidTransition, 409),
+    (review.ChecksumMismatch, 409),
+    (review.ReviewConflict, 409),
+]
+_CATALOGUE_STATUS: list[tuple[type[Exception], int]] = [
+    (NotFound, 404),
+    (AlreadyExists, 409),
+    (InvalidInput, 422),
+    (UploadTooLarge, 413),
+    (UploadRejected, 422),
+]
+
+
+def _status_for(exc: Exception, table: list[tuple[type[Exception], int]], default: int) -> int:
+    return next((status for cls, status in table if isinstance(exc, cls)), default)
+
+
+def wants_problem_json() -> bool:
+    """API calls get problem+json; browsers get a page."""
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def problem(status: int, detail: str, *, title: str | None = None, **extra: Any) -> Response:
+    """An application/problem+json response."""
+    body = {"type": "about:blank", "title": title or _title(status), "status": status, "detail": detail}
+    body.update(extra)
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM_TYPE
+    return response
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _respond(status: int, detail: str, **extra: Any) -> Response | tuple[str, int]:
+    if wants_problem_json():
+        return problem(status, detail, **extra)
+    return render_template("error.html", status=status, title=_title(status), detail=detail), status
+
+
+def handle_review_error(exc: review.ReviewError) -> Response | tuple[str, int]:
+    """Review-chain refusals: 403 not yours, 404 unseen, 409 state or race, 422 missing comment."""
+    return _respond(_status_for(exc, _REVIEW_STATUS, 409), str(exc), error=type(exc).__name__)
+
+
+def handle_catalogue_error(exc: CatalogueError) -> Response | tuple[str, int]:
+    """Catalogue refusals; validation errors name their field."""
+    extra: dict[str, Any] = {"error": type(exc).__name__}
+    if isinstance(exc, InvalidInput):
+        extra["errors"] = {exc.field: [exc.message]}
+    return _respond(_status_for(exc, _CATALOGUE_STATUS, 400), str(exc), **extra)
+
+
+def handle_http_error(exc: HTTPException) -> Response | tuple[str, int]:
+    """Werkzeug's HTTP errors, including webargs validation (422 with per-field messages)."""
+    status = exc.code or 500
+    extra: dict[str, Any] = {}
+    messages = getattr(exc, "data", {}).get("messages") if hasattr(exc, "data") else None
+    if messages:
+        fields = {field: msgs for location in messages.values() for field, msgs in location.items()}
+        extra["errors"] = fields
+        detail = "invalid input: " + "; ".join(f"{f}: {' '.join(map(str, m))}" for f, m in fields.items())
+    else:
+        detail = exc.description or _title(status)
+    response = _respond(status, detail, **extra)
+    if isinstance(response, Response) and exc.get_response().headers.get("Allow"):
+        response.headers["Allow"] = exc.get_response().headers["Allow"]
+    return response
+
+
+def handle_audit_immutable(exc: AuditTrailImmutable) -> Response | tuple[str, int]:
+    """A bug tried to rewrite history; refuse loudly."""
+    return _respond(500, "the audit trail is append-only")
+
+
+def register(app: Flask) -> None:
+    """Install the handlers on the app."""
+    app.register_error_handler(review.ReviewError, handle_review_error)
+    app.register_error_handler(CatalogueError, handle_catalogue_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(AuditTrailImmutable, handle_audit_immutable)
