@@ -1,0 +1,132 @@
+"""Operator playlists of a channel day: JSON (schema in playlist.schema.json), CSV, and an as-run style log.
+
+Pure builders: data in, bytes out. One item per event of the day, in order, tiling it exactly:
+start (ISO 8601 with the zone's offset, to the millisecond: a frame at 25 fps is 40 ms), start
+frame, duration in frames and as timecode, kind, title, the source file of its playout rendition
+(`rendition(event)`, given by the caller; the event's media reference by default), and the
+[in, out) points within that source.
+
+- CSV is UTF-8 with a byte order mark: Excel reads BOM-less CSV in the system's ANSI code page
+  and garbles Chinese. A cell starting with = + - @ is prefixed with ' so a spreadsheet shows it
+  as text instead of running it as a formula (titles come from uploads).
+- The as-run log is plain UTF-8 text, one line per event: wall-clock start with frames, duration,
+  kind, source, title.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from scheduler.assembly import ChannelDayPlan, Event
+from scheduler.channels import Channel
+from scheduler.frames import frames_to_timecode
+
+SCHEMA_PATH = Path(__file__).with_name("playlist.schema.json")
+CSV_COLUMNS = (
+    "index",
+    "start",
+    "start_frame",
+    "duration_frames",
+    "duration_timecode",
+    "kind",
+    "slot",
+    "title",
+    "source",
+    "in_point",
+    "out_point",
+)
+Rendition = Callable[[Event], str]
+
+
+def _media(event: Event) -> str:
+    """The default rendition: the event's own media reference."""
+    return event.media
+
+
+def _start(channel: Channel, plan: ChannelDayPlan, offset: int) -> str:
+    """ISO 8601 with the zone's offset, to the millisecond."""
+    return channel.moment(plan.day, offset).isoformat(timespec="milliseconds")
+
+
+def _item(channel: Channel, plan: ChannelDayPlan, index: int, event: Event, rendition: Rendition) -> dict[str, Any]:
+    """One playlist item."""
+    return {
+        "index": index,
+        "start": _start(channel, plan, event.start),
+        "start_frame": event.start,
+        "duration_frames": event.length,
+        "duration_timecode": frames_to_timecode(event.length, channel.fps),
+        "kind": event.kind.value,
+        "slot": event.slot,
+        "title": event.title,
+        "source": rendition(event),
+        "in_point": event.in_point,
+        "out_point": event.out_point,
+        "recording_id": event.airing.recording.id if event.airing and event.airing.recording else None,
+    }
+
+
+def playlist_items(channel: Channel, plan: ChannelDayPlan, rendition: Rendition = _media) -> list[dict[str, Any]]:
+    """The day's events as playlist items."""
+    if plan.channel_id != channel.id:
+        raise ValueError(f"the day is of channel {plan.channel_id}, not {channel.id}")
+    return [_item(channel, plan, index, event, rendition) for index, event in enumerate(plan.events, start=1)]
+
+
+def to_json(channel: Channel, plan: ChannelDayPlan, *, rendition: Rendition = _media) -> bytes:
+    """The day's playlist as JSON following playlist.schema.json."""
+    document = {
+        "channel": channel.id,
+        "channel_name": channel.name,
+        "date": plan.day.isoformat(),
+        "start": _start(channel, plan, 0),
+        "fps": channel.fps,
+        "frames": plan.frames,
+        "timecode": frames_to_timecode(plan.frames, channel.fps),
+        "items": playlist_items(channel, plan, rendition),
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
+
+
+def _cell(value: object) -> str:
+    """A CSV cell that a spreadsheet shows as text, never as a formula."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
+def to_csv(channel: Channel, plan: ChannelDayPlan, *, rendition: Rendition = _media) -> bytes:
+    """The day's playlist as CSV for spreadsheets: UTF-8 with BOM, CRLF rows."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for item in playlist_items(channel, plan, rendition):
+        writer.writerow(_cell(item[column]) for column in CSV_COLUMNS)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _clock(channel: Channel, plan: ChannelDayPlan, offset: int) -> str:
+    """Wall-clock date and time with the frame: 2020-02-10 08:50:00:00."""
+    moment = channel.moment(plan.day, offset)
+    frame = moment.microsecond * channel.fps // 1_000_000
+    return f"{moment:%Y-%m-%d %H:%M:%S}:{frame:02d}"
+
+
+def _one_line(text: str) -> str:
+    """Text on one line of the log."""
+    return " ".join(text.split())
+
+
+def to_as_run(channel: Channel, plan: ChannelDayPlan, *, rendition: Rendition = _media) -> bytes:
+    """An as-run style log of the day: one line per event."""
+    header = f"# {channel.id} {_one_line(channel.name)} {plan.day} {channel.tz} {channel.fps} fps"
+    lines = [header]
+    for event in plan.events:
+        duration = frames_to_timecode(event.length, channel.fps)
+        fields = [_clock(channel, plan, event.start), duration, event.kind.value, rendition(event), event.title]
+        lines.append("  ".join(_one_line(field) for field in fields))
+    return ("\n".join(lines) + "\n").encode("utf-8")
