@@ -8,7 +8,7 @@ TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 .PHONY: run test setup system-packages samples
 
-run: setup samples
+run: setup
 	$(BIN)/airclass db upgrade
 	$(BIN)/airclass demo --samples sample_media/out
 	$(BIN)/airclass serve --host $(HOST) --port $(PORT)
