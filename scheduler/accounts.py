@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from scheduler.catalogue import AlreadyExists, InvalidInput, NotFound, Page
@@ -89,7 +89,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 def get_user(session: Session, user_id: int) -> User:
     """One active user account."""
     with session.begin():
-        user = session.get(User, user_id, options=[joinedload(User.school)])
+        user = session.get(User, user_id)
         if user is None or not user.active:
             raise NotFound("user", user_id)
         return user

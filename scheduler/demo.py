@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler import accounts, curriculum, services
 from scheduler.media_store import MediaStore
-from scheduler.models import City, Lesson, Subject
+from scheduler.models import City, Lesson, Subject, User
 from scheduler.review import Action, Role
 
 CITY = "嘉兴市"
@@ -119,12 +119,8 @@ def _recordings(sessions: sessionmaker[Session], store: MediaStore, samples: dic
 
 
 def _actor(sessions: sessionmaker[Session], username: str) -> services.Actor:
-    from scheduler.models import User
-
     with sessions() as session:
-        user = session.scalars(select(User).where(User.username == username)).one()
-        session.refresh(user, ["school"])
-        return services.actor_for(user)
+        return services.actor_for(session.scalars(select(User).where(User.username == username)).one())
 
 
 def _lesson_id(sessions: sessionmaker[Session], grade: int, code: str, sequence: int) -> int:

@@ -25,8 +25,7 @@ SYSTEM = Actor(user_id=None, role=Role.SYSTEM)
 
 def actor_for(user: User) -> Actor:
     """The review-chain view of a user account."""
-    county_id = user.county_id or (user.school.county_id if user.school else None)
-    return Actor(user_id=user.id, role=user.role, county_id=county_id, city_id=user.city_id)
+    return Actor(user_id=user.id, role=user.role, county_id=user.county_id, city_id=user.city_id)
 
 
 # --- recordings: visibility lives in the query ------------------------------------------------

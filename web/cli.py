@@ -6,9 +6,11 @@ from datetime import UTC, datetime
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+from sqlalchemy import select
 
 from scheduler import accounts
 from scheduler.db import upgrade_database
+from scheduler.models import User
 from scheduler.review import Role
 from scheduler.settings import Settings
 from web.app import create_app
@@ -79,10 +81,6 @@ def token_group() -> None:
 @with_appcontext
 def token_create(username: str, name: str) -> None:
     """Issue an API token for a user (printed once)."""
-    from sqlalchemy import select
-
-    from scheduler.models import User
-
     with _sessions()() as session:
         user_id = session.scalar(select(User.id).where(User.username == username))
         if user_id is None:

@@ -1,6 +1,7 @@
 """Map domain errors and HTTP errors to RFC 9457 problem documents (API) or error pages."""
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -49,8 +50,6 @@ def problem(status: int, detail: str, *, title: str | None = None, **extra: Any)
 
 
 def _title(status: int) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(status).phrase
     except ValueError:
@@ -88,8 +87,9 @@ def handle_http_error(exc: HTTPException) -> Response | tuple[str, int]:
     else:
         detail = exc.description or _title(status)
     response = _respond(status, detail, **extra)
-    if isinstance(response, Response) and exc.get_response().headers.get("Allow"):
-        response.headers["Allow"] = exc.get_response().headers["Allow"]
+    allow = exc.get_response().headers.get("Allow")
+    if allow and isinstance(response, Response):
+        response.headers["Allow"] = allow
     return response
 
 

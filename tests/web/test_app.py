@@ -65,9 +65,7 @@ def test_wrong_password_gets_no_token(client, world):
 
 def login(client, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
     page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
-        r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', page
-    )
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
     assert token, page
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token.group(1)})
 
