@@ -95,6 +95,15 @@ def get_user(session: Session, user_id: int) -> User:
         return user
 
 
+def find_user(session: Session, username: str) -> User:
+    """The active account with this username."""
+    with session.begin():
+        user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+        if user is None:
+            raise NotFound("user", username)
+        return user
+
+
 def list_users(session: Session, *, page: int = 1, per_page: int = 20) -> Page[User]:
     """All accounts, by username."""
     with session.begin():

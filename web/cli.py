@@ -6,11 +6,10 @@ from datetime import UTC, datetime
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
-from sqlalchemy import select
 
 from scheduler import accounts
 from scheduler.db import upgrade_database
-from scheduler.models import User
+from scheduler.catalogue import NotFound
 from scheduler.review import Role
 from scheduler.settings import Settings
 from web.app import create_app
@@ -81,11 +80,11 @@ def token_group() -> None:
 @with_appcontext
 def token_create(username: str, name: str) -> None:
     """Issue an API token for a user (printed once)."""
-    with _sessions()() as session:
-        user_id = session.scalar(select(User.id).where(User.username == username))
-        if user_id is None:
-            raise click.ClickException(f"no user {username!r}")
-        click.echo(accounts.create_token(session, user_id, name, at=datetime.now(UTC)))
+    try:
+        user = accounts.find_user(_sessions()(), username)
+    except NotFound as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(accounts.create_token(_sessions()(), user.id, name, at=datetime.now(UTC)))
 
 
 @cli.command("demo")

@@ -119,3 +119,17 @@ def test_cli_lists_its_commands():
     assert result.exit_code == 0
     for command in ("db", "demo", "serve", "user", "token"):
         assert re.search(rf"^\s+{command}\s", result.output, re.MULTILINE), result.output
+
+
+def test_cli_adds_a_user_and_issues_a_working_token(app, client, world):
+    runner = app.test_cli_runner()
+    added = runner.invoke(
+        cli, ["user", "add", "sun", "--role", "auditor", "--name", "孙审计", "--password", "long-enough-1"]
+    )
+    assert added.exit_code == 0, added.output
+    issued = runner.invoke(cli, ["token", "create", "sun"])
+    assert issued.exit_code == 0, issued.output
+    me = client.get("/api/users/me", headers={"Authorization": f"Bearer {issued.output.strip()}"})
+    assert me.get_json()["display_name"] == "孙审计"
+    unknown = runner.invoke(cli, ["token", "create", "nobody"])
+    assert unknown.exit_code != 0 and "nobody" in unknown.output
