@@ -322,7 +322,7 @@ def _decide_day(
     return decisions, airings
 
 
-def _clip(clips: Mapping[str, Clip], clip_id: str) -> Clip:
+def require_clip(clips: Mapping[str, Clip], clip_id: str) -> Clip:
     """A clip by id, refused if missing or empty."""
     clip = clips.get(clip_id)
     if clip is None:
@@ -332,7 +332,7 @@ def _clip(clips: Mapping[str, Clip], clip_id: str) -> Clip:
     return clip
 
 
-def _loop(clip: Clip, start: int, length: int, kind: EventKind, slot: int | None, title: str = "") -> list[Event]:
+def loop_clip(clip: Clip, start: int, length: int, kind: EventKind, slot: int | None, title: str = "") -> list[Event]:
     """Fill a span with a clip from its start: full passes, the last one trimmed."""
     events = []
     for offset in range(0, length, clip.frames):
@@ -362,8 +362,8 @@ def _recording_events(channel: Channel, decision: _Decision, clips: Mapping[str,
         title,
         slim,
     )
-    tail = _clip(clips, channel.tail_filler_id)
-    return [first, *_loop(tail, first.end, placed.end - first.end, EventKind.TAIL_FILLER, placed.number)]
+    tail = require_clip(clips, channel.tail_filler_id)
+    return [first, *loop_clip(tail, first.end, placed.end - first.end, EventKind.TAIL_FILLER, placed.number)]
 
 
 def _slot_events(channel: Channel, decision: _Decision, clips: Mapping[str, Clip]) -> list[Event]:
@@ -372,19 +372,19 @@ def _slot_events(channel: Channel, decision: _Decision, clips: Mapping[str, Clip
     if decision.on_air is not None:
         return _recording_events(channel, decision, clips)
     if spec.kind in (SlotKind.LESSON, SlotKind.REPLAY):
-        standby = _clip(clips, channel.standby_id)
-        return _loop(standby, placed.start, spec.frames, EventKind.STANDBY, placed.number)
+        standby = require_clip(clips, channel.standby_id)
+        return loop_clip(standby, placed.start, spec.frames, EventKind.STANDBY, placed.number)
     kind = EventKind.BREAK if spec.kind is SlotKind.BREAK else EventKind.FILLER
     default = channel.break_filler_id if kind is EventKind.BREAK else channel.programme_filler_id
-    clip = _clip(clips, spec.filler_id or default)
-    return _loop(clip, placed.start, spec.frames, kind, placed.number, spec.title or "")
+    clip = require_clip(clips, spec.filler_id or default)
+    return loop_clip(clip, placed.start, spec.frames, kind, placed.number, spec.title or "")
 
 
 def _gap(channel: Channel, start: int, end: int, clips: Mapping[str, Clip]) -> list[Event]:
     """Programme filler between two slots (nothing when they touch)."""
     if end <= start:
         return []
-    return _loop(_clip(clips, channel.programme_filler_id), start, end - start, EventKind.FILLER, None)
+    return loop_clip(require_clip(clips, channel.programme_filler_id), start, end - start, EventKind.FILLER, None)
 
 
 def _lay_out(channel: Channel, decisions: Sequence[_Decision], frames: int, clips: Mapping[str, Clip]) -> list[Event]:
@@ -442,49 +442,3 @@ def readiness(
         decisions, history[day] = _decide_day(channel, day, placed, curriculum, moving, history, project=True)
         reports += [d.report for d in decisions if d.report.kind in (SlotKind.LESSON, SlotKind.REPLAY)]
     return tuple(reports)
-
-
-class Change(StrEnum):
-    """How a slot differs between two versions of a day."""
-
-    ADDED = "added"
-    REMOVED = "removed"
-    CHANGED = "changed"
-
-
-@dataclass(frozen=True)
-class SlotChange:
-    """A slot (None: the filler between slots) whose events differ between two versions of a day."""
-
-    slot: int | None
-    change: Change
-    before: tuple[Event, ...]
-    after: tuple[Event, ...]
-
-    def __str__(self) -> str:
-        name = "between slots" if self.slot is None else f"slot {self.slot}"
-        was = self.before[0].title if self.before else "nothing"
-        now = self.after[0].title if self.after else "nothing"
-        return f"{name} {self.change}: {was} → {now}"
-
-
-def _by_slot(events: Sequence[Event]) -> dict[int | None, tuple[Event, ...]]:
-    """Group a day's events by slot."""
-    groups: dict[int | None, list[Event]] = {}
-    for event in events:
-        groups.setdefault(event.slot, []).append(event)
-    return {slot: tuple(group) for slot, group in groups.items()}
-
-
-def diff_days(old: ChannelDayPlan, new: ChannelDayPlan) -> tuple[SlotChange, ...]:
-    """What changed on air between two versions of the same channel day, slot by slot."""
-    if (old.channel_id, old.day) != (new.channel_id, new.day):
-        raise ValueError(f"cannot compare {old.channel_id} {old.day} with {new.channel_id} {new.day}")
-    before, after = _by_slot(old.events), _by_slot(new.events)
-    changes = []
-    for slot in sorted(before.keys() | after.keys(), key=lambda s: -1 if s is None else s):
-        was, now = before.get(slot, ()), after.get(slot, ())
-        if was != now:
-            change = Change.ADDED if not was else Change.REMOVED if not now else Change.CHANGED
-            changes.append(SlotChange(slot, change, was, now))
-    return tuple(changes)

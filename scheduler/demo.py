@@ -1,17 +1,25 @@
 """Seed a Jiaxing-like demo city: counties, schools, lessons, users of every role, recordings."""
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from scheduler import accounts, curriculum, services
+from media.probe import probe_upload
+from scheduler import accounts, channel_days, curriculum, services
+from scheduler.assembly import Clip
+from scheduler.catalogue import GRADE_NAMES
+from scheduler.channels import Channel, Distributor, ReplayRef, SlotKind, SlotSpec, WeeklyTemplate, apply_rota
+from scheduler.frames import FPS
 from scheduler.media_store import MediaStore
 from scheduler.models import City, Lesson, Subject, User
 from scheduler.review import Action, Role
 
+MINUTE = 60 * FPS
 CITY = "嘉兴市"
 COUNTIES = ["南湖区", "秀洲区", "嘉善县", "平湖市", "海盐县", "海宁市", "桐乡市"]
 COUNTY_LOGINS = ["nanhu", "xiuzhou", "jiashan", "pinghu", "haiyan", "haining", "tongxiang"]
@@ -53,7 +61,10 @@ def seed_demo(sessions: sessionmaker[Session], store: MediaStore, samples: dict[
     _plan_lessons(sessions, county_ids)
     _create_users(sessions, city.id, county_ids, at)
     _recordings(sessions, store, samples, at)
-    return "demo data seeded\n" + _logins()
+    _approved_library(sessions, store, samples["lesson_g3_chinese_02"], at)
+    _clips(sessions, store, samples)
+    _channels(sessions, at)
+    return "demo data seeded\n" + _publish_week(sessions, at) + "\n" + _logins()
 
 
 def _plan_lessons(sessions: sessionmaker[Session], county_ids: list[int]) -> None:
@@ -116,6 +127,95 @@ def _recordings(sessions: sessionmaker[Session], store: MediaStore, samples: dic
             services.act_on_recording(
                 sessions(), actors[who], rec.id, action, at=when, comment=comment, reviewed_checksum=rec.checksum
             )
+
+
+def _approved_library(sessions: sessionmaker[Session], store: MediaStore, clip: Path, at: datetime) -> None:
+    """Every other lesson of every grade recorded and approved, so the demo week airs lessons."""
+    chained = {(3, code, sequence) for code, sequence, _steps in _CHAIN}
+    actors = {name: _actor(sessions, name) for name in ["city", "final", *(f"county_{c}" for c in COUNTY_LOGINS)]}
+    actors |= {f"teacher_{c}": _actor(sessions, f"teacher_{c}") for c in COUNTY_LOGINS}
+    for grade in range(1, 9):
+        login = COUNTY_LOGINS[producing_county(grade)]
+        for code in subjects_for_grade(grade):
+            for sequence in range(1, len(TITLES[code]) + 1):
+                if (grade, code, sequence) in chained:
+                    continue
+                with clip.open("rb") as stream:
+                    rec = services.upload_recording(
+                        sessions(), store, actors[f"teacher_{login}"], _lesson_id(sessions, grade, code, sequence),
+                        stream, clip.name, at=at - timedelta(days=3),
+                    )
+                for who, action in [(f"teacher_{login}", Action.SUBMIT), (f"county_{login}", Action.APPROVE),
+                                    ("city", Action.APPROVE), ("final", Action.APPROVE)]:
+                    services.act_on_recording(
+                        sessions(), actors[who], rec.id, action, at=at - timedelta(days=2), reviewed_checksum=rec.checksum
+                    )
+
+
+# Filler clips: what airs in breaks, after a lesson, between slots and when a lesson cannot air.
+_CLIPS = {
+    "eye-exercise": ("filler_eye_exercise_30s", "课间休息·眼保健操"),
+    "slate": ("slate_channel_10s", "空中课堂"),
+    "standby": ("slate_channel_10s", "节目预告"),
+    "programme-filler": ("slate_channel_10s", "空中课堂 精彩节目"),
+}
+
+
+def _clips(sessions: sessionmaker[Session], store: MediaStore, samples: dict[str, Path]) -> None:
+    folder = store.root / "clips"
+    folder.mkdir(parents=True, exist_ok=True)
+    for clip_id, (sample, title) in _CLIPS.items():
+        target = folder / samples[sample].name
+        if not target.exists():
+            shutil.copyfile(samples[sample], target)
+        frames = probe_upload(target, store.root).duration_frames
+        channel_days.save_clip(sessions(), Clip(clip_id, frames, title, f"clips/{target.name}"))
+
+
+def _lesson_minutes(grade: int) -> int:
+    return 15 if grade <= 2 else 20 if grade <= 6 else 30
+
+
+def demo_template(grade: int) -> WeeklyTemplate:
+    """Weekdays: a lesson per subject from 08:30 with 10-minute eye-exercise breaks, two replays from 14:00."""
+    minutes = _lesson_minutes(grade)
+    subjects = subjects_for_grade(grade)
+    at, slots = datetime(2020, 1, 1, 8, 30), []
+    for index in range(len(subjects)):
+        slots.append(SlotSpec(at.time(), minutes * MINUTE, SlotKind.LESSON))
+        at += timedelta(minutes=minutes)
+        if index < len(subjects) - 1:
+            slots.append(SlotSpec(at.time(), 10 * MINUTE, SlotKind.BREAK, title="课间休息·眼保健操"))
+            at += timedelta(minutes=10)
+    afternoon = datetime(2020, 1, 1, 14, 0)
+    for number, lesson_slot in enumerate((1, 3)):
+        start = (afternoon + timedelta(minutes=number * (minutes + 10))).time()
+        slots.append(SlotSpec(start, minutes * MINUTE, SlotKind.REPLAY, replay_of=ReplayRef(lesson_slot)))
+    week = {day: apply_rota(slots, subjects[day % len(subjects):] + subjects[:day % len(subjects)]) for day in range(5)}
+    return WeeklyTemplate.from_weekdays(week)
+
+
+def demo_channel(grade: int) -> Channel:
+    numbers = (Distributor("华数有线", f"{800 + grade}"), Distributor("电信IPTV", f"{500 + grade}"))
+    return Channel(f"grade{grade}.jiaxing.airclass", f"嘉兴空中课堂·{GRADE_NAMES[grade]}", (grade,), numbers)
+
+
+def _channels(sessions: sessionmaker[Session], at: datetime) -> None:
+    for grade in range(1, 9):
+        channel_days.save_channel(sessions(), demo_channel(grade), demo_template(grade), at=at, new=True)
+
+
+def _publish_week(sessions: sessionmaker[Session], at: datetime) -> str:
+    """Publish Monday to Sunday of the current week (in the channels' zone) on every channel."""
+    monday = at.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    monday -= timedelta(days=monday.weekday())
+    operator = _actor(sessions, "operator").user_id
+    lines = []
+    for grade in range(1, 9):
+        days = channel_days.publish(sessions(), demo_channel(grade).id, monday, 7, at=at, by=operator)
+        standby = sum(len(d.problems) for d in days)
+        lines.append(f"  {demo_channel(grade).name}: week of {monday} published, {standby} slots on standby")
+    return "channel days:\n" + "\n".join(lines)
 
 
 def _actor(sessions: sessionmaker[Session], username: str) -> services.Actor:

@@ -13,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from media.errors import MediaError
 from media.probe import MediaProbe, probe_upload
 from media.runner import MediaTool
-from scheduler import review
+from scheduler import channel_days, review
 from scheduler.catalogue import NotFound, Page, UploadRejected
 from scheduler.db import paginate
 from scheduler.media_store import MediaStore
@@ -164,7 +164,10 @@ def act_on_recording(
             recording = _load_visible(session, actor, recording_id)
             if expected_version is not None and expected_version != recording.version:
                 raise review.ReviewConflict(recording_id)
+            was_approved = recording.state is ReviewState.APPROVED
             _apply(session, recording, actor, action, at=at, comment=comment, checksum=reviewed_checksum)
+            if was_approved and recording.state is not ReviewState.APPROVED:
+                channel_days.stand_in_for_revoked(session, recording.id, at=at, by=actor.user_id, reason=comment or "")
             if recording.state is ReviewState.SUBMITTED:
                 # No technical QC stage yet: intake follows submission at once.
                 _apply(session, recording, SYSTEM, Action.INTAKE, at=at)

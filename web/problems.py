@@ -9,7 +9,10 @@ from werkzeug.exceptions import HTTPException
 
 from scheduler import review
 from scheduler.catalogue import AlreadyExists, CatalogueError, InvalidInput, NotFound, UploadRejected, UploadTooLarge
+from scheduler.channel_days import DayNotPublished
+from scheduler.channels import InvalidChannel, ScheduleError
 from scheduler.models import AuditTrailImmutable
+from scheduler.policy import PolicyViolation
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -75,6 +78,18 @@ def handle_catalogue_error(exc: CatalogueError) -> Response | tuple[str, int]:
     return _respond(_status_for(exc, _CATALOGUE_STATUS, 400), str(exc), **extra)
 
 
+def handle_schedule_error(exc: ScheduleError) -> Response | tuple[str, int]:
+    """Scheduling refusals: 404 for a day not published, else 422 naming the rule, field or slot."""
+    extra: dict[str, Any] = {"error": type(exc).__name__}
+    if isinstance(exc, PolicyViolation):
+        extra["violations"] = [
+            {"rule": v.rule.value, "where": v.where, "slot": v.slot, "detail": v.detail} for v in exc.violations
+        ]
+    if isinstance(exc, InvalidChannel):
+        extra["errors"] = {exc.field: [exc.reason]}
+    return _respond(404 if isinstance(exc, DayNotPublished) else 422, str(exc), **extra)
+
+
 def handle_http_error(exc: HTTPException) -> Response | tuple[str, int]:
     """Werkzeug's HTTP errors, including webargs validation (422 with per-field messages)."""
     status = exc.code or 500
@@ -102,5 +117,6 @@ def register(app: Flask) -> None:
     """Install the handlers on the app."""
     app.register_error_handler(review.ReviewError, handle_review_error)
     app.register_error_handler(CatalogueError, handle_catalogue_error)
+    app.register_error_handler(ScheduleError, handle_schedule_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(AuditTrailImmutable, handle_audit_immutable)

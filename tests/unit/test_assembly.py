@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from scheduler.assembly import (
     Airing,
-    Change,
     ChannelDayPlan,
     Clip,
     EventKind,
@@ -23,10 +22,10 @@ from scheduler.assembly import (
     PlannedLesson,
     SlotStatus,
     assemble_day,
-    diff_days,
     readiness,
 )
 from scheduler.catalogue import GRADE_NAMES
+from scheduler.changes import Change, diff_days
 from scheduler.channels import (
     Channel,
     Distributor,

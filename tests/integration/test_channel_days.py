@@ -1,0 +1,266 @@
+"""Channel days through the API and the public feeds: publish, revoke, republish, export, cache."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+import vobject
+from lxml import etree
+from sqlalchemy import func, select
+
+from scheduler import channel_days, curriculum, services
+from scheduler.assembly import Clip
+from scheduler.frames import FPS
+from scheduler.models import ChannelDay
+from scheduler.review import Action
+
+pytestmark = pytest.mark.ffmpeg
+
+M = 60 * FPS
+CHANNEL = "grade3.test.airclass"
+DTD = Path("/usr/share/xmltv/xmltv.dtd")
+
+
+def next_monday() -> date:
+    today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    return today + timedelta(days=7 - today.weekday())
+
+
+def slot(start: str, minutes: int, kind: str, **extra: object) -> dict[str, object]:
+    return {"start": start, "length": f"00:{minutes:02d}:00:00", "kind": kind, **extra}
+
+
+def school_day() -> list[dict[str, object]]:
+    return [
+        slot("08:30", 20, "lesson", subject="math"),
+        slot("08:50", 10, "break", title="课间休息·眼保健操"),
+        slot("09:00", 20, "lesson", subject="chinese"),
+        slot("14:00", 20, "replay", replay_of={"slot": 1}),
+    ]
+
+
+def channel_doc(template_week: list[list[dict[str, object]]] | None = None, **overrides: object) -> dict[str, object]:
+    week = template_week if template_week is not None else [school_day()] * 5 + [[], []]
+    doc = {
+        "id": CHANNEL, "name": "嘉兴空中课堂·三年级", "grades": [3],
+        "distributors": [{"name": "华数", "number": "803"}, {"name": "电信IPTV", "number": "503"}],
+        "template": {"week": week},
+    }
+    return {**doc, **overrides}
+
+
+def approved_recording(sessions, world, clip: Path, lesson_id: int) -> int:  # type: ignore[no-untyped-def]
+    actor = lambda name: services.actor_for(world.user(name))  # noqa: E731
+    with clip.open("rb") as stream:
+        rec = services.upload_recording(sessions(), world.store, actor("teacher_a"), lesson_id, stream, "课.mp4",
+                                        at=datetime.now(UTC) - timedelta(days=2))
+    for who, action in [("teacher_a", Action.SUBMIT), ("county_a", Action.APPROVE), ("city", Action.APPROVE),
+                        ("final", Action.APPROVE)]:
+        services.act_on_recording(sessions(), actor(who), rec.id, action, at=datetime.now(UTC) - timedelta(days=1),
+                                  reviewed_checksum=rec.checksum)
+    return rec.id
+
+
+@pytest.fixture
+def on_air(app, sessions, world, clips, api_as):  # type: ignore[no-untyped-def]
+    """Grade 3: math 12-13 and chinese 1 approved (two-second clips), filler clips, the channel created."""
+    world.store = app.extensions["airclass.store"]
+    math13 = curriculum.create_lesson(sessions(), grade=3, subject="math", sequence=13, title="面积", county_id=world.county_a)
+    chinese1 = curriculum.create_lesson(sessions(), grade=3, subject="chinese", sequence=1, title="秋天的雨",
+                                        county_id=world.county_a)
+    world.recordings = {
+        "math12": approved_recording(sessions, world, clips["lesson_2s.mp4"], world.lesson_a),
+        "math13": approved_recording(sessions, world, clips["lesson_1s_b.mp4"], math13.id),
+        "chinese1": approved_recording(sessions, world, clips["lesson_2s.mp4"], chinese1.id),
+    }
+    for clip_id, title in [("standby", "节目预告"), ("eye-exercise", "眼保健操"), ("slate", "空中课堂"),
+                           ("programme-filler", "防疫知识")]:
+        channel_days.save_clip(sessions(), Clip(clip_id, 30 * FPS, title, f"clips/{clip_id}.mp4"))
+    response = api_as("admin").post("/api/channels/", json=channel_doc())
+    assert response.status_code == 201, response.get_json()
+    return world
+
+
+def publish(api, first: date, days: int):  # type: ignore[no-untyped-def]
+    response = api.post(f"/api/channels/{CHANNEL}/days/publish", json={"from": first.isoformat(), "days": days})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def test_a_published_week_tiles_every_day_and_airs_lessons_in_order(on_air, api_as):
+    monday = next_monday()
+    outcomes = publish(api_as("operator"), monday, 7)
+    assert [o["action"] for o in outcomes] == ["published"] * 7
+    days = [api_as("operator").get(f"/api/channels/{CHANNEL}/days/{monday + timedelta(days=n)}").get_json()
+            for n in range(7)]
+    for day in days:
+        events = day["events"]
+        assert sum(e["length"] for e in events) == day["frames"] == 24 * 3600 * FPS
+        assert [e["start"] for e in events] == [0, *(e["start"] + e["length"] for e in events[:-1])]
+    lessons = [e["title"] for e in days[0]["events"] if e["kind"] in ("lesson", "replay")]
+    assert lessons == ["三年级 数学 第12课《两位数乘两位数》", "三年级 语文 第1课《秋天的雨》",
+                       "三年级 数学 第12课《两位数乘两位数》（重播）"]
+    assert [e["title"] for e in days[1]["events"] if e["kind"] == "lesson"] == ["三年级 数学 第13课《面积》"]
+    assert days[0]["events"][0]["timecode"] == "00:00:00:00"
+    first_lesson = next(e for e in days[0]["events"] if e["kind"] == "lesson")
+    assert first_lesson["starts_at"] == f"{monday}T08:30:00+08:00"
+
+
+def test_a_template_breaking_the_screen_time_policy_is_refused_naming_rule_and_slot(world, api_as):
+    too_long = [[slot("08:30", 40, "lesson", subject="math")]] * 5 + [[], []]
+    response = api_as("admin").post("/api/channels/", json=channel_doc(too_long))
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["violations"][0]["slot"] == 1 and body["violations"][0]["rule"]
+    assert "slot 1" in body["detail"]
+    assert api_as("admin").get(f"/api/channels/{CHANNEL}").status_code == 404
+
+
+def test_only_schedulers_publish_and_only_admins_make_channels(on_air, api_as):
+    monday = next_monday()
+    body = {"from": monday.isoformat(), "days": 1}
+    assert api_as("teacher_a").post(f"/api/channels/{CHANNEL}/days/publish", json=body).status_code == 403
+    assert api_as("auditor").post(f"/api/channels/{CHANNEL}/days/assemble", json=body).status_code == 403
+    assert api_as("operator").post("/api/channels/", json=channel_doc(id="x.test.airclass")).status_code == 403
+
+
+def test_assembly_is_all_or_nothing(on_air, api_as, sessions):
+    monday = next_monday()
+    template = channel_doc()["template"]
+    template["overrides"] = [{"first": str(monday + timedelta(days=2)), "label": "考试日",
+                              "slots": [slot("08:30", 20, "filler", filler_id="no-such-clip")]}]
+    assert api_as("admin").put(f"/api/channels/{CHANNEL}/template", json={"template": template}).status_code == 200
+    response = api_as("operator").post(f"/api/channels/{CHANNEL}/days/assemble",
+                                       json={"from": monday.isoformat(), "days": 5})
+    assert response.status_code == 422 and "no-such-clip" in response.get_json()["detail"]
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ChannelDay)) == 0
+
+
+def feed(client, url: str, **headers: str):  # type: ignore[no-untyped-def]
+    return client.get(url, headers=headers)
+
+
+def vevents(body: bytes) -> dict[str, icalendar.Event]:
+    return {str(e["UID"]): e for e in icalendar.Calendar.from_ical(body).walk("VEVENT")}
+
+
+def test_the_grade_feed_is_public_cached_and_parses_with_two_parsers(on_air, api_as, client):
+    publish(api_as("operator"), next_monday(), 2)
+    response = feed(client, "/feeds/grade3.ics")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response.headers["ETag"] and response.headers["Last-Modified"]
+    assert "三年级 数学 第12课《两位数乘两位数》".encode() in response.data.replace(b"\r\n ", b"")
+    events = vevents(response.data)
+    assert len(events) == 5 and all(e["SEQUENCE"] == 0 for e in events.values())  # Tuesday has no 语文 lesson
+    parsed = vobject.readOne(response.data.decode())
+    assert len(parsed.vevent_list) == 5
+    assert parsed.x_wr_calname.value == "嘉兴空中课堂·三年级"
+    again = feed(client, "/feeds/grade3.ics", **{"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    math = feed(client, "/feeds/grade3/math.ics")
+    assert {str(e["SUMMARY"]) for e in vevents(math.data).values()} == {
+        "三年级 数学 第12课《两位数乘两位数》", "三年级 数学 第12课《两位数乘两位数》（重播）", "三年级 数学 第13课《面积》",
+        "三年级 数学 第13课《面积》（重播）",
+    }
+    assert feed(client, "/feeds/grade9.ics").status_code == 404
+    assert feed(client, "/feeds/grade3/nosuch.ics").status_code == 404
+
+
+def test_revoking_an_approved_recording_updates_every_published_day_and_the_feeds(on_air, api_as, client, sessions):
+    monday = next_monday()
+    publish(api_as("operator"), monday, 3)
+    before = feed(client, "/feeds/grade3.ics")
+    math_feed_before = feed(client, "/feeds/grade3/math.ics")
+    recording = api_as("final").get(f"/api/recordings/{on_air.recordings['math12']}").get_json()
+    revoked = api_as("final").post(f"/api/recordings/{recording['id']}/actions",
+                                   json={"action": "revoke", "comment": "画面有误，撤回重审"})
+    assert revoked.status_code == 200, revoked.get_json()
+
+    versions = api_as("operator").get(f"/api/channels/{CHANNEL}/days?from={monday}&days=3").get_json()
+    assert [(v["day"], v["version"], v["status"]) for v in versions] == [
+        (str(monday), 1, "superseded"), (str(monday), 2, "published"), (str(monday + timedelta(days=1)), 1, "published"),
+        (str(monday + timedelta(days=2)), 1, "published"),
+    ]
+    day = api_as("operator").get(f"/api/channels/{CHANNEL}/days/{monday}").get_json()
+    assert not any(e["source"] == f"recording:{recording['id']}" for e in day["events"])
+    assert [e["kind"] for e in day["events"] if e["slot"] == 1] == ["standby"] * 40
+    assert sum(e["length"] for e in day["events"]) == day["frames"]
+    alerts = api_as("operator").get("/api/alerts/").get_json()
+    assert len(alerts) == 1 and alerts[0]["recording_id"] == recording["id"] and "画面有误" in alerts[0]["message"]
+
+    after = feed(client, "/feeds/grade3.ics", **{"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
+    old, new = vevents(before.data), vevents(after.data)
+    assert set(old) == set(new)  # UIDs survive republishing
+    gone = [uid for uid in old if uid.startswith(f"{monday:%Y%m%d}-s1@") or uid.startswith(f"{monday:%Y%m%d}-s4@")]
+    assert len(gone) == 2
+    for uid in gone:
+        assert (new[uid]["STATUS"], new[uid]["SEQUENCE"]) == ("CANCELLED", 1)
+    assert all(new[uid]["SEQUENCE"] == 0 and new[uid]["STATUS"] == "CONFIRMED" for uid in set(old) - set(gone))
+    math_after = vevents(feed(client, "/feeds/grade3/math.ics").data)
+    assert set(math_after) == set(vevents(math_feed_before.data))
+    assert {str(math_after[uid]["STATUS"]) for uid in gone} == {"CANCELLED"}
+
+
+def test_exports_are_byte_identical_until_something_changes(on_air, api_as, client):
+    monday = next_monday()
+    publish(api_as("operator"), monday, 2)
+    url = f"/api/exports/xmltv?channel={CHANNEL}&from={monday}&days=2"
+    first, second = api_as("operator").get(url), api_as("operator").get(url)
+    assert first.status_code == 200 and first.data == second.data
+    assert feed(client, "/feeds/grade3.ics").data == feed(client, "/feeds/grade3.ics").data
+    again = publish(api_as("operator"), monday, 2)
+    assert [o["action"] for o in again] == ["unchanged", "unchanged"]
+
+
+def test_xmltv_export_validates_against_the_dtd_and_keeps_chinese(on_air, api_as):
+    monday = next_monday()
+    publish(api_as("operator"), monday, 1)
+    response = api_as("auditor").get(f"/api/exports/xmltv?grade=3&from={monday}")
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("application/xml")
+    document = etree.fromstring(response.data)
+    assert etree.DTD(str(DTD)).validate(document)
+    assert "嘉兴空中课堂·三年级".encode() in response.data
+    assert [n.text for n in document.iter("display-name")] == ["嘉兴空中课堂·三年级", "803 嘉兴空中课堂·三年级",
+                                                                "503 嘉兴空中课堂·三年级"]
+
+
+def test_an_unpublished_day_is_a_404_problem_not_an_empty_export(on_air, api_as):
+    monday = next_monday()
+    response = api_as("operator").get(f"/api/exports/xmltv?channel={CHANNEL}&from={monday}")
+    assert response.status_code == 404 and "no published day" in response.get_json()["detail"]
+    assert api_as("operator").get(f"/api/channels/{CHANNEL}/days/{monday}/playlist.json").status_code == 404
+    drafted = api_as("operator").post(f"/api/channels/{CHANNEL}/days/assemble", json={"from": str(monday)})
+    assert drafted.get_json()[0]["status"] == "draft"
+    draft = api_as("operator").get(f"/api/channels/{CHANNEL}/days/{monday}/playlist.csv?draft=true")
+    assert draft.status_code == 200 and draft.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert "三年级 数学 第12课".encode() in draft.data
+
+
+def test_republishing_shows_what_changed(on_air, api_as, sessions):
+    monday = next_monday()
+    publish(api_as("operator"), monday, 1)
+    template = channel_doc()["template"]
+    template["week"][0] = school_day()[:3]  # Monday loses its replay
+    assert api_as("admin").put(f"/api/channels/{CHANNEL}/template", json={"template": template}).status_code == 200
+    drafted = api_as("operator").post(f"/api/channels/{CHANNEL}/days/assemble", json={"from": str(monday)}).get_json()
+    assert [(c["slot"], c["change"]) for c in drafted[0]["changes"]] == [(None, "changed"), (4, "removed")]
+    outcome = publish(api_as("operator"), monday, 1)[0]
+    assert (outcome["action"], outcome["version"]) == ("republished", 2)
+    assert [(c["slot"], c["change"]) for c in outcome["changes"]] == [(None, "changed"), (4, "removed")]
+
+
+def test_readiness_names_what_is_missing(on_air, api_as):
+    monday = next_monday()
+    report = api_as("county_a").get(f"/api/channels/{CHANNEL}/readiness?from={monday}&days=2").get_json()
+    assert [(r["day"], r["slot"], r["status"]) for r in report] == [
+        (str(monday), 1, "filled"), (str(monday), 3, "filled"), (str(monday), 4, "filled"),
+        (str(monday + timedelta(days=1)), 1, "filled"), (str(monday + timedelta(days=1)), 3, "unfilled"),
+        (str(monday + timedelta(days=1)), 4, "filled"),
+    ]
+    assert "chinese" in report[4]["note"]

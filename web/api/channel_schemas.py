@@ -1,0 +1,112 @@
+"""Marshmallow schemas of channels, channel days, readiness and alerts."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+MAX_DAYS = 400
+
+
+class DistributorSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    number = fields.String(required=True, validate=validate.Length(min=1, max=20))
+
+
+class ChannelSchema(Schema):
+    """A channel and its settings; its slot template is a separate document."""
+
+    id = fields.String(required=True, validate=validate.Length(min=3, max=100))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    grades = fields.List(fields.Integer(validate=validate.Range(min=1, max=12)), required=True,
+                         validate=validate.Length(min=1))
+    distributors = fields.List(fields.Nested(DistributorSchema), load_default=list)
+    tz = fields.String(load_default="Asia/Shanghai", metadata={"description": "IANA time zone"})
+    day_start = fields.String(load_default="06:00", metadata={"description": "broadcast day start, HH:MM"})
+    fps = fields.Integer(load_default=25, validate=validate.OneOf([25]))
+    standby_id = fields.String(load_default="standby")
+    break_filler_id = fields.String(load_default="eye-exercise")
+    tail_filler_id = fields.String(load_default="slate")
+    programme_filler_id = fields.String(load_default="programme-filler")
+
+
+class ChannelCreateSchema(ChannelSchema):
+    template = fields.Dict(required=True, metadata={"description": "weekly slot template (see README)"})
+
+
+class ChannelWithTemplateSchema(ChannelSchema):
+    template = fields.Dict()
+
+
+class TemplateRequestSchema(Schema):
+    template = fields.Dict(required=True, metadata={"description": "weekly slot template (see README)"})
+
+
+class RangeArgsSchema(Schema):
+    from_ = fields.Date(data_key="from", metadata={"description": "first day (default: today in the channel's zone)"})
+    days = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_DAYS))
+
+
+class DayArgsSchema(Schema):
+    draft = fields.Boolean(load_default=False, metadata={"description": "the draft instead of the published day"})
+
+
+class XmltvArgsSchema(RangeArgsSchema, DayArgsSchema):
+    channel = fields.List(fields.String(), load_default=list, metadata={"description": "channel ids"})
+    grade = fields.Integer(validate=validate.Range(min=1, max=12))
+
+
+class SlotReportSchema(Schema):
+    day = fields.Date()
+    slot = fields.Integer()
+    kind = fields.String()
+    start = fields.Integer(metadata={"description": "frames from the day start"})
+    frames = fields.Integer()
+    status = fields.String()
+    note = fields.String()
+    lesson_id = fields.Integer(allow_none=True)
+    recording_id = fields.Integer(allow_none=True)
+
+
+class SlotChangeSchema(Schema):
+    slot = fields.Integer(allow_none=True)
+    change = fields.String()
+    summary = fields.Function(str)
+
+
+class DayOutcomeSchema(Schema):
+    channel_id = fields.String()
+    day = fields.Date()
+    version = fields.Integer()
+    status = fields.String()
+    action = fields.String()
+    problems = fields.List(fields.Nested(SlotReportSchema))
+    changes = fields.List(fields.Nested(SlotChangeSchema))
+
+
+class DayVersionSchema(Schema):
+    channel_id = fields.String()
+    day = fields.Date()
+    version = fields.Integer()
+    status = fields.String()
+    problems = fields.Integer()
+    note = fields.String()
+    created_at = fields.DateTime()
+    published_at = fields.DateTime(allow_none=True)
+
+
+class ChannelDaySchema(DayVersionSchema):
+    """A stored version of a day with its events (offsets in frames from the day start, and timecodes)."""
+
+    frames = fields.Integer()
+    events = fields.List(fields.Dict())
+    slots = fields.List(fields.Dict())
+
+
+class AlertSchema(Schema):
+    id = fields.Integer()
+    channel_id = fields.String()
+    day = fields.Date()
+    kind = fields.String()
+    message = fields.String()
+    recording_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    acknowledged_at = fields.DateTime(allow_none=True)

@@ -1,0 +1,197 @@
+"""API: channels and their templates, channel days (assemble, publish, read), readiness, exports, alerts."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Response
+from flask_smorest import Blueprint
+
+from scheduler import channel_days, codec, epg
+from scheduler.frames import frames_to_timecode
+from scheduler.review import Role
+from web.api.channel_schemas import (
+    AlertSchema,
+    ChannelCreateSchema,
+    ChannelDaySchema,
+    ChannelSchema,
+    ChannelWithTemplateSchema,
+    DayArgsSchema,
+    DayOutcomeSchema,
+    DayVersionSchema,
+    RangeArgsSchema,
+    SlotReportSchema,
+    TemplateRequestSchema,
+    XmltvArgsSchema,
+)
+from web.context import api_login_required, current_actor, db, now, roles_required
+
+bp = Blueprint("channels", __name__, url_prefix="/api", description="Channels, channel days and their exports")
+SCHEDULE_READERS = (Role.OPERATOR, Role.ADMIN, Role.AUDITOR)
+SCHEDULERS = (Role.OPERATOR, Role.ADMIN)
+
+
+def _today(channel_id: str | None = None) -> date:
+    zone = channel_days.get_channel(db(), channel_id)[0].zone if channel_id else ZoneInfo("Asia/Shanghai")
+    return now().astimezone(zone).date()
+
+
+def _first(args: dict[str, Any], channel_id: str | None = None) -> date:
+    return args.get("from_") or _today(channel_id)
+
+
+@bp.route("/channels/")
+@bp.response(200, ChannelSchema(many=True))
+@api_login_required
+def list_channels() -> Any:
+    """Channels on air."""
+    return [codec.channel_to_dict(c) for c in channel_days.list_channels(db())]
+
+
+@bp.route("/channels/", methods=["POST"])
+@bp.arguments(ChannelCreateSchema)
+@bp.response(201, ChannelWithTemplateSchema)
+@api_login_required
+@roles_required(Role.ADMIN)
+def create_channel(args: dict[str, Any]) -> Any:
+    """Create a channel with its weekly slot template (refused when the template breaks the screen-time policy)."""
+    template_doc = args.pop("template")
+    channel = codec.channel_from_dict(args)
+    template = codec.template_from_dict(template_doc, channel.fps)
+    channel_days.save_channel(db(), channel, template, at=now(), new=True)
+    return _channel_doc(channel.id)
+
+
+def _channel_doc(channel_id: str) -> dict[str, Any]:
+    channel, template = channel_days.get_channel(db(), channel_id)
+    return {**codec.channel_to_dict(channel), "template": codec.template_to_dict(template, channel.fps)}
+
+
+@bp.route("/channels/<channel_id>")
+@bp.response(200, ChannelWithTemplateSchema)
+@api_login_required
+def get_channel(channel_id: str) -> Any:
+    """A channel with its weekly slot template."""
+    return _channel_doc(channel_id)
+
+
+@bp.route("/channels/<channel_id>/template", methods=["PUT"])
+@bp.arguments(TemplateRequestSchema)
+@bp.response(200, ChannelWithTemplateSchema)
+@api_login_required
+@roles_required(Role.ADMIN)
+def put_template(args: dict[str, Any], channel_id: str) -> Any:
+    """Replace a channel's weekly slot template (checked against the screen-time policy)."""
+    channel, _old = channel_days.get_channel(db(), channel_id)
+    template = codec.template_from_dict(args["template"], channel.fps)
+    channel_days.save_channel(db(), channel, template, at=now(), new=False)
+    return _channel_doc(channel_id)
+
+
+@bp.route("/channels/<channel_id>/days")
+@bp.arguments(RangeArgsSchema, location="query")
+@bp.response(200, DayVersionSchema(many=True))
+@api_login_required
+@roles_required(*SCHEDULE_READERS)
+def list_days(args: dict[str, Any], channel_id: str) -> Any:
+    """Every stored version (draft, published, superseded) of some days."""
+    return channel_days.day_versions(db(), channel_id, _first(args, channel_id), args["days"])
+
+
+@bp.route("/channels/<channel_id>/days/assemble", methods=["POST"])
+@bp.arguments(RangeArgsSchema)
+@bp.response(200, DayOutcomeSchema(many=True))
+@api_login_required
+@roles_required(*SCHEDULERS)
+def assemble(args: dict[str, Any], channel_id: str) -> Any:
+    """Assemble days as drafts from the curriculum plan and the approved recordings (all or nothing)."""
+    first = _first(args, channel_id)
+    return channel_days.assemble(db(), channel_id, first, args["days"], at=now(), by=current_actor().user_id)
+
+
+@bp.route("/channels/<channel_id>/days/publish", methods=["POST"])
+@bp.arguments(RangeArgsSchema)
+@bp.response(200, DayOutcomeSchema(many=True))
+@api_login_required
+@roles_required(*SCHEDULERS)
+def publish(args: dict[str, Any], channel_id: str) -> Any:
+    """Publish the days' drafts; each outcome lists what changed against the version it replaces."""
+    first = _first(args, channel_id)
+    return channel_days.publish(db(), channel_id, first, args["days"], at=now(), by=current_actor().user_id)
+
+
+@bp.route("/channels/<channel_id>/days/<isodate:day>")
+@bp.arguments(DayArgsSchema, location="query")
+@bp.response(200, ChannelDaySchema)
+@api_login_required
+@roles_required(*SCHEDULE_READERS)
+def get_day(args: dict[str, Any], channel_id: str, day: date) -> Any:
+    """The published day (or its draft) with every event, offsets in frames and as timecodes."""
+    channel, plan, row = channel_days.day_plan(db(), channel_id, day, drafts=args["draft"])
+    doc = codec.plan_to_dict(plan)
+    for event in doc["events"]:
+        event["timecode"] = frames_to_timecode(event["start"], channel.fps)
+        event["starts_at"] = channel.moment(day, event["start"]).isoformat()
+    version = {field: getattr(row, field) for field in DayVersionSchema().fields}
+    return {**version, "frames": plan.frames, "events": doc["events"], "slots": doc["slots"]}
+
+
+@bp.route("/channels/<channel_id>/days/<isodate:day>/playlist.<any(json,csv,txt):fmt>")
+@bp.arguments(DayArgsSchema, location="query")
+@bp.response(200, content_type="application/json")
+@api_login_required
+@roles_required(*SCHEDULE_READERS)
+def playlist(args: dict[str, Any], channel_id: str, day: date, fmt: str) -> Any:
+    """The day's operator playlist: JSON (schema in the repo), CSV for spreadsheets, or an as-run text log."""
+    body = epg.playlist(db(), channel_id, day, fmt, drafts=args["draft"])
+    mimetype = {"json": "application/json", "csv": "text/csv", "txt": "text/plain"}[fmt]
+    return _download(body, mimetype, f"{channel_id}-{day}.{fmt}")
+
+
+def _download(body: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    if mimetype.startswith("text/") or mimetype.endswith("xml"):
+        response.headers["Content-Type"] = f"{mimetype}; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/channels/<channel_id>/readiness")
+@bp.arguments(RangeArgsSchema, location="query")
+@bp.response(200, SlotReportSchema(many=True))
+@api_login_required
+def readiness(args: dict[str, Any], channel_id: str) -> Any:
+    """Lesson and replay slots of the coming days: filled, at risk (still in review), unfilled or overlong."""
+    return list(channel_days.readiness_report(db(), channel_id, _first(args, channel_id), args["days"]))
+
+
+@bp.route("/exports/xmltv")
+@bp.arguments(XmltvArgsSchema, location="query")
+@bp.response(200, content_type="application/xml")
+@api_login_required
+@roles_required(*SCHEDULE_READERS)
+def xmltv(args: dict[str, Any]) -> Any:
+    """XMLTV for chosen channels (or every channel of a grade, or all) and days; published days only unless draft."""
+    ids = args["channel"] or [c.id for c in channel_days.list_channels(db(), args.get("grade"))]
+    body = epg.xmltv(db(), ids, _first(args), args["days"], drafts=args["draft"])
+    return _download(body, "application/xml", "airclass.xml")
+
+
+@bp.route("/alerts/")
+@bp.response(200, AlertSchema(many=True))
+@api_login_required
+@roles_required(*SCHEDULE_READERS)
+def alerts() -> Any:
+    """Open operator alerts, newest first (e.g. a published day that lost a revoked recording)."""
+    return channel_days.list_alerts(db())
+
+
+@bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
+@bp.response(200, AlertSchema)
+@api_login_required
+@roles_required(*SCHEDULERS)
+def acknowledge(alert_id: int) -> Any:
+    """Mark an alert as seen."""
+    return channel_days.acknowledge_alert(db(), alert_id, at=now(), by=current_actor().user_id)
+
