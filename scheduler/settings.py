@@ -18,6 +18,14 @@ class Settings:
     max_upload_bytes: int
     production: bool
     timezone: str
+    export_dir: Path | None = None  # the daily export drop (default: beside the media store)
+    publish_hour: int = 18  # local hour at which the coming days' drafts are published
+    days_ahead: int = 7  # how many days ahead the nightly job assembles and publishes
+
+    @property
+    def exports(self) -> Path:
+        """Where the daily export drop writes."""
+        return self.export_dir or self.media_dir.parent / "exports"
 
     @property
     def uses_default_secret(self) -> bool:
@@ -36,4 +44,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         max_upload_bytes=int(env.get("AIRCLASS_MAX_UPLOAD_MB", "2048")) * 1024 * 1024,
         production=env.get("AIRCLASS_ENV", "development") == "production",
         timezone=env.get("AIRCLASS_TIMEZONE", "Asia/Shanghai"),
+        export_dir=Path(env.get("AIRCLASS_EXPORT_DIR", str(var_dir / "exports"))).absolute(),
+        publish_hour=int(env.get("AIRCLASS_PUBLISH_HOUR", "18")),
+        days_ahead=int(env.get("AIRCLASS_DAYS_AHEAD", "7")),
     )

@@ -126,6 +126,9 @@ class ApiAs:
     def post(self, url: str, **kw):  # type: ignore[no-untyped-def]
         return self.client.post(url, headers=self.headers, **kw)
 
+    def put(self, url: str, **kw):  # type: ignore[no-untyped-def]
+        return self.client.put(url, headers=self.headers, **kw)
+
 
 @pytest.fixture
 def api_as(client, world):  # type: ignore[no-untyped-def]

@@ -1,6 +1,7 @@
 """`airclass schedule ...` and `airclass export ...`: channel days and their exports for cron and operators."""
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -10,7 +11,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from scheduler import channel_days, epg
+from scheduler import channel_days, epg, jobs
 from scheduler.catalogue import CatalogueError
 from scheduler.channels import Channel, ScheduleError
 
@@ -110,6 +111,30 @@ def report(grade: int | None, channel_id: str | None, first: datetime | None, da
         for r in reports:
             clock = channel.moment(r.day, r.start).strftime("%H:%M")
             click.echo(f"  {r.day} {clock} slot {r.slot:>2} {r.status.value:<9} {r.note}")
+
+
+@schedule_group.command("run-job")
+@click.argument("job_id", type=click.Choice(["assemble_ahead", "publish_ahead", "export_drop"]))
+@with_appcontext
+def run_job(job_id: str) -> None:
+    """Run one timed job now, as the scheduler would (its outcome is recorded for the API)."""
+    job = next(j for j in jobs.timed_jobs(current_app.config["AIRCLASS_SETTINGS"]) if j.id == job_id)
+    click.echo(_run(lambda: job.func(**job.kwargs)))
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the timed jobs in this process (instead of `airclass serve`; never both)."""
+    settings = current_app.config["AIRCLASS_SETTINGS"]
+    scheduler = jobs.build_scheduler(settings)
+    jobs.start(scheduler, settings.database_url)
+    for job in scheduler.get_jobs():
+        click.echo(f"{job.id}: next run {job.next_run_time} ({job.name})")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        scheduler.shutdown()
 
 
 @click.group("export")

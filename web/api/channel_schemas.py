@@ -110,3 +110,13 @@ class AlertSchema(Schema):
     recording_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
     acknowledged_at = fields.DateTime(allow_none=True)
+
+
+class TimedJobSchema(Schema):
+    id = fields.String()
+    description = fields.String()
+    trigger = fields.String()
+    next_run_at = fields.DateTime(allow_none=True)
+    last_run_at = fields.DateTime(allow_none=True)
+    last_outcome = fields.String(allow_none=True, metadata={"description": "ok or failed"})
+    last_message = fields.String(allow_none=True)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Response
 from flask_smorest import Blueprint
 
-from scheduler import channel_days, codec, epg
+from scheduler import channel_days, codec, epg, jobs
 from scheduler.frames import frames_to_timecode
 from scheduler.review import Role
 from web.api.channel_schemas import (
@@ -23,6 +23,7 @@ from web.api.channel_schemas import (
     RangeArgsSchema,
     SlotReportSchema,
     TemplateRequestSchema,
+    TimedJobSchema,
     XmltvArgsSchema,
 )
 from web.context import api_login_required, current_actor, db, now, roles_required
@@ -195,3 +196,12 @@ def acknowledge(alert_id: int) -> Any:
     """Mark an alert as seen."""
     return channel_days.acknowledge_alert(db(), alert_id, at=now(), by=current_actor().user_id)
 
+
+
+@bp.route("/schedule/jobs")
+@bp.response(200, TimedJobSchema(many=True))
+@api_login_required
+@roles_required(*SCHEDULE_READERS)
+def timed_jobs() -> Any:
+    """The timed jobs (nightly assembly, publication, export drop): next run and last outcome."""
+    return jobs.list_timed_jobs(db())

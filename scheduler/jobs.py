@@ -1,0 +1,191 @@
+"""Timed jobs (APScheduler 3): nightly assembly, publication at a set hour, the daily export drop.
+
+Exactly one process runs the scheduler (`airclass serve` or `airclass scheduler`); its job store
+is the application database. Jobs are top-level functions taking plain values; each opens its own
+sessions, calls the services and records its outcome in `timed_job`, which the API reads.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from scheduler import channel_days, epg
+from scheduler.channels import Channel, ScheduleError
+from scheduler.db import make_engine, make_session_factory
+from scheduler.models import TimedJobRun
+from scheduler.settings import Settings
+
+log = logging.getLogger(__name__)
+ASSEMBLE_HOUR = 1
+
+
+def _sessions(database_url: str) -> sessionmaker[Session]:
+    return make_session_factory(database_url)
+
+
+def _first_day(channel: Channel, now: datetime) -> date:
+    return now.astimezone(channel.zone).date() + timedelta(days=1)
+
+
+def _record(database_url: str, job_id: str, outcome: str, message: str, at: datetime) -> None:
+    with _sessions(database_url)() as session, session.begin():
+        row = session.get(TimedJobRun, job_id) or TimedJobRun(id=job_id, description=job_id, trigger="run by hand")
+        row.last_run_at, row.last_outcome, row.last_message = at, outcome, message[:4000]
+        session.add(row)
+
+
+def recorded(job_id: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
+    """Record a job's outcome: 'ok' with its summary, or 'failed' with the error (then re-raise)."""
+
+    def decorate(job: Callable[..., str]) -> Callable[..., str]:
+        @functools.wraps(job)
+        def run(database_url: str, *args: Any, **kwargs: Any) -> str:
+            at = datetime.now(UTC)
+            try:
+                summary = job(database_url, *args, **kwargs)
+            except Exception as error:
+                _record(database_url, job_id, "failed", f"{type(error).__name__}: {error}", at)
+                raise
+            _record(database_url, job_id, "ok", summary, at)
+            return summary
+
+        return run
+
+    return decorate
+
+
+def _each_channel(database_url: str, now: datetime, work: Callable[[Session, Channel, date], str]) -> str:
+    """Run work per channel; one channel's refusal does not stop the others, but fails the job."""
+    sessions = _sessions(database_url)
+    lines, failures = [], []
+    for channel in channel_days.list_channels(sessions()):
+        try:
+            lines.append(work(sessions(), channel, _first_day(channel, now)))
+        except ScheduleError as error:
+            failures.append(f"{channel.id}: {error}")
+    if failures:
+        raise ScheduleError("; ".join(failures))
+    return "\n".join(lines) or "no channels"
+
+
+@recorded("assemble_ahead")
+def assemble_ahead(database_url: str, days: int, now: datetime | None = None) -> str:
+    """Assemble tomorrow and the following days as drafts, on every channel."""
+    at = now or datetime.now(UTC)
+
+    def work(session: Session, channel: Channel, first: date) -> str:
+        outcomes = channel_days.assemble(session, channel.id, first, days, at=at, by=None)
+        drafted = sum(o.action == "assembled" for o in outcomes)
+        return f"{channel.id}: {drafted} of {days} days drafted from {first}"
+
+    return _each_channel(database_url, at, work)
+
+
+@recorded("publish_ahead")
+def publish_ahead(database_url: str, days: int, now: datetime | None = None) -> str:
+    """Publish the drafts of tomorrow and the following days, on every channel."""
+    at = now or datetime.now(UTC)
+
+    def work(session: Session, channel: Channel, first: date) -> str:
+        outcomes = channel_days.publish(session, channel.id, first, days, at=at, by=None)
+        changed = sum(o.action in ("published", "republished") for o in outcomes)
+        return f"{channel.id}: {changed} of {days} days published from {first}"
+
+    return _each_channel(database_url, at, work)
+
+
+@recorded("export_drop")
+def export_drop(database_url: str, export_dir: str, now: datetime | None = None) -> str:
+    """Write tomorrow's XMLTV and playlists of every channel under export_dir/YYYY-MM-DD/."""
+    at = now or datetime.now(UTC)
+
+    def work(session: Session, channel: Channel, first: date) -> str:
+        folder = Path(export_dir) / first.isoformat()
+        folder.mkdir(parents=True, exist_ok=True)
+        files = {f"{channel.id}.xml": epg.xmltv(session, [channel.id], first, 1)}
+        files |= {f"{channel.id}.{fmt}": epg.playlist(session, channel.id, first, fmt) for fmt in epg.PLAYLIST_FORMATS}
+        for name, body in files.items():
+            temporary = folder / f".{name}.part"
+            temporary.write_bytes(body)
+            temporary.replace(folder / name)
+        return f"{channel.id}: {len(files)} files in {folder}"
+
+    return _each_channel(database_url, at, work)
+
+
+@dataclass(frozen=True)
+class TimedJob:
+    id: str
+    description: str
+    trigger: CronTrigger
+    func: Callable[..., str]
+    kwargs: dict[str, Any]
+
+
+def timed_jobs(settings: Settings) -> list[TimedJob]:
+    """The jobs and when they run, in the default channel zone."""
+    zone, url, hour = settings.timezone, settings.database_url, settings.publish_hour
+    return [
+        TimedJob("assemble_ahead", f"nightly assembly of the next {settings.days_ahead} days as drafts",
+                 CronTrigger(hour=ASSEMBLE_HOUR, timezone=zone), assemble_ahead,
+                 {"database_url": url, "days": settings.days_ahead}),
+        TimedJob("publish_ahead", f"publication of the next {settings.days_ahead} days' drafts",
+                 CronTrigger(hour=hour, timezone=zone), publish_ahead, {"database_url": url, "days": settings.days_ahead}),
+        TimedJob("export_drop", "tomorrow's XMLTV and playlists into the export folder",
+                 CronTrigger(hour=hour, minute=30, timezone=zone), export_drop,
+                 {"database_url": url, "export_dir": str(settings.exports)}),
+    ]
+
+
+def build_scheduler(settings: Settings) -> BackgroundScheduler:
+    """A scheduler with the jobs registered in the database job store (start it in one process only)."""
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=make_engine(settings.database_url))},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+        timezone=settings.timezone,
+    )
+    for job in timed_jobs(settings):
+        scheduler.add_job(job.func, job.trigger, id=job.id, name=job.description, kwargs=job.kwargs,
+                          replace_existing=True)
+    scheduler.add_listener(functools.partial(_after_run, scheduler, settings.database_url),
+                           EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    return scheduler
+
+
+def start(scheduler: BackgroundScheduler, database_url: str) -> None:
+    """Start and publish each job's description and next run where the API can read them."""
+    scheduler.start()
+    _sync(scheduler, database_url)
+
+
+def _after_run(scheduler: BackgroundScheduler, database_url: str, event: JobExecutionEvent) -> None:
+    if event.exception is not None:
+        log.error("timed job %s failed: %s", event.job_id, event.exception)
+    _sync(scheduler, database_url)
+
+
+def _sync(scheduler: BackgroundScheduler, database_url: str) -> None:
+    with _sessions(database_url)() as session, session.begin():
+        for job in scheduler.get_jobs():
+            row = session.get(TimedJobRun, job.id) or TimedJobRun(id=job.id)
+            row.description, row.trigger = job.name, str(job.trigger)
+            row.next_run_at = job.next_run_time
+            session.add(row)
+
+
+def list_timed_jobs(session: Session) -> list[TimedJobRun]:
+    """The timed jobs as the scheduler process last recorded them."""
+    with session.begin():
+        return list(session.scalars(select(TimedJobRun).order_by(TimedJobRun.id)))
