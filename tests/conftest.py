@@ -163,3 +163,11 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         out[name] = folder / name
         tiny_clip(out[name], **kwargs)
     return out
+
+
+@pytest.fixture
+def on_air(app, sessions, world, clips, api_as):  # type: ignore[no-untyped-def]
+    """Grade 3 on a test channel: math 12-13 and chinese 1 approved, filler clips registered (tests/channels_world.py)."""
+    from tests.channels_world import build_on_air
+
+    return build_on_air(app, sessions, world, clips, api_as)

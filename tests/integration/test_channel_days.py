@@ -1,9 +1,8 @@
 """Channel days through the API and the public feeds: publish, revoke, republish, export, cache."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
@@ -11,77 +10,14 @@ import vobject
 from lxml import etree
 from sqlalchemy import func, select
 
-from scheduler import channel_days, curriculum, services
-from scheduler.assembly import Clip
 from scheduler.frames import FPS
 from scheduler.models import ChannelDay
-from scheduler.review import Action
+from tests.channels_world import CHANNEL, channel_doc, next_monday, school_day, slot
 
 pytestmark = pytest.mark.ffmpeg
 
 M = 60 * FPS
-CHANNEL = "grade3.test.airclass"
 DTD = Path("/usr/share/xmltv/xmltv.dtd")
-
-
-def next_monday() -> date:
-    today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
-    return today + timedelta(days=7 - today.weekday())
-
-
-def slot(start: str, minutes: int, kind: str, **extra: object) -> dict[str, object]:
-    return {"start": start, "length": f"00:{minutes:02d}:00:00", "kind": kind, **extra}
-
-
-def school_day() -> list[dict[str, object]]:
-    return [
-        slot("08:30", 20, "lesson", subject="math"),
-        slot("08:50", 10, "break", title="课间休息·眼保健操"),
-        slot("09:00", 20, "lesson", subject="chinese"),
-        slot("14:00", 20, "replay", replay_of={"slot": 1}),
-    ]
-
-
-def channel_doc(template_week: list[list[dict[str, object]]] | None = None, **overrides: object) -> dict[str, object]:
-    week = template_week if template_week is not None else [school_day()] * 5 + [[], []]
-    doc = {
-        "id": CHANNEL, "name": "嘉兴空中课堂·三年级", "grades": [3],
-        "distributors": [{"name": "华数", "number": "803"}, {"name": "电信IPTV", "number": "503"}],
-        "template": {"week": week},
-    }
-    return {**doc, **overrides}
-
-
-def approved_recording(sessions, world, clip: Path, lesson_id: int) -> int:  # type: ignore[no-untyped-def]
-    actor = lambda name: services.actor_for(world.user(name))  # noqa: E731
-    with clip.open("rb") as stream:
-        rec = services.upload_recording(sessions(), world.store, actor("teacher_a"), lesson_id, stream, "课.mp4",
-                                        at=datetime.now(UTC) - timedelta(days=2))
-    for who, action in [("teacher_a", Action.SUBMIT), ("county_a", Action.APPROVE), ("city", Action.APPROVE),
-                        ("final", Action.APPROVE)]:
-        services.act_on_recording(sessions(), actor(who), rec.id, action, at=datetime.now(UTC) - timedelta(days=1),
-                                  reviewed_checksum=rec.checksum)
-    return rec.id
-
-
-@pytest.fixture
-def on_air(app, sessions, world, clips, api_as):  # type: ignore[no-untyped-def]
-    """Grade 3: math 12-13 and chinese 1 approved (two-second clips), filler clips, the channel created."""
-    world.store = app.extensions["airclass.store"]
-    math13 = curriculum.create_lesson(sessions(), grade=3, subject="math", sequence=13, title="面积", county_id=world.county_a)
-    chinese1 = curriculum.create_lesson(sessions(), grade=3, subject="chinese", sequence=1, title="秋天的雨",
-                                        county_id=world.county_a)
-    world.recordings = {
-        "math12": approved_recording(sessions, world, clips["lesson_2s.mp4"], world.lesson_a),
-        "math13": approved_recording(sessions, world, clips["lesson_1s_b.mp4"], math13.id),
-        "chinese1": approved_recording(sessions, world, clips["lesson_2s.mp4"], chinese1.id),
-    }
-    for clip_id, title in [("standby", "节目预告"), ("eye-exercise", "眼保健操"), ("slate", "空中课堂"),
-                           ("programme-filler", "防疫知识")]:
-        channel_days.save_clip(sessions(), Clip(clip_id, 30 * FPS, title, f"clips/{clip_id}.mp4"))
-    response = api_as("admin").post("/api/channels/", json=channel_doc())
-    assert response.status_code == 201, response.get_json()
-    return world
 
 
 def publish(api, first: date, days: int):  # type: ignore[no-untyped-def]
@@ -197,7 +133,7 @@ def test_revoking_an_approved_recording_updates_every_published_day_and_the_feed
     assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
     old, new = vevents(before.data), vevents(after.data)
     assert set(old) == set(new)  # UIDs survive republishing
-    gone = [uid for uid in old if uid.startswith(f"{monday:%Y%m%d}-s1@") or uid.startswith(f"{monday:%Y%m%d}-s4@")]
+    gone = [uid for uid in old if uid.startswith((f"{monday:%Y%m%d}-s1@", f"{monday:%Y%m%d}-s4@"))]
     assert len(gone) == 2
     for uid in gone:
         assert (new[uid]["STATUS"], new[uid]["SEQUENCE"]) == ("CANCELLED", 1)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, inspect
 
 from scheduler import jobs
-from tests.integration.test_channel_days import CHANNEL, next_monday, on_air  # noqa: F401 (fixture)
+from tests.channels_world import CHANNEL, next_monday
 
 pytestmark = pytest.mark.ffmpeg
 
