@@ -20,10 +20,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from scheduler import channel_days, epg
 from scheduler.channels import Channel, ScheduleError
-from scheduler.db import make_engine, make_session_factory
+from scheduler.db import make_session_factory
 from scheduler.models import TimedJobRun
 from scheduler.settings import Settings
 
@@ -31,16 +32,12 @@ log = logging.getLogger(__name__)
 ASSEMBLE_HOUR = 1
 
 
-def _sessions(database_url: str) -> sessionmaker[Session]:
-    return make_session_factory(database_url)
-
-
 def _first_day(channel: Channel, now: datetime) -> date:
     return now.astimezone(channel.zone).date() + timedelta(days=1)
 
 
-def _record(database_url: str, job_id: str, outcome: str, message: str, at: datetime) -> None:
-    with _sessions(database_url)() as session, session.begin():
+def _record(sessions: sessionmaker[Session], job_id: str, outcome: str, message: str, at: datetime) -> None:
+    with sessions() as session, session.begin():
         row = session.get(TimedJobRun, job_id) or TimedJobRun(id=job_id, description=job_id, trigger="run by hand")
         row.last_run_at, row.last_outcome, row.last_message = at, outcome, message[:4000]
         session.add(row)
@@ -53,22 +50,25 @@ def recorded(job_id: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
         @functools.wraps(job)
         def run(database_url: str, *args: Any, **kwargs: Any) -> str:
             at = datetime.now(UTC)
+            sessions = make_session_factory(database_url)
             try:
-                summary = job(database_url, *args, **kwargs)
+                summary = job(sessions, *args, **kwargs)
             except Exception as error:
-                _record(database_url, job_id, "failed", f"{type(error).__name__}: {error}", at)
+                _record(sessions, job_id, "failed", f"{type(error).__name__}: {error}", at)
                 raise
-            _record(database_url, job_id, "ok", summary, at)
-            return summary
+            else:
+                _record(sessions, job_id, "ok", summary, at)
+                return summary
+            finally:
+                sessions.kw["bind"].dispose()
 
         return run
 
     return decorate
 
 
-def _each_channel(database_url: str, now: datetime, work: Callable[[Session, Channel, date], str]) -> str:
-    """Run work per channel; one channel's refusal does not stop the others, but fails the job."""
-    sessions = _sessions(database_url)
+def _each_channel(sessions: sessionmaker[Session], now: datetime, work: Callable[[Session, Channel, date], str]) -> str:
+    """Run work per channel (sessions: the job's own); one channel's refusal does not stop the others, but fails the job."""
     lines, failures = [], []
     for channel in channel_days.list_channels(sessions()):
         try:
@@ -81,7 +81,7 @@ def _each_channel(database_url: str, now: datetime, work: Callable[[Session, Cha
 
 
 @recorded("assemble_ahead")
-def assemble_ahead(database_url: str, days: int, now: datetime | None = None) -> str:
+def assemble_ahead(sessions: sessionmaker[Session], days: int, now: datetime | None = None) -> str:
     """Assemble tomorrow and the following days as drafts, on every channel."""
     at = now or datetime.now(UTC)
 
@@ -90,11 +90,11 @@ def assemble_ahead(database_url: str, days: int, now: datetime | None = None) ->
         drafted = sum(o.action == "assembled" for o in outcomes)
         return f"{channel.id}: {drafted} of {days} days drafted from {first}"
 
-    return _each_channel(database_url, at, work)
+    return _each_channel(sessions, at, work)
 
 
 @recorded("publish_ahead")
-def publish_ahead(database_url: str, days: int, now: datetime | None = None) -> str:
+def publish_ahead(sessions: sessionmaker[Session], days: int, now: datetime | None = None) -> str:
     """Publish the drafts of tomorrow and the following days, on every channel."""
     at = now or datetime.now(UTC)
 
@@ -103,11 +103,11 @@ def publish_ahead(database_url: str, days: int, now: datetime | None = None) -> 
         changed = sum(o.action in ("published", "republished") for o in outcomes)
         return f"{channel.id}: {changed} of {days} days published from {first}"
 
-    return _each_channel(database_url, at, work)
+    return _each_channel(sessions, at, work)
 
 
 @recorded("export_drop")
-def export_drop(database_url: str, export_dir: str, now: datetime | None = None) -> str:
+def export_drop(sessions: sessionmaker[Session], export_dir: str, now: datetime | None = None) -> str:
     """Write tomorrow's XMLTV and playlists of every channel under export_dir/YYYY-MM-DD/."""
     at = now or datetime.now(UTC)
 
@@ -122,7 +122,7 @@ def export_drop(database_url: str, export_dir: str, now: datetime | None = None)
             temporary.replace(folder / name)
         return f"{channel.id}: {len(files)} files in {folder}"
 
-    return _each_channel(database_url, at, work)
+    return _each_channel(sessions, at, work)
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,8 @@ def timed_jobs(settings: Settings) -> list[TimedJob]:
 def build_scheduler(settings: Settings) -> BackgroundScheduler:
     """A scheduler with the jobs registered in the database job store (start it in one process only)."""
     scheduler = BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=make_engine(settings.database_url))},
+        # NullPool: the scheduler thread may hold a connection while shutdown disposes the engine.
+        jobstores={"default": SQLAlchemyJobStore(url=settings.database_url, engine_options={"poolclass": NullPool})},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
         timezone=settings.timezone,
     )
@@ -177,12 +178,14 @@ def _after_run(scheduler: BackgroundScheduler, database_url: str, event: JobExec
 
 
 def _sync(scheduler: BackgroundScheduler, database_url: str) -> None:
-    with _sessions(database_url)() as session, session.begin():
+    sessions = make_session_factory(database_url)
+    with sessions() as session, session.begin():
         for job in scheduler.get_jobs():
             row = session.get(TimedJobRun, job.id) or TimedJobRun(id=job.id)
             row.description, row.trigger = job.name, str(job.trigger)
             row.next_run_at = job.next_run_time
             session.add(row)
+    sessions.kw["bind"].dispose()
 
 
 def list_timed_jobs(session: Session) -> list[TimedJobRun]:
