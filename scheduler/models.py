@@ -1,24 +1,29 @@
 """SQLAlchemy 2 typed mappings of the catalogue, accounts and review trail."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
+    Date,
     DateTime,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
     event,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from scheduler.review import Action, ReviewState, Role
+from scheduler.tasks.states import LIVE_STATES, JobState
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -148,7 +153,7 @@ class Recording(Base):
     lesson: Mapped[Lesson] = relationship()
     teacher: Mapped[User] = relationship()
     __table_args__ = (UniqueConstraint("lesson_id", "revision"),)
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (read by SQLAlchemy at class creation)
 
 
 class AuditEvent(Base):
@@ -169,6 +174,93 @@ class AuditEvent(Base):
     actor: Mapped[User | None] = relationship()
 
 
+class DayStatus(StrEnum):
+    """A stored version of a channel day: a draft, the published one, or an earlier published one."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"
+
+
+class ChannelRow(Base):
+    """A channel: its settings as the pure `Channel` reads them (scheduler.codec), and its slot template."""
+
+    __tablename__ = "channel"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)  # stable, never reused: channels retire
+    name: Mapped[str] = mapped_column(String(200))
+    grades: Mapped[list[int]] = mapped_column(JSON)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    template: Mapped[dict[str, Any]] = mapped_column(JSON)
+    retired: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FillerClip(Base):
+    """A filler, break, slate or standby clip in the media store (under clips/)."""
+
+    __tablename__ = "filler_clip"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    media_name: Mapped[str] = mapped_column(String(200))
+    frames: Mapped[int] = mapped_column(Integer)
+
+
+class ChannelDay(Base):
+    """One version of a channel's broadcast day; a published version is frozen, a change is a new version."""
+
+    __tablename__ = "channel_day"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[str] = mapped_column(ForeignKey("channel.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[DayStatus] = mapped_column(_enum(DayStatus))
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON)
+    feeds: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # published: feed events per subject, "*" all
+    recording_ids: Mapped[list[int]] = mapped_column(JSON)  # what airs, to find the days a revocation touches
+    problems: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    __table_args__ = (
+        UniqueConstraint("channel_id", "day", "version"),
+        # At most one draft and one published version of a day, whatever two operators do at once.
+        Index("channel_day_one_draft", "channel_id", "day", unique=True,
+              sqlite_where=text("status = 'draft'"), postgresql_where=text("status = 'draft'")),
+        Index("channel_day_one_published", "channel_id", "day", unique=True,
+              sqlite_where=text("status = 'published'"), postgresql_where=text("status = 'published'")),
+    )
+
+
+class OperatorAlert(Base):
+    """Something operators must look at, e.g. a published day that lost a revoked recording."""
+
+    __tablename__ = "operator_alert"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[str] = mapped_column(ForeignKey("channel.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    recording_id: Mapped[int | None] = mapped_column(ForeignKey("recording.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class TimedJobRun(Base):
+    """The schedule and last outcome of a timed (APScheduler) job, readable by any process."""
+
+    __tablename__ = "timed_job"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    description: Mapped[str] = mapped_column(String(200))
+    trigger: Mapped[str] = mapped_column(String(200))
+    next_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_outcome: Mapped[str | None] = mapped_column(String(16))
+    last_message: Mapped[str | None] = mapped_column(Text)
+
+
 class AuditTrailImmutable(Exception):
     """Raised when code tries to change or delete an audit event."""
 
@@ -177,3 +269,34 @@ class AuditTrailImmutable(Exception):
 @event.listens_for(AuditEvent, "before_delete")
 def _refuse_audit_change(mapper: Any, connection: Any, target: AuditEvent) -> None:
     raise AuditTrailImmutable(f"audit event {target.id} is append-only")
+
+
+_LIVE_JOB = text("state IN (%s)" % ", ".join(f"'{state.value}'" for state in sorted(LIVE_STATES)))
+
+
+class Job(Base):
+    """One piece of background media work (transcode, QC run, day render); this row is the truth."""
+
+    __tablename__ = "job"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[JobState] = mapped_column(_enum(JobState))
+    progress: Mapped[int] = mapped_column(Integer, default=0)  # percent
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # also the fencing token of a claim
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)  # the tail of the last error (ffmpeg's stderr)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    dedupe_key: Mapped[str | None] = mapped_column(String(200))
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime())  # queued jobs wait until then
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # last broker message
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    worker_id: Mapped[str | None] = mapped_column(String(200))  # host:pid:token of the claimant
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    __table_args__ = (
+        Index("ix_job_state_available_at", "state", "available_at"),
+        Index("uq_job_live_dedupe_key", "dedupe_key", unique=True, sqlite_where=_LIVE_JOB, postgresql_where=_LIVE_JOB),
+    )

@@ -8,11 +8,14 @@ from flask import current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 
 from scheduler import accounts
-from scheduler.db import upgrade_database
+from scheduler.backup_cli import backup_command, restore_command
 from scheduler.catalogue import NotFound
+from scheduler.db import upgrade_database
 from scheduler.review import Role
 from scheduler.settings import Settings
+from scheduler.tasks.cli import jobs_group, worker_command
 from web.app import create_app
+from web.schedule_cli import export_group, schedule_group, scheduler_command
 
 
 def _settings() -> Settings:
@@ -31,6 +34,13 @@ def cli() -> None:
 # Flask's own `run` is a development server: `airclass serve` is the way to serve.
 cli.add_command(shell_command)
 cli.add_command(routes_command)
+cli.add_command(backup_command)
+cli.add_command(restore_command)
+cli.add_command(schedule_group)
+cli.add_command(export_group)
+cli.add_command(scheduler_command)
+cli.add_command(worker_command)
+cli.add_command(jobs_group)
 
 
 @cli.group("db")
@@ -107,14 +117,32 @@ def demo(samples_dir: str) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--scheduler/--no-scheduler", "with_scheduler", default=True, show_default=True,
+              help="run the timed jobs (nightly assembly, publication, export drop) in this process")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(0, 64),
+              help="local media-job workers in this process (0: run `airclass worker` elsewhere)")
 @with_appcontext
-def serve(host: str, port: int, threads: int) -> None:
+def serve(host: str, port: int, threads: int, with_scheduler: bool, workers: int) -> None:
     """Serve airclass with the production WSGI server (waitress)."""
     import waitress
 
+    from scheduler import jobs
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if with_scheduler:
+        jobs.start(jobs.build_scheduler(_settings()), _settings().database_url)
+        click.echo("timed jobs are running in this process")
+    pool = None
+    if workers:
+        from scheduler.tasks.local import start_embedded_pool
+
+        pool = start_embedded_pool(_settings().database_url, _settings().media_dir, workers)
     click.echo(f"airclass is serving on http://{host}:{port}/")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="airclass")
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="airclass")
+    finally:
+        if pool is not None:
+            pool.stop()
 
 
 def main() -> None:
