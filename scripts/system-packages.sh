@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Install the Debian packages airclass needs (ffmpeg, a CJK font for title cards) when missing.
+# Install the Debian packages airclass needs (ffmpeg, a CJK font for title cards, chromium for browser tests) when missing.
 set -euo pipefail
 missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
 [ -e /usr/share/xmltv/xmltv.dtd ] || missing+=(xmltv-util)   # the XMLTV DTD and tv_validate_file, for tests
+[ -x /usr/bin/chromium ] || missing+=(chromium)       # headless browser tests (driven by Playwright)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing Debian packages: ${missing[*]}"

@@ -9,8 +9,8 @@ from flask_smorest import Api
 from scheduler.db import make_session_factory
 from scheduler.media_store import MediaStore
 from scheduler.settings import Settings, load_settings
-from web import pages, problems
-from web.api import lessons, recordings, users
+from web import feeds, i18n, pages, problems, review_pages, teacher_pages
+from web.api import channels, jobs, lessons, recordings, users
 from web.api.schemas import ProblemSchema
 from web.context import close_db, csrf
 
@@ -79,10 +79,14 @@ def create_app(config: dict[str, Any] | None = None, settings: Settings | None =
 def _register(app: Flask) -> None:
     csrf.init_app(app)
     api = ProblemApi(app)
-    for module in (lessons, recordings, users):
+    app.url_map.converters["isodate"] = feeds.IsoDateConverter
+    for module in (lessons, recordings, users, channels, jobs):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)
-    app.register_blueprint(pages.bp)
+    i18n.init_app(app)
+    for page_bp in (pages.bp, teacher_pages.bp, review_pages.bp):
+        app.register_blueprint(page_bp)
+    app.register_blueprint(feeds.bp)
     problems.register(app)
     app.teardown_appcontext(close_db)
     app.after_request(_security_headers)

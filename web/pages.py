@@ -1,35 +1,67 @@
-"""Browser pages: sign in and out, and each role's start page."""
+"""Browser pages: sign in and out, each role's start page, and the guards the other page blueprints share."""
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from scheduler import accounts, services
+from scheduler.review import Actor, Role
 from web.context import current_actor, current_user, db
 
+F = TypeVar("F", bound=Callable[..., Any])
 bp = Blueprint("pages", __name__)
+
+REVIEWERS = (Role.COUNTY_REVIEWER, Role.CITY_REVIEWER, Role.FINAL_REVIEWER)
+START_PAGES = {Role.TEACHER: "teacher.lessons", **{role: "review.queue" for role in REVIEWERS}}
+
+
+def page_login_required(*roles: Role) -> Callable[[F], F]:
+    """Pages for signed-in users (sent to the sign-in page otherwise), optionally of these roles only."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_user() is None:
+                return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+            if roles and current_actor().role not in roles:
+                abort(403, description=_("This page is not for your role."))
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
 
 
 class LoginForm(FlaskForm):
-    username = StringField("用户名", validators=[DataRequired(), Length(max=64)])
-    password = PasswordField("密码", validators=[DataRequired(), Length(max=200)])
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
 @bp.route("/")
 def home() -> Any:
-    """The signed-in user's start page, or the sign-in page."""
+    """Send the signed-in user to their role's start page, or to the sign-in page."""
     user = current_user()
     if user is None:
         return redirect(url_for("pages.login"))
-    actor = current_actor()
-    queue = services.queue_counts(db(), actor)
-    recent = services.list_recordings(db(), actor, per_page=10)
-    return render_template("home.html", user=user, queue=queue, recent=recent)
+    return redirect(url_for(START_PAGES.get(user.role, "pages.overview")))
+
+
+@bp.route("/overview")
+@page_login_required()
+def overview() -> Any:
+    """Start page of roles without a page of their own yet: the latest recordings they may see."""
+    actor: Actor = current_actor()
+    recent = services.list_recordings(db(), actor, per_page=20)
+    return render_template("home.html", user=current_user(), recent=recent)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -43,7 +75,7 @@ def login() -> Any:
             session.clear()
             session["user_id"] = user.id
             return redirect(_safe_next(request.args.get("next")))
-        error = "用户名或密码错误"
+        error = _("Wrong username or password.")
     status = 401 if error else 200
     return render_template("login.html", form=form, error=error), status
 
@@ -60,3 +92,9 @@ def logout() -> Any:
     """Sign out."""
     session.clear()
     return redirect(url_for("pages.login"))
+
+
+@bp.app_context_processor
+def signed_in_user() -> dict[str, Any]:
+    """Every page's header shows who is signed in (error pages too)."""
+    return {"signed_in": current_user()}

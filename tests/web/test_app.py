@@ -75,7 +75,8 @@ def test_session_login_sets_safe_cookie_and_lands_on_start_page(client, world):
     assert response.status_code == 302
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    home = client.get("/")
+    home = client.get("/", follow_redirects=True)
+    assert home.request.path == "/review/"  # a county reviewer starts at their review queue
     assert "南湖初审" in home.get_data(as_text=True)
 
 
