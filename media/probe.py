@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -15,6 +16,8 @@ SNIFF_BYTES = 4096
 ACCEPTED = "use MP4/MOV, Matroska/WebM, MPEG-TS or MXF"
 TS_PACKET = 188
 MP4_BOXES = {b"ftyp", b"moov", b"mdat", b"free", b"wide"}
+# Top-level ISO BMFF boxes whose sizes we check against the file's length.
+TOP_LEVEL_BOXES = {"ftyp", "moov", "mdat", "free", "wide", "skip", "moof", "mfra", "meta", "uuid", "sidx", "styp"}
 EBML = b"\x1a\x45\xdf\xa3"
 MXF_KEY = b"\x06\x0e\x2b\x34\x02\x05\x01\x01"
 # Markers of text formats ffmpeg would otherwise follow or parse (lowercase, anywhere in the head).
@@ -23,9 +26,11 @@ TEXT_MARKERS = (
     (b"ffconcat version", "an ffconcat list"),
     (b"<mpd", "a DASH manifest (XML)"),
     (b"<smil", "a SMIL playlist (XML)"),
+    (b"<svg", "an SVG image (XML)"),
     (b"<html", "an HTML page"),
     (b"<!doctype html", "an HTML page"),
     (b"<?xml", "an XML document"),
+    (b"<!doctype", "an XML document"),
 )
 # Containers we recognise only to name them in the refusal: (offset, magic, name).
 OTHER_CONTAINERS = (
@@ -43,6 +48,7 @@ OTHER_CONTAINERS = (
     (0, b"%PDF", "pdf"),
     (0, b"PK\x03\x04", "zip"),
 )
+_ADDRESS = re.compile(r" @ 0x[0-9a-f]+")
 INTERLACED_FIELD_ORDERS = {"tt", "bb", "tb", "bt"}
 
 
@@ -69,7 +75,12 @@ def probe_upload(path: Path, store_root: Path, tool: MediaTool | None = None) ->
     resolved = resolve_in_store(path, store_root)
     container = sniff_container(read_head(resolved))
     data = _ffprobe(tool or FfmpegTool(), resolved, container)
-    return media_probe_from_json(data, container)
+    if container == "mp4":
+        check_mp4_boxes(resolved)  # ffprobe reads only the index: a file cut off after it passes
+    try:
+        return media_probe_from_json(data, container)
+    except (ValueError, TypeError, AttributeError) as error:  # odd JSON must not escape as a crash
+        raise UnsupportedMedia(f"ffprobe described the file in a way we cannot read ({error})") from None
 
 
 def read_head(path: Path) -> bytes:
@@ -93,6 +104,26 @@ def sniff_container(head: bytes) -> str:
     if _is_mostly_text(head):
         raise UnsupportedMedia("the file is text, not a video")
     raise UnsupportedMedia(_refusal(head))
+
+
+def check_mp4_boxes(path: Path) -> None:
+    """Walk the top-level MP4 boxes; refuse a file cut short inside one (an incomplete upload)."""
+    size = path.stat().st_size
+    with path.open("rb") as stream:
+        offset = 0
+        while offset + 8 <= size:
+            stream.seek(offset)
+            header = stream.read(16)
+            length, kind = int.from_bytes(header[:4], "big"), header[4:8].decode("latin-1")
+            if length == 1:
+                length = int.from_bytes(header[8:16], "big")  # 64-bit size follows the type
+            if length == 0:
+                return  # this box runs to the end of the file
+            if kind not in TOP_LEVEL_BOXES:
+                return  # trailing bytes we do not know: leave them to ffprobe
+            if length < 8 or offset + length > size:
+                raise UnsupportedMedia(f"the file is cut short or damaged: its '{kind}' box runs past the end")
+            offset += length
 
 
 def _text_kind(head: bytes) -> str | None:
@@ -162,8 +193,14 @@ def _ffprobe(tool: MediaTool, path: Path, container: str) -> dict[str, Any]:
         reason = f"ffprobe could not read the file as a video within {error.timeout_seconds:g} s"
         raise UnsupportedMedia(reason) from None
     except FfmpegFailed as error:
-        tail = error.stderr_tail.replace(file_url(path), path.name)
-        raise UnsupportedMedia(f"ffprobe could not read the file as a video: {tail}") from None
+        reason = f"ffprobe could not read the file as a video: {_for_users(error.stderr_tail, path)}"
+        raise UnsupportedMedia(reason) from None
+
+
+def _for_users(stderr: str, path: Path) -> str:
+    """ffprobe's complaint without our paths or its memory addresses (they would help an exploit)."""
+    text = stderr.replace(file_url(path), path.name).replace(str(path), path.name)
+    return _ADDRESS.sub("", text)
 
 
 def media_probe_from_json(data: dict[str, Any], container: str) -> MediaProbe:

@@ -3,14 +3,26 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from media.errors import OutsideMediaStore
 from scheduler.catalogue import UploadTooLarge
 
 CHUNK = 1024 * 1024
+FILENAME_CHARS = 255
+# Controls, bidi overrides (U+202E makes "gpj.mp4" read as "mp4.jpg") and lone surrogates.
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_SERVER_NAME = re.compile(r"[0-9a-f]{32}\.[a-z0-9]{1,8}")
+
+
+def display_filename(original: str) -> str:
+    """The client's file name as metadata only: its last part, without controls or bidi tricks, bounded."""
+    last_part = original.replace("\\", "/").rsplit("/", 1)[-1]
+    return _UNSHOWABLE.sub("", last_part).strip()[:FILENAME_CHARS] or "upload"
 
 
 @dataclass(frozen=True)
@@ -61,7 +73,9 @@ class MediaStore:
         incoming.path.unlink(missing_ok=True)
 
     def recording_path(self, media_name: str) -> Path:
-        """Absolute path of an accepted recording."""
+        """Absolute path of an accepted recording; only names `keep` makes (a restored row may lie)."""
+        if not _SERVER_NAME.fullmatch(media_name):
+            raise OutsideMediaStore(Path(media_name))
         return self.recordings_dir / media_name
 
     def remove(self, media_name: str) -> None:

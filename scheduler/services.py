@@ -16,7 +16,7 @@ from media.runner import MediaTool
 from scheduler import channel_days, review
 from scheduler.catalogue import NotFound, Page, UploadRejected
 from scheduler.db import paginate
-from scheduler.media_store import MediaStore
+from scheduler.media_store import MediaStore, display_filename
 from scheduler.models import AuditEvent, County, Lesson, Recording, User
 from scheduler.review import Action, Actor, ReviewState, Role
 
@@ -239,7 +239,7 @@ def upload_recording(
     try:
         with session.begin():
             recording = _new_revision(session, lesson_id, actor, probe, media_name, at)
-            recording.original_filename = original_filename[:300]
+            recording.original_filename = display_filename(original_filename)
             recording.size_bytes = incoming.size_bytes
             recording.checksum = incoming.sha256
             session.add(recording)

@@ -11,9 +11,15 @@ feed: the caller picks the events (a grade's, or a grade's in one subject) and t
 - The calendar has VERSION, PRODID, NAME and X-WR-CALNAME, REFRESH-INTERVAL;VALUE=DURATION:PT1H,
   X-PUBLISHED-TTL:PT1H, and a VTIMEZONE for each zone its events use (icalendar builds it from
   zoneinfo, covering just the span of the events).
+- Text (summary, description, calendar name and description, always escaped as TEXT; the name on
+  one line): CR LF and a lone CR become LF (escaped `\\n` on the
+  wire); other control characters (C0 but tab and LF, and DEL: RFC 5545 forbids them in TEXT; C1
+  too, as the XMLTV export does), lone surrogates and stray byte order marks (U+FEFF, which
+  icalendar strips at a value's start) are dropped; the rest passes byte for byte.
 - Lines end in CRLF and fold at 75 octets, never inside a UTF-8 character or a TEXT escape:
   icalendar 7.3 keeps `\\n`, `\\,`, `\\;` whole but can still split `\\\\` (it only looks at the
-  last character), so the output is refolded here by escape-aware rules.
+  last character), so its unfolded content lines are folded here by escape-aware rules.
+- A zone's VTIMEZONE over a span is built once and kept (icalendar walks the zone hour by hour).
 """
 
 from __future__ import annotations
@@ -22,8 +28,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
-from icalendar import Calendar, Event, vDuration
+from icalendar import Calendar, Event, Timezone, vDuration, vText
 
 from scheduler.assembly import Airing, ChannelDayPlan, SlotStatus
 from scheduler.channels import Channel, SlotKind
@@ -32,6 +39,12 @@ PRODID = "-//airclass//air classroom schedule//ZH"
 REFRESH = timedelta(hours=1)
 _FOLD_OCTETS = 75
 _TOKEN = re.compile(r"\\.|.", re.DOTALL)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff]")
+
+
+def ical_text(text: str) -> str:
+    """Text fit for a TEXT value: line breaks as LF, no other control character, no lone surrogate."""
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 @dataclass(frozen=True)
@@ -126,9 +139,9 @@ def _vevent(event: FeedEvent, stamp: datetime) -> Event:
     vevent.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
     vevent.add("dtstart", event.start)
     vevent.add("dtend", event.end)
-    vevent.add("summary", event.summary)
-    if event.description:
-        vevent.add("description", event.description)
+    vevent.add("summary", ical_text(event.summary))
+    if ical_text(event.description):
+        vevent.add("description", ical_text(event.description))
     if event.url:
         vevent.add("url", event.url)
     return vevent
@@ -141,11 +154,13 @@ def _calendar(feed: Feed) -> Calendar:
     calendar.add("prodid", PRODID)
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("name", feed.title)
-    calendar.add("x-wr-calname", feed.title)
-    if feed.description:
-        calendar.add("description", feed.description)
-        calendar.add("x-wr-caldesc", feed.description)
+    # vText: icalendar would write NAME and X-WR-* raw (unescaped), and refuses a line break there.
+    title, description = vText(" ".join(ical_text(feed.title).split())), vText(ical_text(feed.description))
+    calendar.add("name", title)
+    calendar.add("x-wr-calname", title)
+    if description:
+        calendar.add("description", description)
+        calendar.add("x-wr-caldesc", description)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(REFRESH))
     return calendar
@@ -153,6 +168,8 @@ def _calendar(feed: Feed) -> Calendar:
 
 def _fold(line: str) -> str:
     """Fold one content line at 75 octets, never inside a UTF-8 character or a backslash escape."""
+    if len(line) * 4 <= _FOLD_OCTETS or len(line.encode()) <= _FOLD_OCTETS:
+        return line
     parts: list[str] = []
     current, size, limit = "", 0, _FOLD_OCTETS
     for token in _TOKEN.findall(line):
@@ -180,5 +197,14 @@ def to_ical(feed: Feed, events: Sequence[FeedEvent], *, stamp: datetime) -> byte
     if events:
         first = min(e.start for e in events).date() - timedelta(days=1)
         last = max(e.end for e in events).date() + timedelta(days=1)
-        calendar.add_missing_timezones(first_date=first, last_date=last)
-    return refold(calendar.to_ical())
+        for index, tzid in enumerate(sorted(calendar.get_missing_tzids())):
+            calendar.subcomponents.insert(index, _timezone(tzid, first, last))  # before the events
+    # icalendar's unfolded content lines, folded once by our rules (its own folding can split `\\`).
+    lines = (_fold(line) for line in calendar.content_lines() if line)
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+@lru_cache(maxsize=64)
+def _timezone(tzid: str, first: date, last: date) -> Timezone:
+    """The VTIMEZONE of a zone over a span; building it walks every hour of the span, so it is kept."""
+    return Timezone.from_tzid(tzid, first_date=first, last_date=last)

@@ -9,6 +9,9 @@ frame, duration in frames and as timecode, kind, title, the source file of its p
 - CSV is UTF-8 with a byte order mark: Excel reads BOM-less CSV in the system's ANSI code page
   and garbles Chinese. A cell starting with = + - @ is prefixed with ' so a spreadsheet shows it
   as text instead of running it as a formula (titles come from uploads).
+- Titles are one line of printable text in every format: control characters other than
+  whitespace and lone surrogates are dropped, runs of whitespace (CR, LF, tabs, U+2028...)
+  become one space; Chinese passes byte for byte.
 - The as-run log is plain UTF-8 text, one line per event: wall-clock start with frames, duration,
   kind, source, title.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,6 +45,8 @@ CSV_COLUMNS = (
     "out_point",
 )
 Rendition = Callable[[Event], str]
+# Control characters that are not whitespace (str.split handles those), and lone surrogates.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
 
 
 def _media(event: Event) -> str:
@@ -63,7 +69,7 @@ def _item(channel: Channel, plan: ChannelDayPlan, index: int, event: Event, rend
         "duration_timecode": frames_to_timecode(event.length, channel.fps),
         "kind": event.kind.value,
         "slot": event.slot,
-        "title": event.title,
+        "title": _one_line(event.title),
         "source": rendition(event),
         "in_point": event.in_point,
         "out_point": event.out_point,
@@ -117,8 +123,8 @@ def _clock(channel: Channel, plan: ChannelDayPlan, offset: int) -> str:
 
 
 def _one_line(text: str) -> str:
-    """Text on one line of the log."""
-    return " ".join(text.split())
+    """Printable text on one line."""
+    return " ".join(_UNPRINTABLE.sub("", text).split())
 
 
 def to_as_run(channel: Channel, plan: ChannelDayPlan, *, rendition: Rendition = _media) -> bytes:
