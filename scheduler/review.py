@@ -11,6 +11,8 @@ Pure domain: standard library only, no clock (the caller passes the time of each
     ├── InvalidTransition            .action, .state: the action is impossible in this state
     ├── CommentRequired              .action: request_changes and revoke need a reason
     ├── ChecksumMismatch             .expected, .actual: the media changed since it was reviewed
+    ├── QcBlocksApproval             .failed: technical QC failed and nobody signed it off
+    ├── NothingToSignOff             a QC sign-off with no failed QC to sign off
     ├── RecordingNotFound            raised by the service layer
     └── ReviewConflict               someone else decided meanwhile; raised by the service layer
 
@@ -22,11 +24,14 @@ Checks run in this order, so a refusal names the most specific true cause:
 3. state: the action has no edge from this state → InvalidTransition; it has one, but that
    review step belongs to another reviewer role (a county reviewer approving at city review)
    → NotPermitted
-4. self-approval: approve, request_changes, revoke by the recording's teacher → SelfApproval
+4. self-approval: approve, request_changes, revoke, sign_off_qc by the recording's teacher → SelfApproval
 5. second step: approve by a user already in rec.approvers → SecondStepBySameReviewer
-6. comment: request_changes and revoke need a non-blank one → CommentRequired
-7. checksum: approve needs reviewed_checksum == rec.checksum; for any other action it is
-   optional but, when given, must match too → ChecksumMismatch
+6. comment: request_changes, revoke and sign_off_qc need a non-blank one → CommentRequired
+7. checksum: approve and sign_off_qc need reviewed_checksum == rec.checksum; for any other action
+   it is optional but, when given, must match too → ChecksumMismatch
+8. technical QC: the final approval of a recording whose QC failed (rec.qc_failed) waits for a
+   final reviewer's sign_off_qc (which leaves the state as it is) → QcBlocksApproval; a sign-off
+   with nothing failed → NothingToSignOff
 
 Visibility (`can_see`): a teacher sees their own recordings in every state; nobody else sees
 drafts; a county reviewer sees their county's, a city reviewer their city's; a final reviewer
@@ -75,6 +80,7 @@ class Action(StrEnum):
     REQUEST_CHANGES = "request_changes"
     WITHDRAW = "withdraw"
     REVOKE = "revoke"
+    SIGN_OFF_QC = "sign_off_qc"  # a final reviewer accepts a failed technical QC, saying why
 
 
 def _words(value: StrEnum) -> str:
@@ -168,6 +174,31 @@ class ChecksumMismatch(ReviewError):
         )
 
 
+class QcBlocksApproval(ReviewError):
+    """Technical QC failed and no final reviewer has signed it off."""
+
+    def __init__(self, failed: str, recording_id: int | None = None) -> None:
+        super().__init__(failed, recording_id)
+        self.failed, self.recording_id = failed, recording_id
+
+    def __str__(self) -> str:
+        return (
+            f"Technical QC failed ({self.failed}){_about(self.recording_id)}: a final reviewer must sign it off "
+            "with a comment before approval."
+        )
+
+
+class NothingToSignOff(ReviewError):
+    """A QC sign-off was asked for a recording whose QC did not fail, or was signed off already."""
+
+    def __init__(self, recording_id: int | None = None) -> None:
+        super().__init__(recording_id)
+        self.recording_id = recording_id
+
+    def __str__(self) -> str:
+        return f"There is no failed technical QC to sign off{_about(self.recording_id)}."
+
+
 class RecordingNotFound(ReviewError):
     """No recording has this id (raised by the service layer)."""
 
@@ -217,6 +248,7 @@ class RecordingUnderReview:
     state: ReviewState
     checksum: str  # sha256 of the media file
     approvers: frozenset[int] = frozenset()  # user ids that approved a step of THIS revision
+    qc_failed: str | None = None  # the failed QC checks not yet signed off, e.g. "black, decode_errors"
 
 
 @dataclass(frozen=True)
@@ -249,6 +281,7 @@ _ROLES_FOR: dict[Action, frozenset[Role]] = {
     Action.REQUEST_CHANGES: _REVIEWERS,
     Action.WITHDRAW: frozenset({Role.TEACHER}),
     Action.REVOKE: frozenset({Role.FINAL_REVIEWER, Role.ADMIN}),
+    Action.SIGN_OFF_QC: frozenset({Role.FINAL_REVIEWER}),
 }
 _EDGES: dict[Action, dict[ReviewState, ReviewState]] = {
     Action.SUBMIT: {_S.DRAFT: _S.SUBMITTED},
@@ -257,10 +290,11 @@ _EDGES: dict[Action, dict[ReviewState, ReviewState]] = {
     Action.REQUEST_CHANGES: {state: _S.CHANGES_REQUESTED for state in _REVIEW_STEPS},
     Action.WITHDRAW: {state: _S.WITHDRAWN for state in (_S.DRAFT, _S.SUBMITTED, *_REVIEW_STEPS)},
     Action.REVOKE: {_S.APPROVED: _S.REVOKED},
+    Action.SIGN_OFF_QC: {_S.FINAL_REVIEW: _S.FINAL_REVIEW},  # recorded in the trail, the state stays
 }
 _STEP_ACTIONS = frozenset({Action.APPROVE, Action.REQUEST_CHANGES})  # taken by the step's reviewer
-_REVIEWED_BY_OTHERS = frozenset({Action.APPROVE, Action.REQUEST_CHANGES, Action.REVOKE})
-_NEEDS_COMMENT = frozenset({Action.REQUEST_CHANGES, Action.REVOKE})
+_REVIEWED_BY_OTHERS = frozenset({Action.APPROVE, Action.REQUEST_CHANGES, Action.REVOKE, Action.SIGN_OFF_QC})
+_NEEDS_COMMENT = frozenset({Action.REQUEST_CHANGES, Action.REVOKE, Action.SIGN_OFF_QC})
 
 
 def _scope_gap(rec: RecordingUnderReview, actor: Actor) -> str | None:
@@ -321,10 +355,19 @@ def _check(
     _check_reviewer(rec, actor, action)
     if action in _NEEDS_COMMENT and comment is None:
         raise CommentRequired(action, rec.recording_id)
-    must_match = action is Action.APPROVE or reviewed_checksum is not None
+    must_match = action in (Action.APPROVE, Action.SIGN_OFF_QC) or reviewed_checksum is not None
     if must_match and reviewed_checksum != rec.checksum:
         raise ChecksumMismatch(rec.checksum, reviewed_checksum, rec.recording_id)
+    _check_qc(rec, action, to_state)
     return to_state
+
+
+def _check_qc(rec: RecordingUnderReview, action: Action, to_state: ReviewState) -> None:
+    """A failed technical QC stops the final approval until a final reviewer signs it off."""
+    if action is Action.SIGN_OFF_QC and rec.qc_failed is None:
+        raise NothingToSignOff(rec.recording_id)
+    if action is Action.APPROVE and to_state is _S.APPROVED and rec.qc_failed is not None:
+        raise QcBlocksApproval(rec.qc_failed, rec.recording_id)
 
 
 def _clean(comment: str | None) -> str | None:

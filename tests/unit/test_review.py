@@ -16,7 +16,9 @@ from scheduler.review import (
     CommentRequired,
     InvalidTransition,
     NotPermitted,
+    NothingToSignOff,
     OutOfScope,
+    QcBlocksApproval,
     RecordingNotFound,
     RecordingUnderReview,
     ReviewConflict,
@@ -439,3 +441,36 @@ def test_approval_needs_three_distinct_reviewers_along_the_chain(data):
         assert [step for step, _ in approvals] == APPROVAL_STEPS
         approvers = {user for _, user in approvals}
         assert len(approvers) == 3 and TEACHER_ID not in approvers
+
+
+# --- technical QC ------------------------------------------------------------------------------
+
+FAILED_QC = replace(recording(S.FINAL_REVIEW), qc_failed="black")
+
+
+def test_a_failed_qc_blocks_the_final_approval_and_only_that():
+    with pytest.raises(QcBlocksApproval, match="black"):
+        attempt(FAILED_QC, ACTORS[R.FINAL_REVIEWER], A.APPROVE)
+    city_step = replace(FAILED_QC, state=S.CITY_REVIEW)
+    assert attempt(city_step, ACTORS[R.CITY_REVIEWER], A.APPROVE).to_state is S.FINAL_REVIEW
+    assert attempt(FAILED_QC, ACTORS[R.FINAL_REVIEWER], A.REQUEST_CHANGES).to_state is S.CHANGES_REQUESTED
+
+
+def test_a_final_reviewer_signs_off_a_failed_qc_with_a_comment_and_the_state_stays():
+    final = ACTORS[R.FINAL_REVIEWER]
+    with pytest.raises(CommentRequired):
+        attempt(FAILED_QC, final, A.SIGN_OFF_QC, comment="  ")
+    with pytest.raises(ChecksumMismatch):
+        attempt(FAILED_QC, final, A.SIGN_OFF_QC, reviewed_checksum=OTHER_CHECKSUM)
+    signed = attempt(FAILED_QC, final, A.SIGN_OFF_QC, comment="片头黑场为讲义翻页，可播出")
+    assert (signed.from_state, signed.to_state, signed.action) == (S.FINAL_REVIEW, S.FINAL_REVIEW, A.SIGN_OFF_QC)
+    assert A.SIGN_OFF_QC in allowed_actions(FAILED_QC, final) and A.APPROVE not in allowed_actions(FAILED_QC, final)
+    assert attempt(replace(FAILED_QC, qc_failed=None), final, A.APPROVE).to_state is S.APPROVED
+
+
+def test_only_a_final_reviewer_signs_off_and_only_a_failed_qc():
+    for role in (R.CITY_REVIEWER, R.ADMIN, R.TEACHER, R.AUDITOR):
+        with pytest.raises(NotPermitted):
+            attempt(FAILED_QC, ACTORS[role], A.SIGN_OFF_QC)
+    with pytest.raises(NothingToSignOff):
+        attempt(recording(S.FINAL_REVIEW), ACTORS[R.FINAL_REVIEWER], A.SIGN_OFF_QC)
