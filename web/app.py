@@ -5,14 +5,27 @@ from typing import Any
 
 from flask import Flask, Request
 from flask_smorest import Api
+from werkzeug.routing import IntegerConverter
 
 from scheduler.db import make_session_factory
 from scheduler.media_store import MediaStore
 from scheduler.settings import Settings, load_settings
-from web import feeds, i18n, pages, problems, review_pages, teacher_pages
+from web import (
+    admin_pages,
+    feeds,
+    guide_pages,
+    i18n,
+    jobs_pages,
+    operator_pages,
+    pages,
+    problems,
+    review_pages,
+    teacher_pages,
+)
 from web.api import channels, jobs, lessons, recordings, users
 from web.api.schemas import ProblemSchema
 from web.context import close_db, csrf
+from web.problems import PROBLEM_TYPE
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -40,6 +53,22 @@ class ProblemApi(Api):
     """flask-smorest Api whose documented error body is an RFC 9457 problem."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def _register_responses(self) -> None:
+        # Error bodies go out as application/problem+json (web/problems.py): document them with that type.
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = PROBLEM_TYPE
+        try:
+            super()._register_responses()  # type: ignore[misc]
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` bounded to a SQL INTEGER, so a huge id is a 404 rather than an overflow in the driver."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 class InsecureConfiguration(RuntimeError):
@@ -80,11 +109,13 @@ def _register(app: Flask) -> None:
     csrf.init_app(app)
     api = ProblemApi(app)
     app.url_map.converters["isodate"] = feeds.IsoDateConverter
+    app.url_map.converters["int"] = RowIdConverter
     for module in (lessons, recordings, users, channels, jobs):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)
     i18n.init_app(app)
-    for page_bp in (pages.bp, teacher_pages.bp, review_pages.bp):
+    page_bps = (pages, teacher_pages, review_pages, operator_pages, jobs_pages, guide_pages, admin_pages)
+    for page_bp in (module.bp for module in page_bps):
         app.register_blueprint(page_bp)
     app.register_blueprint(feeds.bp)
     problems.register(app)

@@ -13,15 +13,18 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from scheduler import accounts, services
+from scheduler import services, throttle
 from scheduler.review import Actor, Role
-from web.context import current_actor, current_user, db
+from web.context import current_actor, current_user, db, now
 
 F = TypeVar("F", bound=Callable[..., Any])
 bp = Blueprint("pages", __name__)
 
 REVIEWERS = (Role.COUNTY_REVIEWER, Role.CITY_REVIEWER, Role.FINAL_REVIEWER)
-START_PAGES = {Role.TEACHER: "teacher.lessons", **{role: "review.queue" for role in REVIEWERS}}
+START_PAGES = {
+    Role.TEACHER: "teacher.lessons", **{role: "review.queue" for role in REVIEWERS},
+    Role.OPERATOR: "operator.channels", Role.ADMIN: "admin.users",
+}
 
 
 def page_login_required(*roles: Role) -> Callable[[F], F]:
@@ -68,15 +71,20 @@ def overview() -> Any:
 def login() -> Any:
     """Sign in with a username and password."""
     form = LoginForm()
-    error = None
+    error, status = None, 200
     if form.validate_on_submit():
-        user = accounts.authenticate(db(), form.username.data or "", form.password.data or "")
-        if user is not None:
-            session.clear()
-            session["user_id"] = user.id
-            return redirect(_safe_next(request.args.get("next")))
-        error = _("Wrong username or password.")
-    status = 401 if error else 200
+        try:
+            user = throttle.sign_in(db(), form.username.data or "", form.password.data or "",
+                                    address=request.remote_addr or "", at=now())
+        except throttle.LoginThrottled as exc:
+            minutes = -(-exc.retry_after // 60)
+            error, status = _("Too many failed sign-ins. Try again in %(minutes)d minutes.", minutes=minutes), 429
+        else:
+            if user is not None:
+                session.clear()
+                session["user_id"] = user.id
+                return redirect(_safe_next(request.args.get("next")))
+            error, status = _("Wrong username or password."), 401
     return render_template("login.html", form=form, error=error), status
 
 

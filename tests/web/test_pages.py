@@ -60,7 +60,7 @@ def submitted_recording(app, world, clips) -> int:  # type: ignore[no-untyped-de
 @pytest.mark.parametrize(
     ("username", "start"),
     [("teacher_a", "/teacher/"), ("county_a", "/review/"), ("city", "/review/"), ("final", "/review/"),
-     ("operator", "/overview"), ("auditor", "/overview")],
+     ("operator", "/operator/"), ("admin", "/admin/users/"), ("auditor", "/overview")],
 )
 def test_each_role_lands_on_its_start_page(client, world, username, start):
     Browser(client, username)
