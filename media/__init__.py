@@ -1,4 +1,4 @@
-"""Everything that touches ffmpeg: the one runner, probing, checksums and generated samples."""
+"""Everything that touches ffmpeg: the one runner, probing, QC, profiles, renditions, day renders, samples."""
 
 from media.checksum import sha256_file
 from media.errors import (

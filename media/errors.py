@@ -2,7 +2,8 @@
 
 MediaError
 ├── FfmpegFailed          ffmpeg or ffprobe exited non-zero (argv, returncode, stderr_tail)
-│   └── FfmpegTimedOut    ... or was killed after its time limit (timeout_seconds)
+│   ├── FfmpegTimedOut    ... or was killed after its time limit (timeout_seconds)
+│   └── OutputTooLarge    ... or was killed when its outputs passed the size limit (limit_bytes)
 ├── UnsupportedMedia      the file is not a video we accept (reason: a sentence for the user)
 ├── MediaNotFound         the file does not exist (path)
 └── OutsideMediaStore     the file resolves outside the media store (path)
@@ -43,6 +44,15 @@ class FfmpegTimedOut(FfmpegFailed):
         self.timeout_seconds = timeout_seconds
         super().__init__(argv, None, stderr_tail)
         self.args = (f"{self.argv[0]} did not finish within {timeout_seconds:g} s",)
+
+
+class OutputTooLarge(FfmpegFailed):
+    """An ffmpeg run was killed because its outputs grew past the size limit."""
+
+    def __init__(self, argv: list[str], limit_bytes: int, stderr_tail: str) -> None:
+        self.limit_bytes = limit_bytes
+        super().__init__(argv, None, stderr_tail)
+        self.args = (f"{self.argv[0]} output passed the size limit of {limit_bytes} bytes",)
 
 
 class UnsupportedMedia(MediaError):

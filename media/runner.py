@@ -22,6 +22,8 @@ from media.errors import (
     OutsideMediaStore,
     stderr_tail,
 )
+from media.progress import Watch, watched_run
+from media.progress import decode_output as _text
 
 # Container family -> the demuxer we force, and the format_name ffprobe must then report.
 DEMUXERS = {"mp4": "mov", "matroska": "matroska", "mpegts": "mpegts", "mxf": "mxf"}
@@ -46,6 +48,14 @@ def resolve_in_store(path: Path, store_root: Path) -> Path:
     except FileNotFoundError:
         raise MediaNotFound(path) from None
     if not resolved.is_relative_to(root):
+        raise OutsideMediaStore(path)
+    return resolved
+
+
+def output_in_store(path: Path, store_root: Path) -> Path:
+    """Resolve where an output will be written (it need not exist yet) and require it inside store_root."""
+    resolved = (store_root.resolve(strict=True) / path).resolve()
+    if not resolved.is_relative_to(store_root.resolve()):
         raise OutsideMediaStore(path)
     return resolved
 
@@ -83,9 +93,16 @@ def store_input(path: Path, store_root: Path, container: str, **options: Any) ->
     return ffmpeg.input(file_url(resolved), **input_options(DEMUXERS[container]), **options)
 
 
-def ffmpeg_argv(outputs: Any) -> list[str]:
-    """Compile an ffmpeg-python output graph into our ffmpeg argv."""
-    return ["ffmpeg", *FFMPEG_FLAGS, *ffmpeg.get_args(outputs)]
+def concat_input(listing: Path, store_root: Path) -> Any:
+    """Open an ffconcat list we wrote (inside the store) with the concat demuxer, file protocol only."""
+    resolved = resolve_in_store(listing, store_root)
+    return ffmpeg.input(file_url(resolved), f="concat", safe=0, protocol_whitelist="file")
+
+
+def ffmpeg_argv(outputs: Any, loglevel: str = "error") -> list[str]:
+    """Compile an ffmpeg-python output graph into our ffmpeg argv (loglevel: analysis runs read info)."""
+    flags = [loglevel if flag == "error" else flag for flag in FFMPEG_FLAGS]
+    return ["ffmpeg", *flags, *ffmpeg.get_args(outputs)]
 
 
 @contextmanager
@@ -124,8 +141,8 @@ class MediaTool(Protocol):
         """Return ffprobe's JSON (format and streams) for an absolute path."""
         ...
 
-    def run(self, argv: list[str], timeout: float | None = None) -> RunResult:
-        """Run one ffmpeg/ffprobe argv; raise FfmpegFailed on error."""
+    def run(self, argv: list[str], timeout: float | None = None, watch: Watch | None = None) -> RunResult:
+        """Run one ffmpeg/ffprobe argv; raise FfmpegFailed on error (watch: progress and size limit)."""
         ...
 
 
@@ -150,11 +167,14 @@ class FfmpegTool:
             raise FfmpegFailed(argv, 0, "ffprobe printed unexpected JSON")
         return parsed
 
-    def run(self, argv: list[str], timeout: float | None = None) -> RunResult:
+    def run(self, argv: list[str], timeout: float | None = None, watch: Watch | None = None) -> RunResult:
         """Run one ffmpeg/ffprobe argv (never through a shell); raise FfmpegFailed on error."""
         check_argv(argv)
         binary = self.ffmpeg if argv[0] == "ffmpeg" else self.ffprobe
         limit = self.run_timeout if timeout is None else timeout
+        if watch is not None and argv[0] == "ffmpeg":
+            command = [binary, "-progress", "pipe:1", "-nostats", *argv[1:]]
+            return RunResult(argv, "", watched_run(argv, command, limit, watch))
         try:
             done = subprocess.run(
                 [binary, *argv[1:]],
@@ -169,13 +189,6 @@ class FfmpegTool:
         if done.returncode != 0:
             raise FfmpegFailed(argv, done.returncode, stderr_tail(stderr))
         return RunResult(argv, _text(done.stdout), stderr)
-
-
-def _text(output: bytes | str | None) -> str:
-    """Decode captured output leniently (file names and metadata need not be UTF-8)."""
-    if isinstance(output, str):
-        return output
-    return (output or b"").decode("utf-8", errors="replace")
 
 
 @dataclass
@@ -199,12 +212,14 @@ class FakeMediaTool:
             raise FfmpegFailed(ffprobe_argv(path, demuxer), 1, f"{path.name}: no canned probe")
         return canned
 
-    def run(self, argv: list[str], timeout: float | None = None) -> RunResult:
+    def run(self, argv: list[str], timeout: float | None = None, watch: Watch | None = None) -> RunResult:
         """Record argv and return the canned stderr without running anything."""
         check_argv(argv)
         self.runs.append(list(argv))
         if self.failure is not None:
             raise self.failure
+        if watch is not None and watch.progress is not None:
+            watch.progress(100.0)
         return RunResult(list(argv), "", self.stderr)
 
 

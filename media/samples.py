@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ class ClipSpec:
     tone_hz: int | None = 440  # None: a silent audio track
     title: str = ""
     title_seconds: float | None = None  # None: the title stays for the whole clip
+    gain_db: float = 0.0  # applied to the tone (the mono sine alone measures about -21.8 LUFS)
 
 
 @dataclass(frozen=True)
@@ -127,11 +129,28 @@ def tiny_clip(
     *,
     video_source: str = "testsrc2",
     tone_hz: int | None = 440,
+    gain_db: float = 0.0,
     tool: MediaTool | None = None,
 ) -> Path:
     """Write a small test clip (container from the suffix: .mp4 .mkv .ts .mxf)."""
-    spec = ClipSpec(seconds, size, rate, video_source, audio, tone_hz)
+    spec = ClipSpec(seconds, size, rate, video_source, audio, tone_hz, gain_db=gain_db)
     return write_clip(path, spec, tool)
+
+
+def write_sequence(path: Path, parts: Sequence[ClipSpec], tool: MediaTool | None = None) -> Path:
+    """Write parts back to back into one clip (all parts share the first part's size and rate)."""
+    muxer, video_options, audio_options = ENCODINGS[path.suffix]
+    pieces: list[Any] = []
+    for index, part in enumerate(parts):
+        # ffmpeg-python merges identical nodes: a null filter per position keeps repeated parts apart.
+        shape = replace(part, size=parts[0].size, rate=parts[0].rate)
+        pieces += [_video_input(shape, ",null" * index), _part_audio(part, ",anull" * index)]
+    joined = ffmpeg.concat(*pieces, v=1, a=1).node
+    options = {"f": muxer, **video_options, **audio_options, "ac": 2, "ar": SAMPLE_RATE}
+    with atomic_output(path) as temp:
+        output = ffmpeg.output(joined[0], joined[1], file_url(temp.absolute()), **options)
+        (tool or FfmpegTool()).run(ffmpeg_argv(output))
+    return path
 
 
 def sample_paths(outdir: Path) -> dict[str, Path]:
@@ -157,21 +176,29 @@ def _quick(spec: ClipSpec) -> ClipSpec:
     return replace(spec, seconds=QUICK_SECONDS, size=QUICK_SIZE, title_seconds=title_seconds)
 
 
-def _video_input(spec: ClipSpec) -> Any:
+def _video_input(spec: ClipSpec, suffix: str = "") -> Any:
     """Open the lavfi video source at the spec's size, rate and length."""
     joiner = ":" if "=" in spec.video_source else "="
     shape = f"size={spec.size}:rate={spec.rate}:duration={spec.seconds}"
-    source = f"{spec.video_source}{joiner}{shape}"
+    source = f"{spec.video_source}{joiner}{shape}{suffix}"
     return ffmpeg.input(source, f="lavfi")
 
 
-def _audio_input(spec: ClipSpec) -> Any:
+def _audio_input(spec: ClipSpec, suffix: str = "") -> Any:
     """Open a sine tone, or silence, at 48 kHz."""
     if spec.tone_hz is None:
         source = f"anullsrc=channel_layout=stereo:sample_rate={SAMPLE_RATE}"
     else:
         source = f"sine=frequency={spec.tone_hz}:sample_rate={SAMPLE_RATE}:duration={spec.seconds}"
-    return ffmpeg.input(source, f="lavfi")
+    if spec.gain_db and spec.tone_hz is not None:
+        source += f",volume={spec.gain_db}dB"
+    return ffmpeg.input(source + suffix, f="lavfi")
+
+
+def _part_audio(spec: ClipSpec, suffix: str) -> Any:
+    """Open a part's audio, trimmed to its length (silence too), in stereo."""
+    audio = _audio_input(spec, suffix).filter("atrim", duration=spec.seconds)
+    return audio.filter("aformat", channel_layouts="stereo")
 
 
 def _titled(video: Any, spec: ClipSpec, font: Path | None) -> Any:

@@ -1,0 +1,223 @@
+"""One continuous cable MPEG-TS for a channel day: lessons by stream copy, fillers and padding re-encoded."""
+
+from __future__ import annotations
+
+import enum
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import ffmpeg
+
+from media.errors import MediaError
+from media.probe import probe_upload
+from media.profiles import (
+    CABLE,
+    FPS,
+    CableProfile,
+    cable_audio_options,
+    cable_mux_options,
+    cable_video_options,
+    fit_16x9,
+)
+from media.runner import (
+    DEMUXERS,
+    FfmpegTool,
+    MediaTool,
+    Watch,
+    concat_input,
+    ffmpeg_argv,
+    file_url,
+    output_in_store,
+    resolve_in_store,
+    store_input,
+)
+
+SAMPLES_PER_FRAME = 48000 // FPS
+
+
+class ItemKind(enum.StrEnum):
+    """What fills a stretch of the day."""
+
+    LESSON = "lesson"  # a cable rendition: stream-copied when its cut starts on a keyframe
+    FILLER = "filler"  # any accepted file: re-encoded, looped to fill its slot
+    PADDING = "padding"  # black picture and silence: no file
+
+
+class DayPlanError(MediaError):
+    """The day's items overlap or run past the end of the day."""
+
+
+@dataclass(frozen=True)
+class DayRenderItem:
+    """One event of the day: a file (None for padding) cut from in_frame for frames, placed at start_frame."""
+
+    path: Path | None
+    start_frame: int
+    frames: int
+    kind: ItemKind = ItemKind.LESSON
+    in_frame: int = 0
+
+
+@dataclass(frozen=True)
+class DayRender:
+    """What render_day made: the file, its length in frames, and how each item got there."""
+
+    path: Path
+    frames: int
+    copied: tuple[int, ...]  # start frames of the items stream-copied
+    reencoded: tuple[int, ...]  # start frames of the items re-encoded (fillers, padding, unaligned cuts)
+
+
+def plan_day(items: list[DayRenderItem], day_frames: int) -> list[DayRenderItem]:
+    """Order the items and fill every gap with padding; refuse overlaps and items past the day's end."""
+    plan: list[DayRenderItem] = []
+    at = 0
+    for item in sorted(items, key=lambda i: i.start_frame):
+        if item.frames <= 0 or item.start_frame < at or item.start_frame + item.frames > day_frames:
+            raise DayPlanError(f"item at frame {item.start_frame} ({item.frames} frames) does not fit the day")
+        if item.start_frame > at:
+            plan.append(DayRenderItem(None, at, item.start_frame - at, ItemKind.PADDING))
+        plan.append(item)
+        at = item.start_frame + item.frames
+    if at < day_frames:
+        plan.append(DayRenderItem(None, at, day_frames - at, ItemKind.PADDING))
+    return plan
+
+
+def render_day(
+    items: list[DayRenderItem],
+    day_frames: int,
+    target: Path,
+    store_root: Path,
+    *,
+    profile: CableProfile = CABLE,
+    tool: MediaTool | None = None,
+    watch: Watch | None = None,
+    timeout: float | None = None,
+) -> DayRender:
+    """Render the day into target (inside the store), written beside it and renamed into place when complete."""
+    tool = tool or FfmpegTool()
+    plan = plan_day(items, day_frames)
+    target = output_in_store(target, store_root)
+    copied: list[int] = []
+    with _work_dir(target) as work:
+        for index, item in enumerate(plan):
+            video, audio = work / f"video_{index:04d}.ts", work / f"audio_{index:04d}.wav"
+            copy = _copyable(item, store_root, profile, tool)
+            container = "mpegts" if copy else (None if item.path is None else _container(item.path, store_root, tool))
+            tool.run(part_argv(item, video, audio, store_root, profile, container, copy=copy), timeout=timeout)
+            if copy:
+                copied.append(item.start_frame)
+        lists = [_listing(work, kind, len(plan)) for kind in ("video", "audio")]
+        temp = work / f"day{target.suffix}"
+        timed = Watch(watch.progress if watch else None, day_frames / FPS,
+                      watch.max_output_bytes if watch else None, (temp,))
+        tool.run(day_argv(lists[0], lists[1], temp, day_frames, store_root, profile), timeout=timeout, watch=timed)
+        os.replace(temp, target)
+    reencoded = tuple(i.start_frame for i in plan if i.start_frame not in copied)
+    return DayRender(target, day_frames, tuple(copied), reencoded)
+
+
+def day_argv(
+    video_list: Path, audio_list: Path, target: Path, day_frames: int, store_root: Path, profile: CableProfile
+) -> list[str]:
+    """Join the parts: video by stream copy, audio (exact-length WAV parts) encoded once to MP2."""
+    video = concat_input(video_list, store_root)["v:0"]
+    audio = concat_input(audio_list, store_root)["a:0"].filter("atrim", end_sample=day_frames * SAMPLES_PER_FRAME)
+    options = {**cable_audio_options(profile), **cable_mux_options(profile)}
+    return ffmpeg_argv(ffmpeg.output(video, audio, file_url(target), vcodec="copy", **options))
+
+
+def part_argv(
+    item: DayRenderItem,
+    video_out: Path,
+    audio_out: Path,
+    store_root: Path,
+    profile: CableProfile,
+    container: str | None,
+    *,
+    copy: bool = False,
+) -> list[str]:
+    """One item as exactly item.frames frames of video-only TS and item.frames x 1920 samples of WAV."""
+    video, audio = _part_sources(item, store_root, container, profile)
+    audio = (
+        audio.filter("aresample", profile.sample_rate).filter("atrim", start=float(Fraction(item.in_frame, FPS)))
+        .filter("asetpts", "PTS-STARTPTS").filter("apad").filter("atrim", end_sample=item.frames * SAMPLES_PER_FRAME)
+    )
+    wav = ffmpeg.output(audio, file_url(audio_out), f="wav", acodec="pcm_s16le", ac=2)
+    if copy:
+        picture = _keyframe_cut(item, store_root)
+        return ffmpeg_argv(ffmpeg.merge_outputs(picture.output(
+            file_url(video_out), f="mpegts", vcodec="copy", copypriorss=1, **{"frames:v": item.frames}), wav))
+    video = (
+        video.filter("fps", FPS).filter("trim", start_frame=item.in_frame).filter("setpts", "PTS-STARTPTS")
+        .filter("tpad", stop_mode="clone", stop=-1).filter("trim", end_frame=item.frames)
+    )
+    picture = fit_16x9(video, profile.picture.width, profile.picture.height)
+    encoded = ffmpeg.output(picture, file_url(video_out), f="mpegts", **cable_video_options(profile))
+    return ffmpeg_argv(ffmpeg.merge_outputs(encoded, wav))
+
+
+def _keyframe_cut(item: DayRenderItem, store_root: Path) -> Any:
+    """The lesson's video from its in-point keyframe (seek half a frame past it: never the keyframe before)."""
+    assert item.path is not None
+    seek = {"ss": f"{(item.in_frame + 0.5) / FPS:.6f}"} if item.in_frame else {}
+    return store_input(item.path, store_root, "mpegts", **seek)["v:0"]
+
+
+def _part_sources(item: DayRenderItem, store_root: Path, container: str | None, profile: CableProfile) -> tuple[Any, Any]:
+    """The item's video and audio inputs (fillers loop; padding comes from lavfi)."""
+    if item.path is None or container is None:
+        size = f"{profile.picture.width}x{profile.picture.height}"
+        video = ffmpeg.input(f"color=c=black:size={size}:rate={FPS}", f="lavfi")
+        audio = ffmpeg.input(f"anullsrc=channel_layout=stereo:sample_rate={profile.sample_rate}", f="lavfi")
+        return video, audio
+    loop = {"stream_loop": -1} if item.kind is ItemKind.FILLER else {}
+    source = store_input(item.path, store_root, container, **loop)
+    return source["v:0"], source["a:0"]
+
+
+def _copyable(item: DayRenderItem, store_root: Path, profile: CableProfile, tool: MediaTool) -> bool:
+    """Whether the lesson can be stream-copied: a cable rendition of this profile, cut from a keyframe, long enough."""
+    if item.kind is not ItemKind.LESSON or item.path is None or item.in_frame % profile.gop:
+        return False
+    path = resolve_in_store(item.path, store_root)
+    with path.open("rb") as head:
+        data = tool.probe(path, DEMUXERS["mpegts"]) if head.read(1) == b"\x47" else {}
+    video: dict[str, Any] = next((s for s in data.get("streams", []) if s.get("codec_type") == "video"), {})
+    shape = (video.get("codec_name"), video.get("width"), video.get("height"), video.get("avg_frame_rate"))
+    wanted = ("h264", profile.picture.width, profile.picture.height, f"{FPS}/1")
+    long_enough = float(video.get("duration") or 0) * FPS >= item.in_frame + item.frames - 0.5
+    return shape == wanted and video.get("has_b_frames", 0) == 0 and long_enough
+
+
+def _container(path: Path, store_root: Path, tool: MediaTool) -> str:
+    """The container probe.py sniffs (it refuses what is not an accepted video)."""
+    return probe_upload(path, store_root, tool).container
+
+
+def _listing(work: Path, kind: str, count: int) -> Path:
+    """An ffconcat list of the parts of one kind, in order (each part is exactly its item's length)."""
+    suffix = "ts" if kind == "video" else "wav"
+    entries = "".join(f"file '{file_url(work / f'{kind}_{i:04d}.{suffix}')}'\n" for i in range(count))
+    listing = work / f"{kind}.ffconcat"
+    listing.write_text("ffconcat version 1.0\n" + entries)
+    return listing
+
+
+@contextmanager
+def _work_dir(target: Path) -> Iterator[Path]:
+    """A scratch directory beside target for parts, the list and the file before it is renamed into place."""
+    work = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+    work.mkdir(parents=True)
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -1,0 +1,238 @@
+"""Technical QC of a recording: one analysis run, checks against thresholds, a JSON-ready report."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from media.analysis import (
+    ANALYSIS_LOGLEVEL,
+    Detectors,
+    LoudnessPoint,
+    Measurements,
+    TimeRange,
+    audio_detectors,
+    close_open_ranges,
+    null_output,
+    parse_measurements,
+    video_detectors,
+)
+from media.probe import MediaProbe, probe_upload
+from media.runner import FfmpegTool, MediaTool, Watch, ffmpeg_argv, store_input
+
+
+class Status(enum.StrEnum):
+    """The verdict of one check; a report is as bad as its worst check."""
+
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+
+
+SEVERITY = {Status.PASS: 0, Status.WARN: 1, Status.FAIL: 2}
+
+
+@dataclass(frozen=True)
+class QcThresholds:
+    """Configuration of QC (defaults from the issue and GY/T 282)."""
+
+    black_fail_seconds: float = 2.0  # mid-programme black this long fails
+    edge_seconds: float = 0.5  # black touching the first/last half second is a fade, only a warning
+    silence_warn_seconds: float = 3.0
+    freeze_warn_seconds: float = 10.0  # static slides are normal in lessons: warn only
+    loudness_target_lufs: float = -24.0
+    loudness_tolerance_lu: float = 2.0
+    true_peak_max_dbtp: float = -2.0
+    frame_rate: Fraction = Fraction(25)
+    sample_rate: int = 48000
+    channels: int = 2
+    min_height: int = 720
+    detectors: Detectors = field(default_factory=Detectors)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check: its verdict, a sentence, figures and the time ranges it found."""
+
+    name: str
+    status: Status
+    message: str
+    figures: dict[str, Any] = field(default_factory=dict)
+    ranges: tuple[TimeRange, ...] = ()
+
+
+@dataclass(frozen=True)
+class QcReport:
+    """The QC report stored per recording."""
+
+    duration_seconds: float
+    duration_frames: int
+    checks: tuple[Check, ...]
+    loudness_series: tuple[LoudnessPoint, ...]
+
+    @property
+    def status(self) -> Status:
+        """The worst verdict of all checks."""
+        return max((c.status for c in self.checks), key=SEVERITY.__getitem__, default=Status.PASS)
+
+    def check(self, name: str) -> Check:
+        """The check of that name."""
+        return next(c for c in self.checks if c.name == name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data."""
+        data = asdict(self)
+        data["status"] = self.status.value
+        for check in data["checks"]:
+            check["status"] = str(check["status"])
+            check["ranges"] = [[r["start"], r["end"]] for r in check["ranges"]]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> QcReport:
+        """Rebuild a report from to_dict's data."""
+        checks = tuple(
+            Check(c["name"], Status(c["status"]), c["message"], dict(c["figures"]),
+                  tuple(TimeRange(float(a), float(b)) for a, b in c["ranges"]))
+            for c in data["checks"]
+        )
+        series = tuple(LoudnessPoint(**point) for point in data["loudness_series"])
+        return cls(float(data["duration_seconds"]), int(data["duration_frames"]), checks, series)
+
+
+def qc_argv(path: Path, store_root: Path, container: str, thresholds: QcThresholds) -> list[str]:
+    """The one analysis run: loudness, silence, black, freeze and decode errors in one decode."""
+    source = store_input(path, store_root, container)
+    video = video_detectors(source["v:0"], thresholds.detectors)
+    audio = audio_detectors(source["a:0"], thresholds.detectors)
+    return ffmpeg_argv(null_output(video, audio), loglevel=ANALYSIS_LOGLEVEL)
+
+
+def loudness_argv(path: Path, store_root: Path, container: str, thresholds: QcThresholds) -> list[str]:
+    """The audio-only pass (loudness, true peak, silence) that two-pass normalisation needs first."""
+    source = store_input(path, store_root, container)
+    return ffmpeg_argv(null_output(audio_detectors(source["a:0"], thresholds.detectors)), loglevel=ANALYSIS_LOGLEVEL)
+
+
+def run_qc(
+    path: Path,
+    store_root: Path,
+    *,
+    thresholds: QcThresholds | None = None,
+    tool: MediaTool | None = None,
+    watch: Watch | None = None,
+    timeout: float | None = None,
+) -> QcReport:
+    """Probe a file from the media store, run the analysis and judge it."""
+    tool = tool or FfmpegTool()
+    thresholds = thresholds or QcThresholds()
+    probe = probe_upload(path, store_root, tool)
+    timed = Watch(watch.progress, probe.duration_seconds) if watch and watch.progress else None
+    result = tool.run(qc_argv(path, store_root, probe.container, thresholds), timeout=timeout, watch=timed)
+    return build_report(probe, parse_measurements(result.stderr), thresholds)
+
+
+def build_report(probe: MediaProbe, measured: Measurements, thresholds: QcThresholds) -> QcReport:
+    """Judge the measurements and the probe against the thresholds."""
+    end = probe.duration_seconds
+    checks = (
+        _loudness(measured, thresholds),
+        _true_peak(measured, thresholds),
+        _black(close_open_ranges(measured.black, end) or (), end, thresholds),
+        _silence(close_open_ranges(measured.silence, end) or (), end, thresholds),
+        _freeze(close_open_ranges(measured.freeze, end) or (), thresholds),
+        _decode_errors(measured),
+        *conformance_checks(probe, thresholds),
+    )
+    return QcReport(end, probe.duration_frames, checks, measured.series)
+
+
+def _loudness(measured: Measurements, t: QcThresholds) -> Check:
+    figures = {"integrated_lufs": measured.integrated_lufs, "loudness_range_lu": measured.loudness_range_lu,
+               "target_lufs": t.loudness_target_lufs}
+    value = measured.integrated_lufs
+    if value is None:
+        return Check("loudness", Status.FAIL, "loudness could not be measured", figures)
+    off = value - t.loudness_target_lufs
+    if abs(off) > t.loudness_tolerance_lu:
+        message = f"integrated loudness {value:.1f} LUFS is {off:+.1f} LU from the target (normalised on transcode)"
+        return Check("loudness", Status.WARN, message, figures)
+    return Check("loudness", Status.PASS, f"integrated loudness {value:.1f} LUFS", figures)
+
+
+def _true_peak(measured: Measurements, t: QcThresholds) -> Check:
+    peak = measured.true_peak_dbtp
+    figures = {"true_peak_dbtp": peak, "max_dbtp": t.true_peak_max_dbtp}
+    if peak is not None and peak > t.true_peak_max_dbtp:
+        return Check("true_peak", Status.WARN, f"true peak {peak:.1f} dBTP is above {t.true_peak_max_dbtp}", figures)
+    return Check("true_peak", Status.PASS, "true peak within limit", figures)
+
+
+def _black(ranges: tuple[TimeRange, ...], end: float, t: QcThresholds) -> Check:
+    long = tuple(r for r in ranges if r.seconds >= t.black_fail_seconds)
+    middle = tuple(r for r in long if r.start > t.edge_seconds and r.end < end - t.edge_seconds)
+    figures = {"longest_seconds": max((r.seconds for r in ranges), default=0.0), "count": len(ranges)}
+    if middle:
+        message = f"{len(middle)} black segment(s) of {t.black_fail_seconds:g} s or more mid-programme"
+        return Check("black", Status.FAIL, message, figures, middle)
+    if long:
+        return Check("black", Status.WARN, "long black at the start or end", figures, long)
+    return Check("black", Status.PASS, "no long black segments", figures, ranges)
+
+
+def _silence(ranges: tuple[TimeRange, ...], end: float, t: QcThresholds) -> Check:
+    total = sum(r.seconds for r in ranges)
+    figures = {"silent_seconds": round(total, 2), "count": len(ranges)}
+    if end > 0 and total >= end - t.detectors.silence_min_seconds:
+        return Check("silence", Status.FAIL, "the whole file is silent", figures, ranges)
+    long = tuple(r for r in ranges if r.seconds >= t.silence_warn_seconds)
+    if long:
+        message = f"{len(long)} silence(s) of {t.silence_warn_seconds:g} s or more"
+        return Check("silence", Status.WARN, message, figures, long)
+    return Check("silence", Status.PASS, "no long silences", figures, ranges)
+
+
+def _freeze(ranges: tuple[TimeRange, ...], t: QcThresholds) -> Check:
+    long = tuple(r for r in ranges if r.seconds >= t.freeze_warn_seconds)
+    figures = {"longest_seconds": max((r.seconds for r in ranges), default=0.0), "count": len(ranges)}
+    if long:
+        message = f"{len(long)} frozen picture(s) of {t.freeze_warn_seconds:g} s or more"
+        return Check("freeze", Status.WARN, message, figures, long)
+    return Check("freeze", Status.PASS, "no long frozen picture", figures, ranges)
+
+
+def _decode_errors(measured: Measurements) -> Check:
+    figures = {"errors": measured.decode_errors, "last_lines": list(measured.error_lines[-5:])}
+    if measured.decode_errors:
+        return Check("decode_errors", Status.FAIL, f"{measured.decode_errors} decode error(s)", figures)
+    return Check("decode_errors", Status.PASS, "decoded without errors", figures)
+
+
+def conformance_checks(probe: MediaProbe, t: QcThresholds) -> tuple[Check, ...]:
+    """Checks read from the probe: picture size, frame rate, interlace, audio and duration."""
+    size = {"width": probe.width, "height": probe.height}
+    wide = probe.width * 9 == probe.height * 16
+    size_ok = wide and probe.height >= t.min_height
+    rate = {"frame_rate": str(probe.frame_rate), "variable": probe.variable_frame_rate}
+    rate_ok = probe.frame_rate == t.frame_rate and not probe.variable_frame_rate
+    audio = {"sample_rate": probe.audio_sample_rate, "channels": probe.audio_channels}
+    audio_ok = probe.audio_sample_rate == t.sample_rate and probe.audio_channels == t.channels
+    return (
+        _verdict("resolution", size_ok, f"{probe.width}x{probe.height}", "scaled/padded to 16:9 on transcode", size),
+        _verdict("frame_rate", rate_ok, f"{probe.frame_rate} fps", "converted to constant 25 fps on transcode", rate),
+        _verdict("interlace", not probe.interlaced, "progressive or unknown", "interlaced: deinterlaced on transcode",
+                 {"interlaced": probe.interlaced}),
+        _verdict("audio_format", audio_ok, f"{probe.audio_sample_rate} Hz, {probe.audio_channels} ch",
+                 "resampled to 48 kHz stereo on transcode", audio),
+        Check("duration", Status.PASS if probe.duration_frames > 0 else Status.FAIL,
+              f"{probe.duration_frames} frames", {"frames": probe.duration_frames,
+                                                  "seconds": round(probe.duration_seconds, 3)}),
+    )
+
+
+def _verdict(name: str, ok: bool, shown: str, fix: str, figures: dict[str, Any]) -> Check:
+    """Pass, or warn with what transcoding will do about it."""
+    return Check(name, Status.PASS if ok else Status.WARN, shown if ok else f"{shown}: {fix}", figures)

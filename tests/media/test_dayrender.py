@@ -1,0 +1,66 @@
+"""A channel day as one MPEG-TS: length to the frame, each event's first frame at its offset."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from media.dayrender import DayPlanError, DayRenderItem, ItemKind, render_day
+from media.renditions import RenditionSet, ingest
+from tests.media.conftest import SMALL_CABLE
+from tests.media.test_renditions import ffprobe
+
+pytestmark = pytest.mark.ffmpeg
+COLOURS = {"red": (255, 0, 0), "green": (0, 128, 0), "blue": (0, 0, 255), "black": (0, 0, 0)}
+
+
+def frame_colours(path: Path) -> list[str]:
+    """Decode every frame, average each to one pixel and name its colour."""
+    argv = ["ffmpeg", "-v", "error", "-i", str(path), "-vf", "scale=1:1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
+    pixels = subprocess.run(argv, capture_output=True, check=True).stdout
+    return [_nearest(pixels[i : i + 3]) for i in range(0, len(pixels), 3)]
+
+
+def _nearest(pixel: bytes) -> str:
+    return min(COLOURS, key=lambda name: sum((a - b) ** 2 for a, b in zip(COLOURS[name], pixel, strict=True)))
+
+
+@pytest.fixture(scope="module")
+def lessons(media_store: Path) -> Path:
+    """Cable renditions (test size) of the red and blue lessons."""
+    cable_only = RenditionSet(cable=SMALL_CABLE, hls=None, mp4=None, poster=None)
+    for colour in ("red", "blue"):
+        ingest(Path(f"{colour}_3s.mp4"), media_store, media_store / "cable" / colour, renditions=cable_only, qc=False)
+    return media_store / "cable"
+
+
+def test_day_length_and_offsets_are_frame_exact(media_store: Path, lessons: Path) -> None:
+    items = [
+        DayRenderItem(Path("cable/red/cable.ts"), 0, 60),
+        DayRenderItem(Path("green_3s.mp4"), 60, 37, ItemKind.FILLER),
+        DayRenderItem(Path("cable/blue/cable.ts"), 110, 70),  # frames 97-109: padding
+        DayRenderItem(Path("cable/red/cable.ts"), 180, 30, in_frame=25),
+        DayRenderItem(Path("green_3s.mp4"), 210, 100, ItemKind.FILLER),  # longer than the filler: looped
+    ]  # frames 310-329: padding to the end of the day
+    day = render_day(items, 330, media_store / "day.ts", media_store, profile=SMALL_CABLE)
+    data = ffprobe(day.path, "-count_frames", "-show_streams", "-show_format")
+    video = next(s for s in data["streams"] if s["codec_type"] == "video")
+    assert int(video["nb_read_frames"]) == 330
+    assert float(video["duration"]) == pytest.approx(330 / 25, abs=1e-6)
+    assert data["format"]["format_name"] == "mpegts"
+    expected = {0: "red", 59: "red", 60: "green", 96: "green", 97: "black", 109: "black", 110: "blue",
+                179: "blue", 180: "red", 209: "red", 210: "green", 309: "green", 310: "black", 329: "black"}
+    colours = frame_colours(day.path)
+    assert len(colours) == 330
+    assert {frame: colours[frame] for frame in expected} == expected
+    assert (day.copied, day.reencoded) == ((0, 110, 180), (60, 97, 210, 310))
+    assert sorted(p.name for p in media_store.glob(".day.ts*")) == []
+
+
+def test_overlapping_items_are_refused_before_anything_runs(media_store: Path) -> None:
+    items = [DayRenderItem(Path("red_3s.mp4"), 0, 50), DayRenderItem(Path("blue_3s.mp4"), 40, 20)]
+    with pytest.raises(DayPlanError):
+        render_day(items, 100, media_store / "overlap.ts", media_store)
+    assert not (media_store / "overlap.ts").exists()
