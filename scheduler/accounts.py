@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from scheduler.catalogue import AlreadyExists, InvalidInput, NotFound, Page
 from scheduler.db import paginate
-from scheduler.models import ApiToken, County, School, User
+from scheduler.models import ApiToken, City, County, School, User
 from scheduler.review import Role
 
 MIN_PASSWORD_LENGTH = 8
@@ -61,6 +61,8 @@ def _scope(
 ) -> tuple[int | None, int | None]:
     if role is Role.SYSTEM:
         raise InvalidInput("role", "the system role is not for people")
+    if school_id is not None and session.get(School, school_id) is None:
+        raise InvalidInput("school_id", "no such school")
     if role is Role.TEACHER:
         school = session.get(School, school_id) if school_id is not None else None
         if school is None:
@@ -73,6 +75,8 @@ def _scope(
         return county.id, county.city_id
     if role is Role.CITY_REVIEWER and city_id is None:
         raise InvalidInput("city_id", "a city reviewer needs a city")
+    if city_id is not None and session.get(City, city_id) is None:
+        raise InvalidInput("city_id", "no such city")
     return None, city_id
 
 

@@ -85,6 +85,7 @@ class Channel:
     break_filler_id: str = "eye-exercise"  # break slots: 课间休息·眼保健操
     tail_filler_id: str = "slate"  # after a recording, up to its slot's end
     programme_filler_id: str = "programme-filler"  # filler slots and gaps between slots
+    day_minutes: int | None = None  # a shorter broadcast day (test channels); None: until the next day start
 
     def __post_init__(self) -> None:
         problems = _channel_problems(self)
@@ -98,8 +99,8 @@ class Channel:
 
     @property
     def nominal_day_frames(self) -> int:
-        """Frames in a 24-hour day: the length templates are checked against."""
-        return 86_400 * self.fps
+        """Frames in a 24-hour day (or the channel's shorter one): the length templates are checked against."""
+        return (self.day_minutes * 60 if self.day_minutes else 86_400) * self.fps
 
     def at(self, day: date, moment: time) -> datetime:
         """The instant a wall-clock time falls at in the broadcast day that starts on `day`."""
@@ -108,7 +109,10 @@ class Channel:
 
     def day_bounds(self, day: date) -> tuple[datetime, datetime]:
         """Start and end of the broadcast day that starts on `day`."""
-        return self.at(day, self.day_start), self.at(day + timedelta(days=1), self.day_start)
+        start = self.at(day, self.day_start)
+        if self.day_minutes:
+            return start, (start.astimezone(UTC) + timedelta(minutes=self.day_minutes)).astimezone(self.zone)
+        return start, self.at(day + timedelta(days=1), self.day_start)
 
     def day_frames(self, day: date) -> int:
         """Length of the broadcast day in frames (from the zone: 23 or 25 hours on DST days)."""
@@ -147,6 +151,8 @@ def _channel_problems(channel: Channel) -> list[tuple[str, str]]:
         problems.append(("fps", "must be a positive integer"))
     if channel.day_start.tzinfo is not None or channel.day_start.microsecond:
         problems.append(("day_start", "is a wall-clock time on a whole second, without zone"))
+    if channel.day_minutes is not None and not 1 <= channel.day_minutes <= 1440:
+        problems.append(("day_minutes", "must be 1..1440 minutes, or none for a full day"))
     return problems
 
 

@@ -67,6 +67,7 @@ def channel_to_dict(channel: Channel) -> Json:
         "break_filler_id": channel.break_filler_id,
         "tail_filler_id": channel.tail_filler_id,
         "programme_filler_id": channel.programme_filler_id,
+        "day_minutes": channel.day_minutes,
     }
 
 

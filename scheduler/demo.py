@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -200,9 +200,22 @@ def demo_channel(grade: int) -> Channel:
     return Channel(f"grade{grade}.jiaxing.airclass", f"嘉兴空中课堂·{GRADE_NAMES[grade]}", (grade,), numbers)
 
 
+TEST_CHANNEL = Channel("test.jiaxing.airclass", "空中课堂·测试频道", (3,), day_minutes=5)
+
+
+def test_template() -> WeeklyTemplate:
+    """Every day a five-minute broadcast day: a one-minute lesson slot, a half-minute break, filler."""
+    slots = (
+        SlotSpec(time(6, 0, 30), MINUTE, SlotKind.LESSON, subject="math"),
+        SlotSpec(time(6, 1, 30), MINUTE // 2, SlotKind.BREAK, title="课间休息·眼保健操"),
+    )
+    return WeeklyTemplate.from_weekdays({day: slots for day in range(7)})
+
+
 def _channels(sessions: sessionmaker[Session], at: datetime) -> None:
     for grade in range(1, 9):
         channel_days.save_channel(sessions(), demo_channel(grade), demo_template(grade), at=at, new=True)
+    channel_days.save_channel(sessions(), TEST_CHANNEL, test_template(), at=at, new=True)
 
 
 def _publish_week(sessions: sessionmaker[Session], at: datetime) -> str:
@@ -211,10 +224,10 @@ def _publish_week(sessions: sessionmaker[Session], at: datetime) -> str:
     monday -= timedelta(days=monday.weekday())
     operator = _actor(sessions, "operator").user_id
     lines = []
-    for grade in range(1, 9):
-        days = channel_days.publish(sessions(), demo_channel(grade).id, monday, 7, at=at, by=operator)
+    for channel in [*(demo_channel(grade) for grade in range(1, 9)), TEST_CHANNEL]:
+        days = channel_days.publish(sessions(), channel.id, monday, 7, at=at, by=operator)
         standby = sum(len(d.problems) for d in days)
-        lines.append(f"  {demo_channel(grade).name}: week of {monday} published, {standby} slots on standby")
+        lines.append(f"  {channel.name}: week of {monday} published, {standby} slots on standby")
     return "channel days:\n" + "\n".join(lines)
 
 

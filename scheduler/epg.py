@@ -6,21 +6,25 @@ published, so an unchanged schedule exports byte-identical files and the same ET
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from scheduler import codec
+from scheduler.assembly import Event
 from scheduler.catalogue import GRADE_NAMES, NotFound
 from scheduler.channel_days import FEED_ALL, channel_from_row, channel_rows, day_plan, day_plans
 from scheduler.channels import Channel
 from scheduler.exports import playlist as playlists
-from scheduler.exports.ical import Feed, FeedEvent, to_ical
+from scheduler.exports.ical import Feed, to_ical
 from scheduler.exports.xmltv import to_xmltv
-from scheduler.models import ChannelDay, DayStatus, Subject
+from scheduler.ingest import cable_renditions
+from scheduler.models import ChannelDay, ChannelRow, DayStatus, Subject
 
 FEED_HISTORY = timedelta(days=31)  # how far back a feed keeps past lessons
 NOTHING_PUBLISHED = datetime(2020, 1, 1, tzinfo=UTC)
@@ -46,11 +50,20 @@ def xmltv(session: Session, channel_ids: Sequence[str], first: date, days: int, 
 
 
 def playlist(session: Session, channel_id: str, day: date, fmt: str, *, drafts: bool = False) -> bytes:
-    """A channel day's playlist as JSON, CSV or an as-run style text log."""
+    """A channel day's playlist as JSON, CSV or an as-run style text log; sources are playout files."""
     if fmt not in PLAYLIST_FORMATS:
         raise ValueError(f"playlist format must be one of {', '.join(PLAYLIST_FORMATS)}")
     channel, plan, _row = day_plan(session, channel_id, day, drafts=drafts)
-    return PLAYLIST_FORMATS[fmt](channel, plan)
+    with session.begin():
+        ids = [e.airing.recording.id for e in plan.events if e.airing and e.airing.recording]
+        cable = cable_renditions(session, ids)
+
+    def playout_file(event: Event) -> str:
+        """The cable rendition of a recording when it is made, else the file itself."""
+        recording = event.airing.recording if event.airing else None
+        return cable.get(recording.id, event.media) if recording else event.media
+
+    return PLAYLIST_FORMATS[fmt](channel, plan, rendition=playout_file)
 
 
 def _feed(channels: Sequence[Channel], grade: int, subject_name: str | None) -> Feed:
@@ -63,30 +76,56 @@ def _feed(channels: Sequence[Channel], grade: int, subject_name: str | None) -> 
     return Feed(title, f"收看频道：{numbers}" if numbers else "")
 
 
+_FEED_CACHE: OrderedDict[tuple[object, ...], FeedDocument] = OrderedDict()
+_FEED_LOCK = threading.Lock()
+FEED_CACHE_SIZE = 128
+
+
 def grade_feed(session: Session, grade: int, subject: str | None = None, *, now: datetime) -> FeedDocument:
-    """The iCal feed of a grade (or of one subject of it): the published lessons from a month back on."""
+    """The iCal feed of a grade (or of one subject of it): the published lessons from a month back on.
+
+    Built once per published state: a cheap query tells whether anything was published since, and
+    the same bytes (and ETag) are served until it has.
+    """
+    since = (now - FEED_HISTORY).date()
     with session.begin():
-        channels = [channel_from_row(row)[0] for row in channel_rows(session, grade)]
-        if not channels:
+        rows = channel_rows(session, grade)
+        if not rows:
             raise NotFound("grade", grade)
         subject_name = None
         if subject is not None:
             subject_name = session.scalar(select(Subject.name).where(Subject.code == subject))
             if subject_name is None:
                 raise NotFound("subject", subject)
-        rows = session.scalars(
-            select(ChannelDay).where(
-                ChannelDay.channel_id.in_([c.id for c in channels]),
-                ChannelDay.status == DayStatus.PUBLISHED,
-                ChannelDay.day >= (now - FEED_HISTORY).date(),
-            )
-        ).all()
-        events = _events(rows, subject or FEED_ALL)
-        stamp = max((row.published_at for row in rows if row.published_at), default=NOTHING_PUBLISHED)
-        feed = _feed(channels, grade, subject_name)
+        published = _published(rows, since)
+        count, newest, stamp = session.execute(
+            select(func.count(ChannelDay.id), func.max(ChannelDay.id), func.max(ChannelDay.published_at))
+            .where(*published)
+        ).one()
+        key = (str(session.get_bind().url), grade, subject, since, count, newest,
+               tuple((row.id, row.updated_at) for row in rows))
+        with _FEED_LOCK:
+            if (cached := _FEED_CACHE.get(key)) is not None:
+                _FEED_CACHE.move_to_end(key)
+                return cached
+        feeds = session.scalars(select(ChannelDay.feeds).where(*published)).all()
+        channels = [channel_from_row(row)[0] for row in rows]
+    feed = _feed(channels, grade, subject_name)
+    events = [codec.feed_event_from_dict(doc) for day in feeds for doc in (day or {}).get(subject or FEED_ALL, [])]
+    stamp = stamp or NOTHING_PUBLISHED
     body = to_ical(feed, events, stamp=stamp)
-    return FeedDocument(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', stamp, feed.title)
+    document = FeedDocument(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', stamp, feed.title)
+    with _FEED_LOCK:
+        _FEED_CACHE[key] = document
+        while len(_FEED_CACHE) > FEED_CACHE_SIZE:
+            _FEED_CACHE.popitem(last=False)
+    return document
 
 
-def _events(rows: Sequence[ChannelDay], key: str) -> list[FeedEvent]:
-    return [codec.feed_event_from_dict(doc) for row in rows for doc in (row.feeds or {}).get(key, [])]
+def _published(rows: Sequence[ChannelRow], since: date) -> tuple[ColumnElement[bool], ...]:
+    """Where-clauses of the published days of these channels from `since` on."""
+    return (
+        ChannelDay.channel_id.in_([row.id for row in rows]),
+        ChannelDay.status == DayStatus.PUBLISHED,
+        ChannelDay.day >= since,
+    )

@@ -6,6 +6,7 @@ import os
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -13,6 +14,7 @@ from media.errors import OutsideMediaStore
 from scheduler.catalogue import UploadTooLarge
 
 CHUNK = 1024 * 1024
+STALE_UPLOAD = timedelta(minutes=5)  # an incoming/*.part untouched this long belongs to a dead process
 FILENAME_CHARS = 255
 # Controls, bidi overrides (U+202E makes "gpj.mp4" read as "mp4.jpg") and lone surrogates.
 _UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -60,6 +62,23 @@ class MediaStore:
             path.unlink(missing_ok=True)
             raise
         return IncomingFile(path=path, size_bytes=size, sha256=digest.hexdigest())
+
+    def sweep_incoming(self, *, now: datetime, older_than: timedelta = STALE_UPLOAD) -> list[Path]:
+        """Delete uploads left in incoming/ by a process that died mid-upload; return what went.
+
+        Only files untouched for `older_than`: a live upload writes a chunk at least every few
+        seconds, and another process sharing the store may be receiving one right now.
+        """
+        cutoff = (now - older_than).timestamp()
+        swept = []
+        for path in self.incoming_dir.glob("*.part"):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    swept.append(path)
+            except FileNotFoundError:  # another process swept it first
+                continue
+        return swept
 
     def keep(self, incoming: IncomingFile, suffix: str) -> str:
         """Rename an accepted upload into recordings/ under a server-made name; return that name."""

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -174,6 +175,20 @@ class AuditEvent(Base):
     actor: Mapped[User | None] = relationship()
 
 
+class RecordingIngest(Base):
+    """What the ingest job made of a recording: its technical QC report and its renditions."""
+
+    __tablename__ = "recording_ingest"
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recording.id"), primary_key=True)
+    checksum: Mapped[str] = mapped_column(String(64))  # of the media the report and renditions are from
+    qc_status: Mapped[str] = mapped_column(String(8))  # pass, warn, fail
+    qc_failed: Mapped[str | None] = mapped_column(String(200))  # names of the failed checks
+    qc_report: Mapped[dict[str, Any]] = mapped_column(JSON)
+    renditions: Mapped[dict[str, str]] = mapped_column(JSON)  # profile -> path in the media store
+    loudness_gain_db: Mapped[float] = mapped_column(Float)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class DayStatus(StrEnum):
     """A stored version of a channel day: a draft, the published one, or an earlier published one."""
 
@@ -300,3 +315,14 @@ class Job(Base):
         Index("ix_job_state_available_at", "state", "available_at"),
         Index("uq_job_live_dedupe_key", "dedupe_key", unique=True, sqlite_where=_LIVE_JOB, postgresql_where=_LIVE_JOB),
     )
+
+
+class LoginAttempt(Base):
+    """A failed sign-in, kept for the throttling window (scheduler/throttle.py)."""
+
+    __tablename__ = "login_attempt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(200))
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    __table_args__ = (Index("ix_login_attempt_key", "username", "address", "attempted_at"),)

@@ -13,11 +13,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from media.errors import MediaError
 from media.probe import MediaProbe, probe_upload
 from media.runner import MediaTool
-from scheduler import channel_days, review
+from scheduler import channel_days, ingest, review
 from scheduler.catalogue import NotFound, Page, UploadRejected
 from scheduler.db import paginate
 from scheduler.media_store import MediaStore, display_filename
-from scheduler.models import AuditEvent, County, Lesson, Recording, User
+from scheduler.models import AuditEvent, County, Lesson, Recording, RecordingIngest, User
 from scheduler.review import Action, Actor, ReviewState, Role
 
 SYSTEM = Actor(user_id=None, role=Role.SYSTEM)
@@ -114,6 +114,16 @@ def recording_history(session: Session, actor: Actor, recording_id: int) -> list
         return list(session.scalars(query))
 
 
+def recording_ingest(session: Session, actor: Actor, recording_id: int) -> RecordingIngest:
+    """The QC report and renditions of a recording the actor may see; NotFound until ingest finished."""
+    with session.begin():
+        _load_visible(session, actor, recording_id)
+        row = ingest.ingest_of(session, recording_id)
+        if row is None:
+            raise NotFound("QC report of recording", recording_id)
+        return row
+
+
 @dataclass(frozen=True)
 class ReviewedRecording:
     """A recording with what the actor may do to it next."""
@@ -127,6 +137,9 @@ def _under_review(session: Session, recording: Recording) -> review.RecordingUnd
         select(AuditEvent.actor_id).where(
             AuditEvent.recording_id == recording.id, AuditEvent.action == Action.APPROVE
         )
+    ).all()
+    qc_signed_off = session.scalar(
+        select(func.count()).where(AuditEvent.recording_id == recording.id, AuditEvent.action == Action.SIGN_OFF_QC)
     )
     return review.RecordingUnderReview(
         recording_id=recording.id,
@@ -137,6 +150,7 @@ def _under_review(session: Session, recording: Recording) -> review.RecordingUnd
         state=recording.state,
         checksum=recording.checksum,
         approvers=frozenset(a for a in approvers if a is not None),
+        qc_failed=None if qc_signed_off else ingest.qc_failed(session, recording),
     )
 
 
@@ -246,6 +260,7 @@ def upload_recording(
     except BaseException:
         store.remove(media_name)
         raise
+    ingest.request_ingest(session, recording.id, at=at, by=actor.user_id)
     return recording
 
 

@@ -6,6 +6,8 @@ command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missi
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei)
 [ -e /usr/share/xmltv/xmltv.dtd ] || missing+=(xmltv-util)   # the XMLTV DTD and tv_validate_file, for tests
 [ -x /usr/bin/chromium ] || missing+=(chromium)       # headless browser tests (driven by Playwright)
+[ -x /usr/sbin/nginx ] || missing+=(nginx-light)   # benchmarks/feed_serving.py: the static-file baseline
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)   # benchmarks/feed_serving.py: load generator
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing Debian packages: ${missing[*]}"

@@ -3,17 +3,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.db import make_session_factory, upgrade_database
 from scheduler.models import Base
+from tests.databases import migrated_copy
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -39,16 +38,8 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         upgrade_database(f"sqlite:///{template}")
         yield f"sqlite:///{template}"
         return
-    name = f"airclass_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    upgrade_database(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with migrated_copy(admin_url, tmp_path_factory.mktemp("db"), "airclass_test") as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The Flask application factory."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Request
@@ -100,7 +101,8 @@ def create_app(config: dict[str, Any] | None = None, settings: Settings | None =
     if config:
         app.config.from_mapping(config)
     app.extensions["airclass.sessions"] = make_session_factory(settings.database_url)
-    app.extensions["airclass.store"] = MediaStore(settings.media_dir, settings.max_upload_bytes)
+    app.extensions["airclass.store"] = store = MediaStore(settings.media_dir, settings.max_upload_bytes)
+    store.sweep_incoming(now=datetime.now(UTC))  # uploads of a process killed mid-upload
     _register(app)
     return app
 

@@ -15,6 +15,7 @@ from scheduler.review import Role
 from scheduler.settings import Settings
 from scheduler.tasks.cli import jobs_group, worker_command
 from web.app import create_app
+from web.media_cli import media_group
 from web.schedule_cli import export_group, schedule_group, scheduler_command
 
 
@@ -39,6 +40,7 @@ cli.add_command(restore_command)
 cli.add_command(schedule_group)
 cli.add_command(export_group)
 cli.add_command(scheduler_command)
+cli.add_command(media_group)
 cli.add_command(worker_command)
 cli.add_command(jobs_group)
 

@@ -96,7 +96,7 @@ def handle_http_error(exc: HTTPException) -> Response | tuple[str, int]:
     extra: dict[str, Any] = {}
     messages = getattr(exc, "data", {}).get("messages") if hasattr(exc, "data") else None
     if messages:
-        fields = {field: msgs for location in messages.values() for field, msgs in location.items()}
+        fields = _field_errors(messages)
         extra["errors"] = fields
         detail = "invalid input: " + "; ".join(f"{f}: {' '.join(map(str, m))}" for f, m in fields.items())
     else:
@@ -106,6 +106,26 @@ def handle_http_error(exc: HTTPException) -> Response | tuple[str, int]:
     if allow and isinstance(response, Response):
         response.headers["Allow"] = allow
     return response
+
+
+def _field_errors(messages: dict[str, Any]) -> dict[str, list[str]]:
+    """webargs messages per location as {"field" or "field.0.sub": [message, ...]}; a body that is
+    not JSON at all ({"json": ["Invalid JSON body."]}) is named by its location."""
+    fields: dict[str, list[str]] = {}
+
+    def walk(path: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                walk(f"{path}.{key}" if path else str(key), sub)
+        elif isinstance(value, list) and not all(isinstance(item, str) for item in value):
+            for item in value:
+                walk(path, item)
+        else:
+            fields.setdefault(path, []).extend(value if isinstance(value, list) else [str(value)])
+
+    for location, value in messages.items():
+        walk("" if isinstance(value, dict) else location, value)
+    return fields
 
 
 def handle_audit_immutable(exc: AuditTrailImmutable) -> Response | tuple[str, int]:

@@ -77,15 +77,20 @@ def _print_outcomes(outcomes: Sequence[channel_days.DayOutcome]) -> None:
             click.echo(f"    {change}")
 
 
+def _for_each_day(operation: Callable[..., list[channel_days.DayOutcome]], grade: int | None,
+                  channel_id: str | None, first: datetime | None, days: int) -> None:
+    for channel in _run(lambda: _channels(grade, channel_id)):
+        start = _first(first, channel)
+        _print_outcomes(_run(lambda c=channel, s=start: operation(
+            _sessions()(), c.id, s, days, at=datetime.now(UTC), by=None)))
+
+
 @schedule_group.command("assemble")
 @selection
 @with_appcontext
 def assemble(grade: int | None, channel_id: str | None, first: datetime | None, days: int) -> None:
     """Assemble days as drafts."""
-    for channel in _run(lambda: _channels(grade, channel_id)):
-        start = _first(first, channel)
-        _print_outcomes(_run(lambda c=channel, s=start: channel_days.assemble(
-            _sessions()(), c.id, s, days, at=datetime.now(UTC), by=None)))
+    _for_each_day(channel_days.assemble, grade, channel_id, first, days)
 
 
 @schedule_group.command("publish")
@@ -93,10 +98,7 @@ def assemble(grade: int | None, channel_id: str | None, first: datetime | None, 
 @with_appcontext
 def publish(grade: int | None, channel_id: str | None, first: datetime | None, days: int) -> None:
     """Publish days (assembling those that have no draft yet)."""
-    for channel in _run(lambda: _channels(grade, channel_id)):
-        start = _first(first, channel)
-        _print_outcomes(_run(lambda c=channel, s=start: channel_days.publish(
-            _sessions()(), c.id, s, days, at=datetime.now(UTC), by=None)))
+    _for_each_day(channel_days.publish, grade, channel_id, first, days)
 
 
 @schedule_group.command("report")

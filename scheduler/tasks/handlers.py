@@ -18,6 +18,10 @@ from typing import Any
 from media.errors import MediaNotFound, OutsideMediaStore, UnsupportedMedia
 from media.probe import probe_upload
 from media.samples import ClipSpec, write_clip
+from scheduler.catalogue import CatalogueError
+from scheduler.channels import ScheduleError
+from scheduler.ingest import ingest_recording
+from scheduler.playout import render_day_job
 from scheduler.tasks.registry import JobContext, PermanentJobError, register
 
 CHUNK_BYTES = 1024 * 1024
@@ -59,3 +63,8 @@ def selftest(
 register("checksum", checksum, time_limit=3600)
 register("probe", probe, time_limit=600, permanent_errors=(UnsupportedMedia, MediaNotFound, OutsideMediaStore))
 register("selftest", selftest, time_limit=1800)
+
+# The media pipeline (scheduler/ingest.py): QC and every rendition of an upload from one decode.
+register("ingest", ingest_recording, time_limit=4 * 3600,
+         permanent_errors=(UnsupportedMedia, MediaNotFound, OutsideMediaStore))
+register("render_day", render_day_job, time_limit=4 * 3600, permanent_errors=(ScheduleError, CatalogueError))

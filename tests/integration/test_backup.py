@@ -2,22 +2,20 @@
 from __future__ import annotations
 
 import json
-import shutil
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select, text
 
 from scheduler import accounts
 from scheduler.backup import BackupDamaged, BackupRefused, backup, restore
-from scheduler.db import make_engine, make_session_factory, upgrade_database
+from scheduler.db import make_engine, make_session_factory
 from scheduler.models import Base
 from scheduler.review import Role
+from tests.databases import migrated_copy
 
 pytestmark = pytest.mark.ffmpeg
 AT = datetime(2020, 2, 10, 3, 0, tzinfo=UTC)
@@ -26,21 +24,8 @@ AT = datetime(2020, 2, 10, 3, 0, tzinfo=UTC)
 @pytest.fixture
 def fresh_url(migrated_database: str, tmp_path: Path) -> Iterator[str]:
     """A second empty database migrated to head, to restore into."""
-    if migrated_database.startswith("sqlite"):
-        copy = tmp_path / "restored.sqlite3"
-        shutil.copy(migrated_database.removeprefix("sqlite:///"), copy)
-        yield f"sqlite:///{copy}"
-        return
-    name = f"airclass_restore_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(migrated_database, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(migrated_database).set(database=name).render_as_string(hide_password=False)
-    upgrade_database(url)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with migrated_copy(migrated_database, tmp_path, "airclass_restore") as url:
+        yield url
 
 
 @pytest.fixture

@@ -34,3 +34,11 @@ def test_nothing_published_or_nothing_matching_exits_non_zero_with_a_message(on_
     assert missing.exit_code == 1 and "no published day" in missing.output and not out.exists()
     nobody = runner.invoke(cli, ["schedule", "assemble", "--grade", "9"])
     assert nobody.exit_code == 1 and "no channel carries grade 9" in nobody.output
+
+
+def test_media_commands_refuse_what_they_cannot_do_with_a_message(on_air, app, clips):
+    runner = app.test_cli_runner()
+    nobody = runner.invoke(cli, ["media", "ingest", str(clips["lesson_2s.mp4"]), "--lesson", "1", "--teacher", "nobody"])
+    assert nobody.exit_code == 1 and "nobody" in nobody.output
+    unpublished = runner.invoke(cli, ["media", "render-day", "--channel", CHANNEL, "--date", str(next_monday())])
+    assert unpublished.exit_code == 1 and "no published day" in unpublished.output

@@ -357,3 +357,18 @@ def test_a_day_assembled_from_a_compliant_template_is_compliant(slots: tuple[Slo
     channel, policy = grade_channel(), default_policy(3)
     assert template_violations(policy, channel, monday(*slots)) == ()
     check_day(policy, channel, assemble_day(channel, DAY, slots, plan, CLIPS))
+
+
+def test_a_test_channel_has_a_short_broadcast_day_that_assembly_tiles_exactly():
+    from scheduler.channels import Channel, InvalidChannel
+
+    short = Channel("test.jiaxing.airclass", "空中课堂·测试频道", (3,), day_minutes=5)
+    assert short.day_frames(DAY) == 5 * M and short.nominal_day_frames == 5 * M
+    slots = (SlotSpec(time(6, 0, 10), M, SlotKind.LESSON, subject="math"),
+             SlotSpec(time(6, 1, 10), M // 2, SlotKind.BREAK))
+    plan = assemble_day(short, DAY, slots, [lesson(1, "math", 1, recording(11, 40 * 25))], CLIPS)
+    assert sum(e.length for e in plan.events) == plan.frames == 5 * M
+    with pytest.raises(InvalidTemplate):
+        assemble_day(short, DAY, (SlotSpec(time(6, 4, 30), M, SlotKind.LESSON, subject="math"),), [], CLIPS)
+    with pytest.raises(InvalidChannel, match="day_minutes"):
+        Channel("bad.jiaxing.airclass", "x", (3,), day_minutes=0)

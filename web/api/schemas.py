@@ -157,3 +157,16 @@ class TokenSchema(Schema):
 class QueueCountSchema(Schema):
     state = fields.Enum(ReviewState, by_value=True)
     count = fields.Integer()
+
+
+class IngestSchema(Schema):
+    """A recording's technical QC report and renditions (404 until its ingest job has finished)."""
+
+    recording_id = fields.Integer()
+    qc_status = fields.String(metadata={"description": "pass, warn or fail: the worst check"})
+    qc_failed = fields.String(allow_none=True, metadata={"description": "failed checks, until signed off"})
+    qc_report = fields.Dict(metadata={"description": "checks with figures and time ranges, loudness series"})
+    renditions = fields.Dict(keys=fields.String(), values=fields.String(),
+                             metadata={"description": "profile -> path in the media store"})
+    loudness_gain_db = fields.Float()
+    finished_at = fields.DateTime()

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort
+from flask import abort, request
 from flask_smorest import Blueprint
 
-from scheduler import accounts
+from scheduler import accounts, throttle
 from scheduler.review import Role
 from web.api.schemas import PageArgsSchema, TokenRequestSchema, TokenSchema, UserSchema, page_of
 from web.context import api_login_required, current_user, db, now, roles_required
+from web.problems import problem
 
 bp = Blueprint("users", __name__, url_prefix="/api", description="Accounts and API tokens")
 UserPage = page_of(UserSchema, "UserPage")
@@ -46,9 +47,15 @@ def me() -> Any:
 @bp.route("/tokens", methods=["POST"])
 @bp.arguments(TokenRequestSchema)
 @bp.response(201, TokenSchema)
+@bp.alt_response(429, response="TOO_MANY_REQUESTS")  # with Retry-After: repeated failed sign-ins
 def create_token(args: dict[str, Any]) -> Any:
-    """Exchange a username and password for an API token (shown once)."""
-    user = accounts.authenticate(db(), args["username"], args["password"])
+    """Exchange a username and password for an API token (shown once); throttled after repeated failures."""
+    try:
+        user = throttle.sign_in(db(), args["username"], args["password"], address=request.remote_addr or "", at=now())
+    except throttle.LoginThrottled as exc:
+        response = problem(429, str(exc))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     if user is None:
         abort(401, description="wrong username or password")
     return {"token": accounts.create_token(db(), user.id, args["name"], at=now())}

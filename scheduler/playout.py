@@ -1,0 +1,81 @@
+"""The playout file of a published channel day: one continuous MPEG-TS, every event at its exported offset.
+
+Lessons come from their cable renditions (stream-copied where they start on a keyframe); a lesson
+whose rendition is not made yet is re-encoded from its upload, and fillers are re-encoded. The
+job `render_day` (scheduler/tasks/handlers.py) and `airclass media render-day` both run
+`render_published_day`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from media.dayrender import DayRender, DayRenderItem, ItemKind, render_day
+from media.progress import Watch
+from scheduler import channel_days, ingest
+from scheduler.assembly import Event
+from scheduler.tasks.registry import JobContext
+
+DAYS_DIR = "days"
+
+
+def _recording_id(event: Event) -> int | None:
+    kind, _, key = event.source.partition(":")
+    return int(key) if kind == "recording" else None
+
+
+def render_items(events: Sequence[Event], cable: dict[int, str]) -> list[DayRenderItem]:
+    """One render item per event, consecutive passes of a clip within a slot joined into one looped item."""
+    items: list[DayRenderItem] = []
+    previous: Event | None = None
+    for event in events:
+        recording_id = _recording_id(event)
+        if recording_id is not None and recording_id in cable:
+            items.append(DayRenderItem(Path(cable[recording_id]), event.start, event.length, ItemKind.LESSON,
+                                       event.in_point))
+        elif previous is not None and _continues(previous, event) and items[-1].kind is ItemKind.FILLER:
+            last = items[-1]
+            items[-1] = DayRenderItem(last.path, last.start_frame, last.frames + event.length, ItemKind.FILLER,
+                                      last.in_frame)
+        else:
+            items.append(DayRenderItem(Path(event.media), event.start, event.length, ItemKind.FILLER, event.in_point))
+        previous = event
+    return items
+
+
+def _continues(previous: Event, event: Event) -> bool:
+    """The event is the next pass of the same looping clip in the same slot."""
+    return (
+        event.source == previous.source and event.slot == previous.slot and event.in_point == 0
+        and _recording_id(event) is None and previous.end == event.start
+    )
+
+
+def day_file(channel_id: str, day: date, version: int) -> str:
+    """Where a day's playout file lives in the media store (a new version is a new file)."""
+    return f"{DAYS_DIR}/{channel_id}/{day.isoformat()}-v{version}.ts"
+
+
+def render_published_day(
+    sessions: sessionmaker[Session], media_dir: Path, channel_id: str, day: date,
+    progress: Callable[[float], None] | None = None,
+) -> tuple[str, DayRender]:
+    """Render the published version of a day into the media store; its path there and what was done."""
+    _channel, plan, row = channel_days.day_plan(sessions(), channel_id, day)
+    with sessions() as session:
+        recording_ids = [rid for e in plan.events if (rid := _recording_id(e)) is not None]
+        cable = ingest.cable_renditions(session, recording_ids)
+    target = day_file(channel_id, day, row.version)
+    done = render_day(render_items(plan.events, cable), plan.frames, Path(target), media_dir, watch=Watch(progress))
+    return target, done
+
+
+def render_day_job(ctx: JobContext, channel_id: str, day: str) -> dict[str, Any]:
+    """The `render_day` job."""
+    target, done = render_published_day(ctx.sessions(), ctx.media_dir, channel_id, date.fromisoformat(day),
+                                        ctx.progress)
+    return {"path": target, "frames": done.frames, "copied": len(done.copied), "reencoded": len(done.reencoded)}
