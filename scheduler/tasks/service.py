@@ -20,10 +20,12 @@ from scheduler.tasks.states import (
     RETRYABLE,
     JobConflict,
     JobNotFound,
+    JobNotYours,
     JobState,
 )
 
-SEES_ALL_JOBS = frozenset({Role.OPERATOR, Role.ADMIN, Role.SYSTEM})
+SEES_ALL_JOBS = frozenset({Role.OPERATOR, Role.ADMIN, Role.AUDITOR, Role.SYSTEM})
+STEERS_ALL_JOBS = frozenset({Role.OPERATOR, Role.ADMIN, Role.SYSTEM})
 
 
 def submit(
@@ -71,7 +73,7 @@ def _live_with_key(session: Session, dedupe_key: str | None) -> Job | None:
 
 
 def visible_jobs(actor: Actor | None) -> Select[Job]:
-    """Jobs this actor may see: operators and admins all, anyone else those they submitted."""
+    """Jobs this actor may see: operators, admins and auditors all, anyone else those they submitted."""
     query = select(Job)
     if actor is not None and actor.role not in SEES_ALL_JOBS:
         query = query.where(Job.submitted_by == actor.user_id)
@@ -113,7 +115,7 @@ def list_jobs(
 def cancel(session: Session, job_id: int, *, now: datetime, actor: Actor | None = None) -> Job:
     """Cancel a queued or running job; a running one's worker stops its child process and cleans up."""
     with session.begin():
-        job = _load(session, actor, job_id)
+        job = _load_to_steer(session, actor, job_id, "cancel")
         changed = update_if(
             session, job_id, Job.state.in_(CANCELLABLE), state=JobState.CANCELLED, finished_at=now
         )
@@ -126,7 +128,7 @@ def cancel(session: Session, job_id: int, *, now: datetime, actor: Actor | None 
 def retry(session: Session, job_id: int, *, now: datetime, actor: Actor | None = None) -> Job:
     """Queue a failed or cancelled job again, with a fresh round of attempts."""
     with session.begin():
-        job = _load(session, actor, job_id)
+        job = _load_to_steer(session, actor, job_id, "retry")
         if job.state not in RETRYABLE or (job.state is JobState.CANCELLED and job.worker_id is not None):
             action = "retried while its worker is still stopping it" if job.state in RETRYABLE else "retried"
             raise JobConflict(job_id, job.state, action)
@@ -141,6 +143,13 @@ def retry(session: Session, job_id: int, *, now: datetime, actor: Actor | None =
             raise JobConflict(job_id, job.state, "retried while another job with its dedupe key is live") from None
         session.refresh(job)
         return job
+
+
+def _load_to_steer(session: Session, actor: Actor | None, job_id: int, action: str) -> Job:
+    job = _load(session, actor, job_id)
+    if actor is not None and actor.role not in STEERS_ALL_JOBS and job.submitted_by != actor.user_id:
+        raise JobNotYours(job_id, action)
+    return job
 
 
 def update_if(session: Session, job_id: int, *conditions: Any, **values: Any) -> bool:

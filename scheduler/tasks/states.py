@@ -41,6 +41,14 @@ class JobNotFound(JobError):
         super().__init__(f"job {job_id} not found")
 
 
+class JobNotYours(JobError):
+    """The caller may see the job but not steer it (an auditor cancelling, say)."""
+
+    def __init__(self, job_id: int, action: str) -> None:
+        self.job_id, self.action = job_id, action
+        super().__init__(f"job {job_id}: only its submitter, an operator or an admin may {action} it")
+
+
 class JobConflict(JobError):
     """The job's state does not allow the action (e.g. cancelling a finished job)."""
 

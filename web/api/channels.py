@@ -43,18 +43,18 @@ def _first(args: dict[str, Any], channel_id: str | None = None) -> date:
 
 
 @bp.route("/channels/")
-@bp.response(200, ChannelSchema(many=True))
 @api_login_required
+@bp.response(200, ChannelSchema(many=True))
 def list_channels() -> Any:
     """Channels on air."""
     return [codec.channel_to_dict(c) for c in channel_days.list_channels(db())]
 
 
 @bp.route("/channels/", methods=["POST"])
-@bp.arguments(ChannelCreateSchema)
-@bp.response(201, ChannelWithTemplateSchema)
 @api_login_required
 @roles_required(Role.ADMIN)
+@bp.arguments(ChannelCreateSchema)
+@bp.response(201, ChannelWithTemplateSchema)
 def create_channel(args: dict[str, Any]) -> Any:
     """Create a channel with its weekly slot template (refused when the template breaks the screen-time policy)."""
     template_doc = args.pop("template")
@@ -70,18 +70,18 @@ def _channel_doc(channel_id: str) -> dict[str, Any]:
 
 
 @bp.route("/channels/<channel_id>")
-@bp.response(200, ChannelWithTemplateSchema)
 @api_login_required
+@bp.response(200, ChannelWithTemplateSchema)
 def get_channel(channel_id: str) -> Any:
     """A channel with its weekly slot template."""
     return _channel_doc(channel_id)
 
 
 @bp.route("/channels/<channel_id>/template", methods=["PUT"])
-@bp.arguments(TemplateRequestSchema)
-@bp.response(200, ChannelWithTemplateSchema)
 @api_login_required
 @roles_required(Role.ADMIN)
+@bp.arguments(TemplateRequestSchema)
+@bp.response(200, ChannelWithTemplateSchema)
 def put_template(args: dict[str, Any], channel_id: str) -> Any:
     """Replace a channel's weekly slot template (checked against the screen-time policy)."""
     channel, _old = channel_days.get_channel(db(), channel_id)
@@ -91,20 +91,20 @@ def put_template(args: dict[str, Any], channel_id: str) -> Any:
 
 
 @bp.route("/channels/<channel_id>/days")
-@bp.arguments(RangeArgsSchema, location="query")
-@bp.response(200, DayVersionSchema(many=True))
 @api_login_required
 @roles_required(*SCHEDULE_READERS)
+@bp.arguments(RangeArgsSchema, location="query")
+@bp.response(200, DayVersionSchema(many=True))
 def list_days(args: dict[str, Any], channel_id: str) -> Any:
     """Every stored version (draft, published, superseded) of some days."""
     return channel_days.day_versions(db(), channel_id, _first(args, channel_id), args["days"])
 
 
 @bp.route("/channels/<channel_id>/days/assemble", methods=["POST"])
-@bp.arguments(RangeArgsSchema)
-@bp.response(200, DayOutcomeSchema(many=True))
 @api_login_required
 @roles_required(*SCHEDULERS)
+@bp.arguments(RangeArgsSchema)
+@bp.response(200, DayOutcomeSchema(many=True))
 def assemble(args: dict[str, Any], channel_id: str) -> Any:
     """Assemble days as drafts from the curriculum plan and the approved recordings (all or nothing)."""
     first = _first(args, channel_id)
@@ -112,10 +112,10 @@ def assemble(args: dict[str, Any], channel_id: str) -> Any:
 
 
 @bp.route("/channels/<channel_id>/days/publish", methods=["POST"])
-@bp.arguments(RangeArgsSchema)
-@bp.response(200, DayOutcomeSchema(many=True))
 @api_login_required
 @roles_required(*SCHEDULERS)
+@bp.arguments(RangeArgsSchema)
+@bp.response(200, DayOutcomeSchema(many=True))
 def publish(args: dict[str, Any], channel_id: str) -> Any:
     """Publish the days' drafts; each outcome lists what changed against the version it replaces."""
     first = _first(args, channel_id)
@@ -123,10 +123,10 @@ def publish(args: dict[str, Any], channel_id: str) -> Any:
 
 
 @bp.route("/channels/<channel_id>/days/<isodate:day>")
-@bp.arguments(DayArgsSchema, location="query")
-@bp.response(200, ChannelDaySchema)
 @api_login_required
 @roles_required(*SCHEDULE_READERS)
+@bp.arguments(DayArgsSchema, location="query")
+@bp.response(200, ChannelDaySchema)
 def get_day(args: dict[str, Any], channel_id: str, day: date) -> Any:
     """The published day (or its draft) with every event, offsets in frames and as timecodes."""
     channel, plan, row = channel_days.day_plan(db(), channel_id, day, drafts=args["draft"])
@@ -139,10 +139,10 @@ def get_day(args: dict[str, Any], channel_id: str, day: date) -> Any:
 
 
 @bp.route("/channels/<channel_id>/days/<isodate:day>/playlist.<any(json,csv,txt):fmt>")
-@bp.arguments(DayArgsSchema, location="query")
-@bp.response(200, content_type="application/json")
 @api_login_required
 @roles_required(*SCHEDULE_READERS)
+@bp.arguments(DayArgsSchema, location="query")
+@bp.response(200, content_type="application/json")
 def playlist(args: dict[str, Any], channel_id: str, day: date, fmt: str) -> Any:
     """The day's operator playlist: JSON (schema in the repo), CSV for spreadsheets, or an as-run text log."""
     body = epg.playlist(db(), channel_id, day, fmt, drafts=args["draft"])
@@ -159,19 +159,19 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
 
 
 @bp.route("/channels/<channel_id>/readiness")
+@api_login_required
 @bp.arguments(RangeArgsSchema, location="query")
 @bp.response(200, SlotReportSchema(many=True))
-@api_login_required
 def readiness(args: dict[str, Any], channel_id: str) -> Any:
     """Lesson and replay slots of the coming days: filled, at risk (still in review), unfilled or overlong."""
     return list(channel_days.readiness_report(db(), channel_id, _first(args, channel_id), args["days"]))
 
 
 @bp.route("/exports/xmltv")
-@bp.arguments(XmltvArgsSchema, location="query")
-@bp.response(200, content_type="application/xml")
 @api_login_required
 @roles_required(*SCHEDULE_READERS)
+@bp.arguments(XmltvArgsSchema, location="query")
+@bp.response(200, content_type="application/xml")
 def xmltv(args: dict[str, Any]) -> Any:
     """XMLTV for chosen channels (or every channel of a grade, or all) and days; published days only unless draft."""
     ids = args["channel"] or [c.id for c in channel_days.list_channels(db(), args.get("grade"))]
@@ -180,18 +180,18 @@ def xmltv(args: dict[str, Any]) -> Any:
 
 
 @bp.route("/alerts/")
-@bp.response(200, AlertSchema(many=True))
 @api_login_required
 @roles_required(*SCHEDULE_READERS)
+@bp.response(200, AlertSchema(many=True))
 def alerts() -> Any:
     """Open operator alerts, newest first (e.g. a published day that lost a revoked recording)."""
     return channel_days.list_alerts(db())
 
 
 @bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
-@bp.response(200, AlertSchema)
 @api_login_required
 @roles_required(*SCHEDULERS)
+@bp.response(200, AlertSchema)
 def acknowledge(alert_id: int) -> Any:
     """Mark an alert as seen."""
     return channel_days.acknowledge_alert(db(), alert_id, at=now(), by=current_actor().user_id)
@@ -199,9 +199,9 @@ def acknowledge(alert_id: int) -> Any:
 
 
 @bp.route("/schedule/jobs")
-@bp.response(200, TimedJobSchema(many=True))
 @api_login_required
 @roles_required(*SCHEDULE_READERS)
+@bp.response(200, TimedJobSchema(many=True))
 def timed_jobs() -> Any:
     """The timed jobs (nightly assembly, publication, export drop): next run and last outcome."""
     return jobs.list_timed_jobs(db())

@@ -9,13 +9,21 @@ from marshmallow import Schema, fields, validate
 
 from scheduler.tasks import service
 from scheduler.tasks.queue import JobQueue
-from scheduler.tasks.states import InvalidJobParams, JobConflict, JobError, JobNotFound, JobState, UnknownJobKind
+from scheduler.tasks.states import (
+    InvalidJobParams,
+    JobConflict,
+    JobError,
+    JobNotFound,
+    JobNotYours,
+    JobState,
+    UnknownJobKind,
+)
 from web.api.schemas import PageArgsSchema, page_of
 from web.context import api_login_required, current_actor, db, now
 from web.problems import problem
 
 bp = Blueprint("jobs", __name__, url_prefix="/api/jobs", description="Background media jobs")
-_STATUS = {JobNotFound: 404, JobConflict: 409, UnknownJobKind: 422, InvalidJobParams: 422}
+_STATUS = {JobNotFound: 404, JobNotYours: 403, JobConflict: 409, UnknownJobKind: 422, InvalidJobParams: 422}
 
 
 class JobSchema(Schema):
@@ -55,9 +63,9 @@ def _job_error(exc: JobError) -> Any:
 
 
 @bp.route("/")
+@api_login_required
 @bp.arguments(JobQuerySchema, location="query")
 @bp.response(200, JobPage)
-@api_login_required
 def list_jobs(args: dict[str, Any]) -> Any:
     """Jobs, newest first: operators and admins see all, anyone else the jobs they submitted."""
     return service.list_jobs(
@@ -67,24 +75,24 @@ def list_jobs(args: dict[str, Any]) -> Any:
 
 
 @bp.route("/<int:job_id>")
-@bp.response(200, JobSchema)
 @api_login_required
+@bp.response(200, JobSchema)
 def get_job(job_id: int) -> Any:
     """One job, with its progress, error tail and result (404 if it is not yours to see)."""
     return service.get_job(db(), job_id, current_actor())
 
 
 @bp.route("/<int:job_id>/cancel", methods=["POST"])
-@bp.response(200, JobSchema)
 @api_login_required
+@bp.response(200, JobSchema)
 def cancel_job(job_id: int) -> Any:
     """Cancel a queued or running job (409 once it has ended); a running one's ffmpeg is stopped."""
     return service.cancel(db(), job_id, now=now(), actor=current_actor())
 
 
 @bp.route("/<int:job_id>/retry", methods=["POST"])
-@bp.response(200, JobSchema)
 @api_login_required
+@bp.response(200, JobSchema)
 def retry_job(job_id: int) -> Any:
     """Queue a failed or cancelled job again, with a fresh round of attempts (409 otherwise)."""
     return _queue().retry(db(), job_id, now=now(), actor=current_actor())

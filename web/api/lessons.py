@@ -15,9 +15,9 @@ LessonPage = page_of(LessonSchema, "LessonPage")
 
 
 @bp.route("/")
+@api_login_required
 @bp.arguments(LessonQuerySchema, location="query")
 @bp.response(200, LessonPage)
-@api_login_required
 def list_lessons(args: dict[str, Any]) -> Any:
     """List lessons, in plan order (grade, subject, sequence)."""
     return curriculum.list_lessons(
@@ -31,27 +31,28 @@ def list_lessons(args: dict[str, Any]) -> Any:
 
 
 @bp.route("/", methods=["POST"])
-@bp.arguments(LessonCreateSchema)
-@bp.response(201, LessonSchema)
 @api_login_required
 @roles_required(Role.ADMIN)
+@bp.arguments(LessonCreateSchema)
+@bp.response(201, LessonSchema)
 def create_lesson(args: dict[str, Any]) -> Any:
     """Add a lesson to the plan (admin)."""
     return curriculum.create_lesson(db(), **args)
 
 
 @bp.route("/<int:lesson_id>")
-@bp.response(200, LessonSchema)
 @api_login_required
+@bp.response(200, LessonSchema)
 def get_lesson(lesson_id: int) -> Any:
     """One lesson."""
     return curriculum.get_lesson(db(), lesson_id)
 
 
 @bp.route("/<int:lesson_id>/recordings", methods=["POST"])
+@api_login_required
+@roles_required(Role.TEACHER)
 @bp.arguments(UploadSchema, location="files")
 @bp.response(201, RecordingSchema)
-@api_login_required
 def upload_recording(files: dict[str, Any], lesson_id: int) -> Any:
     """Upload a new revision of this lesson's recording (teacher of the producing county)."""
     upload = files["file"]

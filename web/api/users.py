@@ -17,28 +17,28 @@ UserPage = page_of(UserSchema, "UserPage")
 
 
 @bp.route("/users/")
-@bp.arguments(PageArgsSchema, location="query")
-@bp.response(200, UserPage)
 @api_login_required
 @roles_required(Role.ADMIN, Role.AUDITOR)
+@bp.arguments(PageArgsSchema, location="query")
+@bp.response(200, UserPage)
 def list_users(args: dict[str, Any]) -> Any:
     """All accounts (admin, auditor)."""
     return accounts.list_users(db(), page=args["page"], per_page=args["per_page"])
 
 
 @bp.route("/users/", methods=["POST"])
-@bp.arguments(UserSchema)
-@bp.response(201, UserSchema)
 @api_login_required
 @roles_required(Role.ADMIN)
+@bp.arguments(UserSchema)
+@bp.response(201, UserSchema)
 def create_user(args: dict[str, Any]) -> Any:
     """Create an account with its role and scope (admin)."""
     return accounts.create_user(db(), at=now(), **args)
 
 
 @bp.route("/users/me")
-@bp.response(200, UserSchema)
 @api_login_required
+@bp.response(200, UserSchema)
 def me() -> Any:
     """The signed-in account."""
     return current_user()
