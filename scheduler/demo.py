@@ -50,7 +50,10 @@ def producing_county(grade: int) -> int:
     return (grade - 1) % len(COUNTIES)
 
 
-def seed_demo(sessions: sessionmaker[Session], store: MediaStore, samples: dict[str, Path], at: datetime) -> str:
+def seed_demo(
+    sessions: sessionmaker[Session], store: MediaStore, samples: dict[str, Path], at: datetime,
+    public_url: str = "http://127.0.0.1:8000",
+) -> str:
     """Seed everything once; a second run only prints the logins."""
     with sessions() as session:
         if session.scalar(select(City.id).where(City.name == CITY)) is not None:
@@ -63,7 +66,7 @@ def seed_demo(sessions: sessionmaker[Session], store: MediaStore, samples: dict[
     _recordings(sessions, store, samples, at)
     _approved_library(sessions, store, samples["lesson_g3_chinese_02"], at)
     _clips(sessions, store, samples)
-    _channels(sessions, at)
+    _channels(sessions, at, f"{public_url}/watch/{{recording}}")
     return "demo data seeded\n" + _publish_week(sessions, at) + "\n" + _logins()
 
 
@@ -195,9 +198,10 @@ def demo_template(grade: int) -> WeeklyTemplate:
     return WeeklyTemplate.from_weekdays(week)
 
 
-def demo_channel(grade: int) -> Channel:
+def demo_channel(grade: int, on_demand_url: str | None = None) -> Channel:
     numbers = (Distributor("华数有线", f"{800 + grade}"), Distributor("电信IPTV", f"{500 + grade}"))
-    return Channel(f"grade{grade}.jiaxing.airclass", f"嘉兴空中课堂·{GRADE_NAMES[grade]}", (grade,), numbers)
+    name = f"嘉兴空中课堂·{GRADE_NAMES[grade]}"
+    return Channel(f"grade{grade}.jiaxing.airclass", name, (grade,), numbers, on_demand_url=on_demand_url)
 
 
 TEST_CHANNEL = Channel("test.jiaxing.airclass", "空中课堂·测试频道", (3,), day_minutes=5)
@@ -212,9 +216,10 @@ def test_template() -> WeeklyTemplate:
     return WeeklyTemplate.from_weekdays({day: slots for day in range(7)})
 
 
-def _channels(sessions: sessionmaker[Session], at: datetime) -> None:
+def _channels(sessions: sessionmaker[Session], at: datetime, on_demand_url: str) -> None:
     for grade in range(1, 9):
-        channel_days.save_channel(sessions(), demo_channel(grade), demo_template(grade), at=at, new=True)
+        channel = demo_channel(grade, on_demand_url)
+        channel_days.save_channel(sessions(), channel, demo_template(grade), at=at, new=True)
     channel_days.save_channel(sessions(), TEST_CHANNEL, test_template(), at=at, new=True)
 
 

@@ -10,12 +10,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler import channel_days
+from scheduler import channel_days, ingest
 from scheduler.assembly import ChannelDayPlan, Event, EventKind
-from scheduler.catalogue import NotFound
+from scheduler.catalogue import NotFound, lesson_label
 from scheduler.channels import Channel
+from scheduler.models import ChannelDay, DayStatus, Recording
+from scheduler.review import ReviewState
 
 WEEK = 7
 
@@ -130,3 +133,33 @@ def grade_guide(session: Session, grade: int, *, now: datetime, first: date | No
 def guide_grades(session: Session) -> list[int]:
     """The grades that have a channel on air, in order."""
     return sorted({grade for channel in channel_days.list_channels(session) for grade in channel.grades})
+
+
+@dataclass(frozen=True)
+class OnDemand:
+    """A lesson families may watch again: approved, and in a published day."""
+
+    recording_id: int
+    title: str
+    teacher: str
+    video: str | None  # the on-demand MP4 in the media store, once the ingest made it
+    poster: str | None
+
+
+def on_demand(session: Session, recording_id: int) -> OnDemand:
+    """The on-demand view of a recording; NotFound unless it is approved and some published day airs it."""
+    with session.begin():
+        recording = session.get(Recording, recording_id)
+        published = session.scalars(select(ChannelDay.recording_ids).where(ChannelDay.status == DayStatus.PUBLISHED))
+        if recording is None or recording.state is not ReviewState.APPROVED or not any(
+            recording_id in ids for ids in published
+        ):
+            raise NotFound("lesson on demand", recording_id)
+        lesson = recording.lesson
+        made = ingest.ingest_of(session, recording_id)
+        renditions = made.renditions if made else {}
+        return OnDemand(
+            recording_id, lesson_label(lesson.grade, lesson.subject.name, lesson.sequence, lesson.title),
+            recording.teacher.display_name, renditions.get("mp4"), renditions.get("poster"),
+        )
+

@@ -286,7 +286,7 @@ def _refuse_audit_change(mapper: Any, connection: Any, target: AuditEvent) -> No
     raise AuditTrailImmutable(f"audit event {target.id} is append-only")
 
 
-_LIVE_JOB = text("state IN (%s)" % ", ".join(f"'{state.value}'" for state in sorted(LIVE_STATES)))
+_LIVE_JOB = text("state IN ({})".format(", ".join(f"'{state.value}'" for state in sorted(LIVE_STATES))))
 
 
 class Job(Base):

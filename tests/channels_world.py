@@ -11,6 +11,7 @@ from scheduler.frames import FPS
 from scheduler.review import Action
 
 CHANNEL = "grade3.test.airclass"
+ON_DEMAND = "https://airclass.example/watch/{recording}"
 
 
 def next_monday() -> date:
@@ -36,7 +37,7 @@ def channel_doc(template_week: list[list[dict[str, object]]] | None = None, **ov
     doc = {
         "id": CHANNEL, "name": "嘉兴空中课堂·三年级", "grades": [3],
         "distributors": [{"name": "华数", "number": "803"}, {"name": "电信IPTV", "number": "503"}],
-        "template": {"week": week},
+        "template": {"week": week}, "on_demand_url": ON_DEMAND,
     }
     return {**doc, **overrides}
 

@@ -22,6 +22,7 @@ from web import (
     problems,
     review_pages,
     teacher_pages,
+    watch_pages,
 )
 from web.api import channels, jobs, lessons, recordings, users
 from web.api.schemas import ProblemSchema
@@ -116,7 +117,7 @@ def _register(app: Flask) -> None:
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)
     i18n.init_app(app)
-    page_bps = (pages, teacher_pages, review_pages, operator_pages, jobs_pages, guide_pages, admin_pages)
+    page_bps = (pages, teacher_pages, review_pages, operator_pages, jobs_pages, guide_pages, admin_pages, watch_pages)
     for page_bp in (module.bp for module in page_bps):
         app.register_blueprint(page_bp)
     app.register_blueprint(feeds.bp)

@@ -112,7 +112,7 @@ def demo(samples_dir: str) -> None:
     upgrade_database(_settings().database_url)
     samples = generate_all(Path(samples_dir))
     store = current_app.extensions["airclass.store"]
-    click.echo(seed_demo(_sessions(), store, samples, datetime.now(UTC)))
+    click.echo(seed_demo(_sessions(), store, samples, datetime.now(UTC), _settings().public_url))
 
 
 @cli.command("serve")

@@ -86,6 +86,13 @@ def _description(channel: Channel, airing: Airing, url: str | None) -> str:
     return "\n".join(lines)
 
 
+def _on_demand(channel: Channel, airing: Airing) -> str | None:
+    """The channel's on-demand address of the lesson's recording, when the channel has one."""
+    if channel.on_demand_url is None or airing.recording is None:
+        return None
+    return channel.on_demand_url.format(recording=airing.recording.id)
+
+
 def feed_events(
     channel: Channel,
     plan: ChannelDayPlan,
@@ -102,7 +109,7 @@ def feed_events(
             continue
         if airing is None or (subject is not None and airing.lesson.subject != subject):
             continue
-        url = on_demand(airing) if on_demand else None
+        url = on_demand(airing) if on_demand else _on_demand(channel, airing)
         summary = airing.lesson.label + ("（重播）" if report.kind is SlotKind.REPLAY else "")
         start, end = channel.moment(plan.day, report.start), channel.moment(plan.day, report.start + report.frames)
         uid = event_uid(channel.id, plan.day, report.slot)

@@ -200,3 +200,36 @@ def test_readiness_names_what_is_missing(on_air, api_as):
         (str(monday + timedelta(days=1)), 4, "filled"),
     ]
     assert "chinese" in report[4]["note"]
+
+
+def test_feeds_link_each_lesson_to_its_on_demand_page_which_plays_once_the_ingest_made_the_video(
+    on_air, api_as, client, sessions, settings
+):
+    from scheduler.ingest import ingest_now
+
+    publish(api_as("operator"), next_monday(), 1)
+    math12 = on_air.recordings["math12"]
+    body = feed(client, "/feeds/grade3/math.ics").data.replace(b"\r\n ", b"")
+    assert f"https://airclass.example/watch/{math12}".encode() in body
+    assert f"点播：https://airclass.example/watch/{math12}".encode() in body
+    waiting = client.get(f"/watch/{math12}")
+    assert waiting.status_code == 200 and "两位数乘两位数" in waiting.get_data(as_text=True)
+    assert client.get(f"/watch/{math12}/video.mp4").status_code == 404
+    ingest_now(sessions, settings.media_dir, math12)
+    page = client.get(f"/watch/{math12}").get_data(as_text=True)
+    assert f"/watch/{math12}/video.mp4" in page and "poster.jpg" in page
+    video = client.get(f"/watch/{math12}/video.mp4", headers={"Range": "bytes=0-99"})
+    assert video.status_code == 206 and len(video.data) == 100 and video.data[4:8] == b"ftyp"
+    video.close()
+    not_aired = on_air.recordings["chinese1"] + 1000
+    assert client.get(f"/watch/{not_aired}").status_code == 404
+
+
+def test_a_revoked_lesson_can_no_longer_be_watched(on_air, api_as, client):
+    publish(api_as("operator"), next_monday(), 1)
+    math12 = on_air.recordings["math12"]
+    assert client.get(f"/watch/{math12}").status_code == 200
+    recording = api_as("final").get(f"/api/recordings/{math12}").get_json()
+    api_as("final").post(f"/api/recordings/{math12}/actions", json={"action": "revoke", "comment": "内容有误"})
+    assert api_as("final").get(f"/api/recordings/{math12}").get_json()["state"] == "revoked" != recording["state"]
+    assert client.get(f"/watch/{math12}").status_code == 404

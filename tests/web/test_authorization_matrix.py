@@ -69,6 +69,8 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], dict[str, object]]] = {
     ("POST", "/admin/channels/<channel_id>"): (ADMIN, {"data": {"template": "{"}}),
     ("GET", "/guide/"): (EVERYONE, {}),
     ("GET", "/guide/grade<int:grade>"): (EVERYONE, {}),
+    ("GET", "/watch/<int:recording_id>"): (EVERYONE, {}),
+    ("GET", "/watch/<int:recording_id>/<any(video.mp4,poster.jpg):name>"): (EVERYONE, {"name": "poster.jpg"}),
     ("GET", "/feeds/grade<int:grade>.ics"): (EVERYONE, {}),
     ("GET", "/feeds/grade<int:grade>/<subject>.ics"): (EVERYONE, {"subject": "math"}),
     ("GET", "/api/openapi.json"): (EVERYONE, {}),

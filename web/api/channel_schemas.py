@@ -26,6 +26,8 @@ class ChannelSchema(Schema):
     break_filler_id = fields.String(load_default="eye-exercise")
     tail_filler_id = fields.String(load_default="slate")
     programme_filler_id = fields.String(load_default="programme-filler")
+    on_demand_url = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300),
+                                  metadata={"description": "on-demand address of a lesson, with {recording}"})
     day_minutes = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=1440),
                                  metadata={"description": "a shorter broadcast day, e.g. for a test channel"})
 
