@@ -57,6 +57,7 @@ ACTION_LABELS = {
     Action.REQUEST_CHANGES: _l("Request changes"),
     Action.WITHDRAW: _l("Withdraw"),
     Action.REVOKE: _l("Revoke approval"),
+    Action.SIGN_OFF_QC: _l("Sign off the failed QC"),
 }
 
 

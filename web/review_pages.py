@@ -1,4 +1,4 @@
-"""Review pages: the queue of what waits on me, and a recording's page with preview, history and decisions."""
+"""Review pages: my queue, and a recording's page with preview, technical QC, history and decisions."""
 from __future__ import annotations
 
 from fractions import Fraction
@@ -15,14 +15,16 @@ from wtforms.widgets import HiddenInput
 from scheduler import review, services
 from scheduler.models import Recording
 from scheduler.review import Action, Actor
-from web.context import current_actor, db, now
+from web.context import current_actor, db, now, store
 from web.i18n import ACTION_LABELS
 from web.pages import REVIEWERS, page_login_required
+from web.qc_view import QcPanel, failed_labels, qc_panel
 
 bp = Blueprint("review", __name__)
 
-NEEDS_COMMENT = frozenset({Action.REQUEST_CHANGES, Action.REVOKE})
-PAGE_ACTIONS = (Action.SUBMIT, Action.APPROVE, Action.REQUEST_CHANGES, Action.WITHDRAW, Action.REVOKE)
+NEEDS_COMMENT = frozenset({Action.REQUEST_CHANGES, Action.REVOKE, Action.SIGN_OFF_QC})
+PAGE_ACTIONS = (Action.SUBMIT, Action.SIGN_OFF_QC, Action.APPROVE, Action.REQUEST_CHANGES, Action.WITHDRAW,
+                Action.REVOKE)
 
 
 class ActionForm(FlaskForm):
@@ -34,8 +36,12 @@ class ActionForm(FlaskForm):
     checksum = HiddenField(validators=[InputRequired(), Length(max=64)])
 
     def validate_comment(self, field: TextAreaField) -> None:
-        """request_changes and revoke say why."""
-        if self.action.data in NEEDS_COMMENT and not (field.data or "").strip():
+        """request_changes, revoke and sign_off_qc say why."""
+        if self.action.data not in NEEDS_COMMENT or (field.data or "").strip():
+            return
+        if self.action.data == Action.SIGN_OFF_QC:
+            field.errors.append(_("Write a comment: say why the recording may air despite the failed QC."))
+        else:
             field.errors.append(_("Write a comment: say what must change and why."))
 
 
@@ -62,12 +68,14 @@ def _forms(recording: Recording, allowed: list[Action], failed: ActionForm | Non
 
 
 def _recording_page(
-    actor: Actor, recording_id: int, *, failed: ActionForm | None = None, conflict: bool = False
+    actor: Actor, recording_id: int, *, failed: ActionForm | None = None, conflict: bool = False,
+    blocked: str | None = None,
 ) -> Any:
     recording = services.get_recording(db(), actor, recording_id)
     history = services.recording_history(db(), actor, recording_id)
     allowed = services.allowed_actions(db(), actor, recording_id)
-    status = 409 if conflict else 422 if failed is not None else 200
+    qc = qc_panel(db(), recording, store().root, history)
+    status = 409 if conflict or blocked else 422 if failed is not None else 200
     page = render_template(
         "review/recording.html",
         recording=recording,
@@ -75,8 +83,20 @@ def _recording_page(
         forms=_forms(recording, allowed, failed),
         needs_comment=NEEDS_COMMENT,
         conflict=conflict,
+        qc=qc,
+        approval_blocked=blocked is not None,
+        qc_failed_checks=_qc_failed_checks(qc, allowed, blocked),
     )
     return page, status
+
+
+def _qc_failed_checks(qc: QcPanel, allowed: list[Action], blocked: str | None) -> str | None:
+    """The failed checks in the page's words, when they now stand between this reviewer and approval."""
+    if blocked is not None:
+        return failed_labels(blocked)
+    if Action.SIGN_OFF_QC in allowed and qc.report is not None:
+        return failed_labels(",".join(qc.report.failed))
+    return None
 
 
 @bp.route("/recordings/<int:recording_id>")
@@ -106,8 +126,10 @@ def act(recording_id: int) -> Any:
             reviewed_checksum=form.checksum.data,
             expected_version=form.version.data,
         )
-    except review.ReviewConflict:
+    except (review.ReviewConflict, review.NothingToSignOff):  # NothingToSignOff: another signed it off meanwhile
         return _recording_page(actor, recording_id, conflict=True)
+    except review.QcBlocksApproval as exc:
+        return _recording_page(actor, recording_id, blocked=exc.failed)
     flash(_("Done: %(action)s.", action=ACTION_LABELS[action]))
     return redirect(url_for("review.recording", recording_id=recording_id), 303)
 

@@ -17,6 +17,7 @@ from scheduler.review import Role
 from web.context import current_actor, db, now, store
 from web.pages import page_login_required
 from web.problems import problem
+from web.qc_view import qc_panel
 
 bp = Blueprint("teacher", __name__, url_prefix="/teacher")
 
@@ -63,12 +64,14 @@ def _lesson_page(lesson_id: int, form: UploadForm, *, error: str | None = None, 
     lesson = curriculum.get_lesson(db(), lesson_id)
     revisions = services.list_recordings(db(), actor, lesson_id=lesson_id, per_page=100).items
     histories = {r.id: services.recording_history(db(), actor, r.id) for r in revisions}
+    panels = {r.id: qc_panel(db(), r, store().root, histories[r.id]) for r in revisions}
     may_upload = lesson.county_id == actor.county_id
     page = render_template(
         "teacher/lesson.html",
         lesson=lesson,
         revisions=revisions,
         histories=histories,
+        qc_panels=panels,
         form=form,
         may_upload=may_upload,
         error=error,
@@ -79,7 +82,7 @@ def _lesson_page(lesson_id: int, form: UploadForm, *, error: str | None = None, 
 @bp.route("/lessons/<int:lesson_id>")
 @page_login_required(Role.TEACHER)
 def lesson(lesson_id: int) -> Any:
-    """One lesson: every revision I uploaded, their history, and the upload form."""
+    """One lesson: every revision I uploaded, its technical QC and history, and the upload form."""
     return _lesson_page(lesson_id, UploadForm())
 
 
