@@ -80,30 +80,29 @@ def _each_channel(sessions: sessionmaker[Session], now: datetime, work: Callable
     return "\n".join(lines) or "no channels"
 
 
-@recorded("assemble_ahead")
-def assemble_ahead(sessions: sessionmaker[Session], days: int, now: datetime | None = None) -> str:
-    """Assemble tomorrow and the following days as drafts, on every channel."""
+def _days_ahead(sessions: sessionmaker[Session], days: int, now: datetime | None,
+                operation: Callable[..., list[channel_days.DayOutcome]], counted: tuple[str, ...], verb: str) -> str:
+    """Run an assemble or publish over tomorrow and the following days of every channel."""
     at = now or datetime.now(UTC)
 
     def work(session: Session, channel: Channel, first: date) -> str:
-        outcomes = channel_days.assemble(session, channel.id, first, days, at=at, by=None)
-        drafted = sum(o.action == "assembled" for o in outcomes)
-        return f"{channel.id}: {drafted} of {days} days drafted from {first}"
+        outcomes = operation(session, channel.id, first, days, at=at, by=None)
+        done = sum(o.action in counted for o in outcomes)
+        return f"{channel.id}: {done} of {days} days {verb} from {first}"
 
     return _each_channel(sessions, at, work)
+
+
+@recorded("assemble_ahead")
+def assemble_ahead(sessions: sessionmaker[Session], days: int, now: datetime | None = None) -> str:
+    """Assemble tomorrow and the following days as drafts, on every channel."""
+    return _days_ahead(sessions, days, now, channel_days.assemble, ("assembled",), "drafted")
 
 
 @recorded("publish_ahead")
 def publish_ahead(sessions: sessionmaker[Session], days: int, now: datetime | None = None) -> str:
     """Publish the drafts of tomorrow and the following days, on every channel."""
-    at = now or datetime.now(UTC)
-
-    def work(session: Session, channel: Channel, first: date) -> str:
-        outcomes = channel_days.publish(session, channel.id, first, days, at=at, by=None)
-        changed = sum(o.action in ("published", "republished") for o in outcomes)
-        return f"{channel.id}: {changed} of {days} days published from {first}"
-
-    return _each_channel(sessions, at, work)
+    return _days_ahead(sessions, days, now, channel_days.publish, ("published", "republished"), "published")
 
 
 @recorded("export_drop")
