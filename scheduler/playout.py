@@ -3,21 +3,25 @@
 Lessons come from their cable renditions (stream-copied where they start on a keyframe); a lesson
 whose rendition is not made yet is re-encoded from its upload, and fillers are re-encoded. The
 job `render_day` (scheduler/tasks/handlers.py) and `airclass media render-day` both run
-`render_published_day`.
+`render_published_day`; the operator's day page queues the job with `request_render` (one job per
+published version, deduplicated by `render_key`).
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from media.dayrender import DayRender, DayRenderItem, ItemKind, render_day
 from media.progress import Watch
 from scheduler import channel_days, ingest
 from scheduler.assembly import Event
+from scheduler.models import DayStatus, Job
+from scheduler.tasks.queue import JobQueue
 from scheduler.tasks.registry import JobContext
 
 DAYS_DIR = "days"
@@ -58,6 +62,38 @@ def _continues(previous: Event, event: Event) -> bool:
 def day_file(channel_id: str, day: date, version: int) -> str:
     """Where a day's playout file lives in the media store (a new version is a new file)."""
     return f"{DAYS_DIR}/{channel_id}/{day.isoformat()}-v{version}.ts"
+
+
+def render_key(channel_id: str, day: date, version: int) -> str:
+    """The dedupe key of a version's render: asking twice for it queues one job."""
+    return f"render_day:{channel_id}:{day.isoformat()}:v{version}"
+
+
+def request_render(session: Session, channel_id: str, day: date, version: int, *, at: datetime,
+                   by: int | None) -> Job:
+    """Queue the `render_day` job of a published version (once: asking again returns the same job)."""
+    queue = JobQueue()
+    try:
+        return queue.submit(session, "render_day", {"channel_id": channel_id, "day": day.isoformat()}, now=at,
+                            submitted_by=by, dedupe_key=render_key(channel_id, day, version))
+    finally:
+        queue.close()
+
+
+def render_job(session: Session, channel_id: str, day: date, version: int) -> Job | None:
+    """The latest render job of a version of the day (None if none was ever queued)."""
+    query = select(Job).where(Job.dedupe_key == render_key(channel_id, day, version)).order_by(Job.id.desc())
+    with session.begin():
+        return session.scalars(query.limit(1)).first()
+
+
+def rendered_file(session: Session, media_dir: Path, channel_id: str, day: date, version: int) -> Path | None:
+    """The playout file of a published (or since superseded) version, once rendered; else None."""
+    versions = channel_days.day_versions(session, channel_id, day, 1)  # NotFound for an unknown channel
+    if not any(v.version == version and v.status is not DayStatus.DRAFT for v in versions):
+        return None
+    path = media_dir / day_file(channel_id, day, version)
+    return path if path.is_file() else None
 
 
 def render_published_day(

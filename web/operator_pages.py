@@ -9,14 +9,15 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
+from wtforms.widgets import HiddenInput
 
-from scheduler import channel_days, curriculum, services
+from scheduler import channel_days, curriculum, playout, services
 from scheduler.assembly import SlotReport, SlotStatus
 from scheduler.changes import diff_days
 from scheduler.channels import Channel, ScheduleError
@@ -24,7 +25,8 @@ from scheduler.guide import broadcast_day
 from scheduler.models import ChannelDay, DayStatus
 from web.api.channel_schemas import MAX_DAYS
 from web.api.channels import SCHEDULE_READERS, SCHEDULERS
-from web.context import current_actor, db, now
+from web.context import current_actor, db, now, store
+from web.jobs_pages import JOB_STATE_LABELS
 from web.pages import page_login_required
 from web.timeline import DAY_STATUS_LABELS, KIND_LABELS, STATUS_LABELS, day_cells, day_timeline, projected_cells
 
@@ -48,6 +50,12 @@ class RangeForm(FlaskForm):
         _l("Days"), default=1,
         validators=[InputRequired(_l("Say how many days.")), NumberRange(1, MAX_DAYS, _l("From 1 to %(max)s days.", max=MAX_DAYS))],
     )
+
+
+class RenderForm(FlaskForm):
+    """Render the playout file of the published version the operator is looking at."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1)])
 
 
 @bp.record_once
@@ -110,7 +118,17 @@ def _day_context(channel_id: str, day: date) -> dict[str, Any]:
     else:
         context["projected"] = channel_days.readiness_report(db(), channel_id, day, 1)
     context["versions"] = channel_days.day_versions(db(), channel_id, day, 1)
+    if published:
+        context["playout"] = _playout(channel_id, day, published.version)
     return context
+
+
+def _playout(channel_id: str, day: date, version: int) -> dict[str, Any]:
+    """The published version's playout file: its render job, whether the file is there, the form to render it."""
+    job = playout.render_job(db(), channel_id, day, version)
+    ready = playout.rendered_file(db(), store().root, channel_id, day, version) is not None
+    return {"job": job, "ready": ready, "form": RenderForm(formdata=None, version=version),
+            "job_state_label": JOB_STATE_LABELS.get}
 
 
 def _exports(channel: Channel, day: date) -> dict[str, Any]:
@@ -129,6 +147,35 @@ def day_view(channel_id: str, day: date) -> Any:
     """One channel day: the timeline, its slots, what publishing would change, the forms and the exports."""
     form = RangeForm(formdata=None, first=day, days=1)
     return render_template("operator/day.html", form=form, **_day_context(channel_id, day))
+
+
+@bp.route("/channels/<channel_id>/days/<isodate:day>/render", methods=["POST"])
+@page_login_required(*SCHEDULERS)
+def render_day(channel_id: str, day: date) -> Any:
+    """Queue the render of the day's playout file (the version on the page; twice gives the same job)."""
+    form = RenderForm()
+    if not form.validate_on_submit():
+        abort(400, description=_("The form does not name a version of the day."))
+    _draft, published = _stored(channel_id, day)
+    if published is None or published.version != form.version.data:
+        flash(_("Version %(n)s is no longer the published version of this day: nothing was queued.",
+                n=form.version.data))
+    else:
+        job = playout.request_render(db(), channel_id, day, published.version, at=now(),
+                                     by=current_actor().user_id)
+        flash(_("Job %(id)s renders the playout file of version %(n)s.", id=job.id, n=published.version))
+    return redirect(url_for("operator.day_view", channel_id=channel_id, day=day), 303)
+
+
+@bp.route("/channels/<channel_id>/days/<isodate:day>/playout-v<int:version>.ts")
+@page_login_required(*SCHEDULE_READERS)
+def playout_file(channel_id: str, day: date, version: int) -> Any:
+    """Download a version's playout file (MPEG-TS, range requests); 404 until it is rendered."""
+    path = playout.rendered_file(db(), store().root, channel_id, day, version)
+    if path is None:
+        abort(404, description=_("This version of the day has no playout file yet."))
+    return send_file(path, mimetype="video/mp2t", conditional=True, as_attachment=True,
+                     download_name=f"{channel_id}-{day.isoformat()}-v{version}.ts")
 
 
 @bp.route("/channels/<channel_id>/today")

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from media.samples import tiny_clip
 from scheduler import epg, playout
 from scheduler.ingest import ingest_now
-from tests.channels_world import next_monday, slot
+from tests.channels_world import next_monday
+from tests.playout_world import SHORT_CHANNEL, add_short_channel
 
 pytestmark = pytest.mark.ffmpeg
 
-TEST_CHANNEL = "test.jiaxing.airclass"
 FPS = 25
 
 
@@ -37,15 +36,7 @@ def video_frames(path: Path) -> int:
 @pytest.fixture
 def test_channel(on_air, api_as, settings):  # type: ignore[no-untyped-def]
     """A three-minute broadcast day: one one-minute lesson at 06:00:30 between blue filler."""
-    clips = settings.media_dir / "clips"
-    clips.mkdir(parents=True, exist_ok=True)
-    for clip_id in ("standby", "eye-exercise", "slate", "programme-filler"):
-        tiny_clip(clips / f"{clip_id}.mp4", seconds=2, size="320x180", video_source="color=c=blue")
-    week = [[slot("06:00:30", 1, "lesson", subject="math")]] * 7
-    doc = {"id": TEST_CHANNEL, "name": "空中课堂·测试频道", "grades": [3], "day_minutes": 3,
-           "template": {"week": week}}
-    created = api_as("admin").post("/api/channels/", json=doc)
-    assert created.status_code == 201, created.get_json()
+    add_short_channel(api_as, settings.media_dir, 3, ("06:00:30", "00:01:00:00"))
     return on_air
 
 
@@ -54,13 +45,13 @@ def test_the_day_file_lasts_the_published_day_and_the_lesson_starts_at_its_expor
 ):
     monday = next_monday()
     ingest_now(sessions, settings.media_dir, test_channel.recordings["math12"])
-    published = api_as("operator").post(f"/api/channels/{TEST_CHANNEL}/days/publish", json={"from": str(monday)})
+    published = api_as("operator").post(f"/api/channels/{SHORT_CHANNEL}/days/publish", json={"from": str(monday)})
     assert published.status_code == 200, published.get_json()
-    items = json.loads(epg.playlist(sessions(), TEST_CHANNEL, monday, "json"))["items"]
+    items = json.loads(epg.playlist(sessions(), SHORT_CHANNEL, monday, "json"))["items"]
     lesson = next(item for item in items if item["kind"] == "lesson")
     assert lesson["source"].startswith("renditions/") and lesson["source"].endswith("/cable.ts")
     assert (lesson["start_frame"], lesson["start"]) == (30 * FPS, f"{monday}T06:00:30.000+08:00")
-    target, done = playout.render_published_day(sessions, settings.media_dir, TEST_CHANNEL, monday)
+    target, done = playout.render_published_day(sessions, settings.media_dir, SHORT_CHANNEL, monday)
     path = settings.media_dir / target
     assert done.frames == 3 * 60 * FPS and video_frames(path) == 3 * 60 * FPS
     assert len(done.copied) == 1  # the lesson comes from its cable rendition, not re-encoded
@@ -68,12 +59,12 @@ def test_the_day_file_lasts_the_published_day_and_the_lesson_starts_at_its_expor
     blue_before, lesson_first = frame_colour(path, lesson_start - 1), frame_colour(path, lesson_start)
     assert blue_before[2] > 150 and blue_before[0] < 60
     assert not (lesson_first[2] > 150 and lesson_first[0] < 60)
-    assert target == f"days/{TEST_CHANNEL}/{monday}-v1.ts"
+    assert target == f"days/{SHORT_CHANNEL}/{monday}-v1.ts"
     assert not list(path.parent.glob(".*part"))  # no scratch left beside it
 
 
 def test_a_lesson_without_its_rendition_yet_is_re_encoded_from_the_upload(test_channel, api_as, sessions, settings):
     tuesday = next_monday() + timedelta(days=1)
-    api_as("operator").post(f"/api/channels/{TEST_CHANNEL}/days/publish", json={"from": str(tuesday)})
-    target, done = playout.render_published_day(sessions, settings.media_dir, TEST_CHANNEL, tuesday)
+    api_as("operator").post(f"/api/channels/{SHORT_CHANNEL}/days/publish", json={"from": str(tuesday)})
+    target, done = playout.render_published_day(sessions, settings.media_dir, SHORT_CHANNEL, tuesday)
     assert done.copied == () and video_frames(settings.media_dir / target) == 3 * 60 * FPS

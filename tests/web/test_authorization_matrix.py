@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import pytest
 
 from scheduler.models import OperatorAlert
+from scheduler.playout import day_file
 from scheduler.tasks import service as jobs
 from tests.channels_world import CHANNEL, next_monday
 from tests.world import PASSWORD
@@ -58,6 +59,8 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], dict[str, object]]] = {
     ("GET", "/operator/channels/<channel_id>/week"): (READERS, {}),
     ("POST", "/operator/channels/<channel_id>/assemble"): (SCHEDULERS, {"data": {"days": "0"}}),
     ("POST", "/operator/channels/<channel_id>/publish"): (SCHEDULERS, {"data": {"days": "0"}}),
+    ("POST", "/operator/channels/<channel_id>/days/<isodate:day>/render"): (SCHEDULERS, {"data": {}}),
+    ("GET", "/operator/channels/<channel_id>/days/<isodate:day>/playout-v<int:version>.ts"): (READERS, {"version": 1}),
     ("GET", "/operator/jobs/"): (READERS, {}),
     ("POST", "/operator/jobs/<int:job_id>/cancel"): (SCHEDULERS, {"data": {}}),
     ("POST", "/operator/jobs/<int:job_id>/retry"): (SCHEDULERS, {"data": {}}),
@@ -137,6 +140,9 @@ def place(on_air, app, sessions, api_as, settings):  # type: ignore[no-untyped-d
     recording_id = on_air.recordings["math12"]
     ingest_now(sessions, settings.media_dir, recording_id)
     api_as("operator").post(f"/api/channels/{CHANNEL}/days/publish", json={"from": str(monday)})
+    playout_file = settings.media_dir / day_file(CHANNEL, monday, 1)
+    playout_file.parent.mkdir(parents=True)
+    playout_file.write_bytes(b"\x47" * 188)  # a stand-in: who may download it is at stake here, not what
     with sessions() as session, session.begin():
         alert = OperatorAlert(channel_id=CHANNEL, day=monday, kind="revoked", message="测试", created_at=datetime.now(UTC))
         session.add(alert)

@@ -1,0 +1,158 @@
+"""kill -9 of a worker while it renders a day's playout file: no file, no visible part, and the retry completes it.
+
+The worker is a real `airclass worker` process on the test's database and media store. The render
+writes into a scratch folder `.<name>.<token>.part` beside its target and renames the finished file
+into place, so a killed attempt can leave nothing a playout system would pick up.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from scheduler import playout
+from scheduler.models import Job
+from scheduler.tasks import service
+from scheduler.tasks.executor import utc_now
+from scheduler.tasks.states import CANCELLABLE, JobState
+from tests.channels_world import next_monday
+from tests.playout_world import SHORT_CHANNEL, add_short_channel, day_frames, publish_short_day
+
+pytestmark = pytest.mark.ffmpeg
+
+AIRCLASS = str(Path(sys.executable).with_name("airclass"))
+MINUTES = 3  # long enough to be caught mid-render, short enough to render again in well under a minute
+WAIT_SECONDS = 120.0
+
+
+class Workers:
+    """`airclass worker` processes on the test's database and media store, stopped at the end."""
+
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
+        self.env, self.logs, self.started = env, logs, []  # type: ignore[var-annotated]
+
+    def start(self) -> subprocess.Popen[bytes]:
+        with (self.logs / f"worker-{len(self.started)}.log").open("wb") as log:
+            worker = subprocess.Popen([AIRCLASS, "worker", "--backend", "local", "--concurrency", "1"],
+                                      env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.started.append(worker)
+        return worker
+
+    def text(self) -> str:
+        return "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted(self.logs.glob("worker-*.log")))
+
+    def stop(self) -> None:
+        for worker in self.started:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+        for worker in self.started:
+            try:
+                worker.wait(15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+            try:
+                os.killpg(worker.pid, signal.SIGKILL)  # whatever the worker left behind in its group
+            except ProcessLookupError:
+                pass
+
+
+@pytest.fixture
+def workers(settings, database_url, tmp_path) -> Iterator[Workers]:  # type: ignore[no-untyped-def]
+    env = {
+        **os.environ,
+        "AIRCLASS_DATABASE_URL": database_url,
+        "AIRCLASS_MEDIA_DIR": str(settings.media_dir),
+        "AIRCLASS_VAR_DIR": str(tmp_path / "var"),
+        "AIRCLASS_QUEUE_BACKEND": "local",
+        "AIRCLASS_WORKER_POLL_SECONDS": "0.2",
+        "AIRCLASS_JOB_RETRY_SECONDS": "0",
+        "AIRCLASS_JOB_RECOVERY_SECONDS": "0.5",
+    }
+    found = Workers(env, tmp_path)
+    yield found
+    found.stop()
+
+
+@pytest.fixture
+def published_short_day(on_air, api_as, settings, sessions):  # type: ignore[no-untyped-def]
+    """A published day of MINUTES with a one-minute lesson; the fixture's ingest jobs are cancelled."""
+    add_short_channel(api_as, settings.media_dir, MINUTES, ("06:00:30", "00:01:00:00"))
+    monday = next_monday()
+    publish_short_day(api_as, monday)
+    for job in service.list_jobs(sessions(), per_page=100).items:
+        if job.state in CANCELLABLE:
+            service.cancel(sessions(), job.id, now=utc_now())
+    return monday
+
+
+def wait_for(sessions, job_id: int, until: Callable[[Job], bool], logs: Workers) -> Job:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        job = service.get_job(sessions(), job_id)
+        if until(job):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} stuck as {job.state}: {job.error}\n{logs.text()}")
+
+
+def scratch(folder: Path) -> list[Path]:
+    """The render's scratch folders beside its target."""
+    return list(folder.glob(".*.part")) if folder.is_dir() else []
+
+
+def rendering(folder: Path) -> Callable[[Job], bool]:
+    """The job runs and its render has begun writing parts in a scratch folder."""
+    return lambda job: job.state is JobState.RUNNING and any(any(part.iterdir()) for part in scratch(folder))
+
+
+def processes_naming(folder: Path) -> list[int]:
+    """Pids of live processes whose command line names this folder (an ffmpeg still writing there)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            state = (proc / "stat").read_text().rsplit(")", 1)[-1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if str(folder).encode() in cmdline and state != "Z":
+            pids.append(int(proc.name))
+    return pids
+
+
+def video_frames(path: Path) -> int:
+    out = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+                          "stream=nb_read_frames", "-of", "csv=p=0", str(path)], capture_output=True, check=True)
+    return int(out.stdout.split()[0])  # a TS lists its stream once per program too
+
+
+def test_worker_killed_mid_render_leaves_no_file_and_the_retry_renders_the_whole_day(
+    published_short_day, sessions, settings, workers
+):
+    day = published_short_day
+    target = settings.media_dir / playout.day_file(SHORT_CHANNEL, day, 1)
+    folder = target.parent
+    job = playout.request_render(sessions(), SHORT_CHANNEL, day, 1, at=utc_now(), by=None)
+    victim = workers.start()
+    running = wait_for(sessions, job.id, rendering(folder), workers)
+    assert f":{victim.pid}:" in running.worker_id
+
+    os.kill(victim.pid, signal.SIGKILL)  # no handler runs in the worker; its job process loses its lifeline
+    victim.wait()
+    assert not target.exists()
+    assert [p.name for p in folder.iterdir() if not p.name.startswith(".")] == []  # nothing visible, no partial .ts
+    wait_for(sessions, job.id, lambda j: not scratch(folder) and not processes_naming(folder), workers)
+
+    survivor = workers.start()
+    done = wait_for(sessions, job.id, lambda j: j.state not in CANCELLABLE, workers)
+    assert done.state is JobState.SUCCEEDED, f"{done.error}\n{workers.text()}"
+    assert done.attempts == 2 and f":{survivor.pid}:" in done.worker_id
+    assert (done.result["path"], done.result["frames"]) == (playout.day_file(SHORT_CHANNEL, day, 1), day_frames(MINUTES))
+    assert video_frames(target) == day_frames(MINUTES)
+    assert [p.name for p in folder.iterdir()] == [target.name]  # neither attempt left its scratch behind
