@@ -34,3 +34,18 @@ def publish_short_day(api_as, day: date) -> None:  # type: ignore[no-untyped-def
 def day_frames(minutes: int) -> int:
     """Frames in a short channel's day."""
     return minutes * 60 * FPS
+
+
+def published_alone(api_as, sessions, media_dir: Path, minutes: int, lesson: tuple[str, str], day: date) -> date:  # type: ignore[no-untyped-def]
+    """Create the short channel and publish `day`, cancelling the queued ingest jobs so workers run only renders."""
+    from scheduler.tasks import service
+    from scheduler.tasks.executor import utc_now
+    from scheduler.tasks.states import CANCELLABLE
+
+    add_short_channel(api_as, media_dir, minutes, lesson)
+    publish_short_day(api_as, day)
+    for job in service.list_jobs(sessions(), per_page=100).items:
+        if job.state in CANCELLABLE:
+            service.cancel(sessions(), job.id, now=utc_now())
+    return day
+

@@ -22,7 +22,8 @@ from scheduler.tasks import service
 from scheduler.tasks.executor import utc_now
 from scheduler.tasks.states import CANCELLABLE, JobState
 from tests.channels_world import next_monday
-from tests.playout_world import SHORT_CHANNEL, add_short_channel, day_frames, publish_short_day
+from tests.playout_world import SHORT_CHANNEL, day_frames, published_alone
+from tests.processes import processes_naming
 
 pytestmark = pytest.mark.ffmpeg
 
@@ -83,13 +84,7 @@ def workers(settings, database_url, tmp_path) -> Iterator[Workers]:  # type: ign
 @pytest.fixture
 def published_short_day(on_air, api_as, settings, sessions):  # type: ignore[no-untyped-def]
     """A published day of MINUTES with a one-minute lesson; the fixture's ingest jobs are cancelled."""
-    add_short_channel(api_as, settings.media_dir, MINUTES, ("06:00:30", "00:01:00:00"))
-    monday = next_monday()
-    publish_short_day(api_as, monday)
-    for job in service.list_jobs(sessions(), per_page=100).items:
-        if job.state in CANCELLABLE:
-            service.cancel(sessions(), job.id, now=utc_now())
-    return monday
+    return published_alone(api_as, sessions, settings.media_dir, MINUTES, ("06:00:30", "00:01:00:00"), next_monday())
 
 
 def wait_for(sessions, job_id: int, until: Callable[[Job], bool], logs: Workers) -> Job:  # type: ignore[no-untyped-def]
@@ -110,20 +105,6 @@ def scratch(folder: Path) -> list[Path]:
 def rendering(folder: Path) -> Callable[[Job], bool]:
     """The job runs and its render has begun writing parts in a scratch folder."""
     return lambda job: job.state is JobState.RUNNING and any(any(part.iterdir()) for part in scratch(folder))
-
-
-def processes_naming(folder: Path) -> list[int]:
-    """Pids of live processes whose command line names this folder (an ffmpeg still writing there)."""
-    pids = []
-    for proc in Path("/proc").iterdir():
-        try:
-            cmdline = (proc / "cmdline").read_bytes()
-            state = (proc / "stat").read_text().rsplit(")", 1)[-1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if str(folder).encode() in cmdline and state != "Z":
-            pids.append(int(proc.name))
-    return pids
 
 
 def video_frames(path: Path) -> int:

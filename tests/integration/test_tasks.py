@@ -27,6 +27,7 @@ from scheduler.tasks.config import QueueConfig
 from scheduler.tasks.executor import utc_now
 from scheduler.tasks.queue import JobQueue, is_finished
 from scheduler.tasks.states import JobState
+from tests.processes import processes_naming
 
 pytestmark = pytest.mark.ffmpeg
 
@@ -130,20 +131,6 @@ def files_under(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
 
 
-def ffmpeg_writing_into(folder: Path) -> list[int]:
-    """Pids of live processes whose command line names this folder (ffmpeg writing a file there)."""
-    pids = []
-    for proc in Path("/proc").iterdir():
-        try:
-            cmdline = (proc / "cmdline").read_bytes()
-            state = (proc / "stat").read_text().rsplit(")", 1)[-1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if str(folder).encode() in cmdline and state != "Z":
-            pids.append(int(proc.name))
-    return pids
-
-
 def test_job_runs_once_to_success_and_submitting_it_again_returns_it(backend):
     source = backend.media_dir / "recordings" / "第12课.mp4"
     source.parent.mkdir()
@@ -190,14 +177,14 @@ def test_cancelling_a_running_ffmpeg_job_stops_it_and_leaves_no_file(backend):
     backend.start_worker()
     job = backend.submit("selftest", {"output": "out/endless.mp4", **ENDLESS_CLIP})
     backend.wait(job.id, lambda j: j.state is JobState.RUNNING and bool(files_under(out)))
-    assert ffmpeg_writing_into(out), "ffmpeg should be encoding"
+    assert processes_naming(out), "ffmpeg should be encoding"
 
     cancelled = service.cancel(backend.sessions(), job.id, now=utc_now())
     assert cancelled.state is JobState.CANCELLED
     stopped = backend.wait(job.id, is_finished)  # the worker let go: its child and ffmpeg are gone
 
     assert stopped.state is JobState.CANCELLED and stopped.result is None
-    assert ffmpeg_writing_into(out) == []
+    assert processes_naming(out) == []
     assert files_under(backend.media_dir) == []
 
 
@@ -218,4 +205,4 @@ def test_worker_killed_mid_job_leaves_no_file_and_another_worker_completes_it(ba
     clip = probe_upload(out / "lesson.mp4", backend.media_dir)
     assert (clip.width, clip.height, clip.duration_frames) == (640, 360, KILLABLE_CLIP["seconds"] * 25)
     assert files_under(backend.media_dir) == ["out/lesson.mp4"]  # the killed attempt's part file is gone
-    assert ffmpeg_writing_into(out) == []
+    assert processes_naming(out) == []

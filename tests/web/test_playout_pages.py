@@ -11,11 +11,11 @@ import pytest
 from scheduler.models import Job
 from scheduler.tasks import service
 from scheduler.tasks.config import QueueConfig
-from scheduler.tasks.executor import Runtime, utc_now
+from scheduler.tasks.executor import Runtime
 from scheduler.tasks.local import LocalWorkerPool
 from scheduler.tasks.states import CANCELLABLE, JobState
 from tests.channels_world import CHANNEL, next_monday
-from tests.playout_world import SHORT_CHANNEL, add_short_channel, day_frames, publish_short_day
+from tests.playout_world import SHORT_CHANNEL, day_frames, published_alone
 from tests.web.test_pages import Browser
 
 pytestmark = pytest.mark.ffmpeg
@@ -84,13 +84,7 @@ def test_only_schedulers_see_and_post_the_form(client, app, sessions, published)
 @pytest.fixture
 def short_day(on_air, api_as, settings, sessions):  # type: ignore[no-untyped-def]
     """A published one-minute day; the fixture's ingest jobs are cancelled so a worker runs only the render."""
-    add_short_channel(api_as, settings.media_dir, MINUTES, ("06:00:10", "00:00:20:00"))
-    monday = next_monday()
-    publish_short_day(api_as, monday)
-    for job in service.list_jobs(sessions(), per_page=100).items:
-        if job.state in CANCELLABLE:
-            service.cancel(sessions(), job.id, now=utc_now())
-    return monday
+    return published_alone(api_as, sessions, settings.media_dir, MINUTES, ("06:00:10", "00:00:20:00"), next_monday())
 
 
 @pytest.fixture

@@ -1,0 +1,18 @@
+"""Looking at this machine's processes from tests (Linux /proc)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def processes_naming(folder: Path) -> list[int]:
+    """Pids of live processes whose command line names this folder (an ffmpeg still writing there)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            state = (proc / "stat").read_text().rsplit(")", 1)[-1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if str(folder).encode() in cmdline and state != "Z":
+            pids.append(int(proc.name))
+    return pids
