@@ -28,7 +28,7 @@ PROFILES = {
 
 @click.group("media")
 def media_group() -> None:
-    """QC and transcode media files (ffmpeg)."""
+    """QC, transcode, ingest and render channel days (ffmpeg)."""
 
 
 @media_group.command("qc")

@@ -150,10 +150,7 @@ def on_demand(session: Session, recording_id: int) -> OnDemand:
     """The on-demand view of a recording; NotFound unless it is approved and some published day airs it."""
     with session.begin():
         recording = session.get(Recording, recording_id)
-        published = session.scalars(select(ChannelDay.recording_ids).where(ChannelDay.status == DayStatus.PUBLISHED))
-        if recording is None or recording.state is not ReviewState.APPROVED or not any(
-            recording_id in ids for ids in published
-        ):
+        if recording is None or recording.state is not ReviewState.APPROVED or not _aired(session, recording):
             raise NotFound("lesson on demand", recording_id)
         lesson = recording.lesson
         made = ingest.ingest_of(session, recording_id)
@@ -163,3 +160,12 @@ def on_demand(session: Session, recording_id: int) -> OnDemand:
             recording.teacher.display_name, renditions.get("mp4"), renditions.get("poster"),
         )
 
+
+
+def _aired(session: Session, recording: Recording) -> bool:
+    """Whether a published day of a channel carrying the lesson's grade airs the recording."""
+    channels = [row.id for row in channel_days.channel_rows(session, recording.lesson.grade)]
+    published = session.scalars(
+        select(ChannelDay.recording_ids).where(ChannelDay.channel_id.in_(channels), ChannelDay.status == DayStatus.PUBLISHED)
+    )
+    return any(recording.id in ids for ids in published)

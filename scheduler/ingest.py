@@ -20,7 +20,7 @@ from media.hls import MASTER
 from media.progress import Watch
 from media.qc import QcReport, Status, run_qc
 from media.renditions import CABLE_FILE, HLS_DIR, MANIFEST, MP4_FILE, POSTER_FILE, ingest
-from scheduler.models import Recording, RecordingIngest
+from scheduler.models import Job, Recording, RecordingIngest
 from scheduler.tasks.queue import JobQueue
 from scheduler.tasks.registry import JobContext, PermanentJobError
 
@@ -33,12 +33,16 @@ def rendition_dir(media_name: str) -> str:
     return f"{RENDITIONS_DIR}/{Path(media_name).stem}"
 
 
+def _job_key(recording_id: int) -> str:
+    return f"ingest:{recording_id}"
+
+
 def request_ingest(session: Session, recording_id: int, *, at: datetime, by: int | None) -> int:
     """Queue the ingest job of a recording (once: a second request returns the same job); its job id."""
     queue = JobQueue()
     try:
         job = queue.submit(session, "ingest", {"recording_id": recording_id}, now=at, submitted_by=by,
-                           dedupe_key=f"ingest:{recording_id}")
+                           dedupe_key=_job_key(recording_id))
     finally:
         queue.close()
     return job.id
@@ -98,6 +102,12 @@ def ingest_now(
 def ingest_of(session: Session, recording_id: int) -> RecordingIngest | None:
     """The stored ingest result of a recording, if its job has finished (caller checks visibility)."""
     return session.get(RecordingIngest, recording_id)
+
+
+def ingest_job(session: Session, recording_id: int) -> Job | None:
+    """The newest ingest job of a recording (caller checks visibility)."""
+    query = select(Job).where(Job.dedupe_key == _job_key(recording_id)).order_by(Job.id.desc()).limit(1)
+    return session.scalars(query).first()
 
 
 def qc_failed(session: Session, recording: Recording) -> str | None:

@@ -17,7 +17,7 @@ from scheduler import channel_days, ingest, review
 from scheduler.catalogue import NotFound, Page, UploadRejected
 from scheduler.db import paginate
 from scheduler.media_store import MediaStore, display_filename
-from scheduler.models import AuditEvent, County, Lesson, Recording, RecordingIngest, User
+from scheduler.models import AuditEvent, County, Job, Lesson, Recording, RecordingIngest, User
 from scheduler.review import Action, Actor, ReviewState, Role
 
 SYSTEM = Actor(user_id=None, role=Role.SYSTEM)
@@ -114,14 +114,12 @@ def recording_history(session: Session, actor: Actor, recording_id: int) -> list
         return list(session.scalars(query))
 
 
-def recording_ingest(session: Session, actor: Actor, recording_id: int) -> RecordingIngest:
-    """The QC report and renditions of a recording the actor may see; NotFound until ingest finished."""
+def recording_ingest(session: Session, actor: Actor, recording_id: int) -> tuple[RecordingIngest | None, Job | None]:
+    """The QC report and renditions of a recording the actor may see (None until the ingest finished),
+    and its newest ingest job, whoever submitted it."""
     with session.begin():
         _load_visible(session, actor, recording_id)
-        row = ingest.ingest_of(session, recording_id)
-        if row is None:
-            raise NotFound("QC report of recording", recording_id)
-        return row
+        return ingest.ingest_of(session, recording_id), ingest.ingest_job(session, recording_id)
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,11 @@ from scheduler.settings import Settings
 from scheduler.tasks.cli import jobs_group, worker_command
 from web.app import create_app
 from web.media_cli import media_group
-from web.schedule_cli import export_group, schedule_group, scheduler_command
+from web.schedule_cli import export_group, schedule_group, scheduler_command, sessions
 
 
 def _settings() -> Settings:
     return current_app.config["AIRCLASS_SETTINGS"]
-
-
-def _sessions():  # type: ignore[no-untyped-def]
-    return current_app.extensions["airclass.sessions"]
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False)
@@ -75,7 +71,7 @@ def user_group() -> None:
 def user_add(username: str, role: str, display_name: str, password: str, **scope: int | None) -> None:
     """Create a user account with a role and its scope."""
     user = accounts.create_user(
-        _sessions()(), username=username, password=password, role=Role(role),
+        sessions()(), username=username, password=password, role=Role(role),
         display_name=display_name or username, at=datetime.now(UTC), **scope,
     )
     click.echo(f"created user {user.username} (id {user.id}, role {user.role.value})")
@@ -93,10 +89,10 @@ def token_group() -> None:
 def token_create(username: str, name: str) -> None:
     """Issue an API token for a user (printed once)."""
     try:
-        user = accounts.find_user(_sessions()(), username)
+        user = accounts.find_user(sessions()(), username)
     except NotFound as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(accounts.create_token(_sessions()(), user.id, name, at=datetime.now(UTC)))
+    click.echo(accounts.create_token(sessions()(), user.id, name, at=datetime.now(UTC)))
 
 
 @cli.command("demo")
@@ -112,7 +108,7 @@ def demo(samples_dir: str) -> None:
     upgrade_database(_settings().database_url)
     samples = generate_all(Path(samples_dir))
     store = current_app.extensions["airclass.store"]
-    click.echo(seed_demo(_sessions(), store, samples, datetime.now(UTC), _settings().public_url))
+    click.echo(seed_demo(sessions(), store, samples, datetime.now(UTC), _settings().public_url))
 
 
 @cli.command("serve")

@@ -18,7 +18,7 @@ from scheduler.channels import ScheduleError
 from scheduler.ingest import ingest_now
 from scheduler.media_store import MediaStore
 from scheduler.review import ReviewError
-from web.schedule_cli import _channels, _first, _sessions
+from web.schedule_cli import first_day, selected_channels, sessions
 
 
 def _with_bar(label: str, work: Callable[[Callable[[float], None]], Any]) -> Any:
@@ -46,14 +46,14 @@ def ingest_command(file: Path, lesson_id: int, teacher: str) -> None:
     """Upload a file for a lesson as a teacher, then run its QC and renditions here (not in a worker)."""
     store: MediaStore = current_app.extensions["airclass.store"]
     try:
-        actor = services.actor_for(accounts.find_user(_sessions()(), teacher))
+        actor = services.actor_for(accounts.find_user(sessions()(), teacher))
         with file.open("rb") as stream:
-            recording = services.upload_recording(_sessions()(), store, actor, lesson_id, stream, file.name,
+            recording = services.upload_recording(sessions()(), store, actor, lesson_id, stream, file.name,
                                                   at=datetime.now(UTC))
     except (CatalogueError, ReviewError) as error:
         raise click.ClickException(str(error)) from error
     result = _with_bar(f"ingest of recording {recording.id}",
-                       lambda progress: ingest_now(_sessions(), store.root, recording.id, progress))
+                       lambda progress: ingest_now(sessions(), store.root, recording.id, progress))
     click.echo(f"recording {recording.id}: QC {result['qc_status']}"
                + (f" (failed: {result['qc_failed']})" if result.get("qc_failed") else ""))
     for profile, path in result.get("renditions", {}).items():
@@ -69,15 +69,15 @@ def ingest_command(file: Path, lesson_id: int, teacher: str) -> None:
 def render_day_command(grade: int | None, channel_id: str | None, day: datetime | None, output: Path | None) -> None:
     """Render a published channel day into one continuous MPEG-TS (kept in the media store)."""
     try:
-        channels = _channels(grade, channel_id)
+        channels = selected_channels(grade, channel_id)
     except (ScheduleError, CatalogueError) as error:
         raise click.ClickException(str(error)) from error
     if len(channels) != 1:
         raise click.ClickException("a day file is one channel: give --channel")
     store: MediaStore = current_app.extensions["airclass.store"]
-    when = _first(day, channels[0])
+    when = first_day(day, channels[0])
     target, done = _with_bar(f"{channels[0].id} {when}", lambda progress: playout.render_published_day(
-        _sessions(), store.root, channels[0].id, when, progress))
+        sessions(), store.root, channels[0].id, when, progress))
     click.echo(f"{store.root / target}: {done.frames} frames, {len(done.copied)} lesson(s) stream-copied")
     if output is not None:
         temporary = output.with_name(f".{output.name}.part")

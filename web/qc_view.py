@@ -16,10 +16,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from scheduler import ingest
-from scheduler.models import AuditEvent, Job, Recording, RecordingIngest
-from scheduler.review import Action
-from scheduler.tasks import service as jobs
+from scheduler import services
+from scheduler.models import AuditEvent, Job, Recording
+from scheduler.review import Action, Actor
 
 STATUS_LABELS = {"pass": _l("Pass"), "warn": _l("Warning"), "fail": _l("Fail")}
 CHECK_LABELS = {
@@ -173,34 +172,19 @@ class QcPanel:
 
 # --- reading the report ------------------------------------------------------------------------
 
-def qc_panel(session: Session, recording: Recording, store_root: Path,
+def qc_panel(session: Session, actor: Actor, recording: Recording, store_root: Path,
              history: Sequence[AuditEvent] = ()) -> QcPanel:
-    """The QC panel of a recording loaded through services (so the signed-in user may see it)."""
+    """The QC panel of a recording the actor may see."""
     signed_off = next((e for e in reversed(history) if e.action == Action.SIGN_OFF_QC), None)
-    row = stored_ingest(session, recording.id)
+    row, job = services.recording_ingest(session, actor, recording.id)
     if row is None:
-        return QcPanel(report=None, job=ingest_job(session, recording.id), signed_off=signed_off)
+        return QcPanel(report=None, job=job, signed_off=signed_off)
     return QcPanel(
         report=report_view(row.qc_report, row.qc_failed),
         has_mp4=rendition_path(store_root, row.renditions, "mp4") is not None,
         has_poster=rendition_path(store_root, row.renditions, "poster") is not None,
         signed_off=signed_off,
     )
-
-
-def stored_ingest(session: Session, recording_id: int) -> RecordingIngest | None:
-    """The ingest result, None while the job has not finished.
-
-    Not services.recording_ingest: its NotFound would roll back and expire the page's loaded objects.
-    """
-    with session.begin():
-        return ingest.ingest_of(session, recording_id)
-
-
-def ingest_job(session: Session, recording_id: int) -> Job | None:
-    """The newest ingest job of the recording (whoever submitted it), None if there is none among the latest."""
-    latest = jobs.list_jobs(session, None, kind="ingest", per_page=100).items
-    return next((job for job in latest if (job.params or {}).get("recording_id") == recording_id), None)
 
 
 def rendition_path(store_root: Path, renditions: dict[str, str], kind: str) -> Path | None:

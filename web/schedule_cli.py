@@ -16,20 +16,20 @@ from scheduler.catalogue import CatalogueError
 from scheduler.channels import Channel, ScheduleError
 
 
-def _sessions():  # type: ignore[no-untyped-def]
+def sessions():  # type: ignore[no-untyped-def]
     return current_app.extensions["airclass.sessions"]
 
 
-def _channels(grade: int | None, channel_id: str | None) -> list[Channel]:
+def selected_channels(grade: int | None, channel_id: str | None) -> list[Channel]:
     if channel_id:
-        return [channel_days.get_channel(_sessions()(), channel_id)[0]]
-    channels = channel_days.list_channels(_sessions()(), grade)
+        return [channel_days.get_channel(sessions()(), channel_id)[0]]
+    channels = channel_days.list_channels(sessions()(), grade)
     if not channels:
         raise click.ClickException(f"no channel carries grade {grade}" if grade else "no channels yet")
     return channels
 
 
-def _first(given: datetime | None, channel: Channel) -> date:
+def first_day(given: datetime | None, channel: Channel) -> date:
     return given.date() if given else datetime.now(UTC).astimezone(channel.zone).date()
 
 
@@ -79,10 +79,10 @@ def _print_outcomes(outcomes: Sequence[channel_days.DayOutcome]) -> None:
 
 def _for_each_day(operation: Callable[..., list[channel_days.DayOutcome]], grade: int | None,
                   channel_id: str | None, first: datetime | None, days: int) -> None:
-    for channel in _run(lambda: _channels(grade, channel_id)):
-        start = _first(first, channel)
+    for channel in _run(lambda: selected_channels(grade, channel_id)):
+        start = first_day(first, channel)
         _print_outcomes(_run(lambda c=channel, s=start: operation(
-            _sessions()(), c.id, s, days, at=datetime.now(UTC), by=None)))
+            sessions()(), c.id, s, days, at=datetime.now(UTC), by=None)))
 
 
 @schedule_group.command("assemble")
@@ -106,9 +106,9 @@ def publish(grade: int | None, channel_id: str | None, first: datetime | None, d
 @with_appcontext
 def report(grade: int | None, channel_id: str | None, first: datetime | None, days: int) -> None:
     """Readiness of the coming days: filled, at risk, unfilled, overlong."""
-    for channel in _run(lambda: _channels(grade, channel_id)):
-        start = _first(first, channel)
-        reports = _run(lambda c=channel, s=start: channel_days.readiness_report(_sessions()(), c.id, s, days))
+    for channel in _run(lambda: selected_channels(grade, channel_id)):
+        start = first_day(first, channel)
+        reports = _run(lambda c=channel, s=start: channel_days.readiness_report(sessions()(), c.id, s, days))
         click.echo(f"{channel.name} ({channel.id})")
         for r in reports:
             clock = channel.moment(r.day, r.start).strftime("%H:%M")
@@ -155,9 +155,9 @@ def export_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def export_xmltv(grade: int | None, channel_id: str | None, first: datetime | None, days: int,
                  output: str | None, draft: bool) -> None:
     """One XMLTV file for the selected channels and days."""
-    channels = _run(lambda: _channels(grade, channel_id))
-    start = _first(first, channels[0])
-    _write(_run(lambda: epg.xmltv(_sessions()(), [c.id for c in channels], start, days, drafts=draft)), output)
+    channels = _run(lambda: selected_channels(grade, channel_id))
+    start = first_day(first, channels[0])
+    _write(_run(lambda: epg.xmltv(sessions()(), [c.id for c in channels], start, days, drafts=draft)), output)
 
 
 @export_group.command("playlist")
@@ -167,11 +167,11 @@ def export_xmltv(grade: int | None, channel_id: str | None, first: datetime | No
 def export_playlist(grade: int | None, channel_id: str | None, first: datetime | None, days: int,
                     output: str | None, draft: bool, fmt: str) -> None:
     """A channel day's playlist (one channel, one day)."""
-    channels = _run(lambda: _channels(grade, channel_id))
+    channels = _run(lambda: selected_channels(grade, channel_id))
     if len(channels) != 1 or days != 1:
         raise click.ClickException("a playlist is one channel and one day: give --channel (or a grade with one channel)")
-    start = _first(first, channels[0])
-    _write(_run(lambda: epg.playlist(_sessions()(), channels[0].id, start, fmt, drafts=draft)), output)
+    start = first_day(first, channels[0])
+    _write(_run(lambda: epg.playlist(sessions()(), channels[0].id, start, fmt, drafts=draft)), output)
 
 
 @export_group.command("ical")
@@ -181,6 +181,6 @@ def export_playlist(grade: int | None, channel_id: str | None, first: datetime |
 @with_appcontext
 def export_ical(grade: int, subject: str | None, output: str | None) -> None:
     """The iCal feed of a grade (or of one of its subjects), as served at /feeds/."""
-    feed = _run(lambda: epg.grade_feed(_sessions()(), grade, subject, now=datetime.now(UTC)))
+    feed = _run(lambda: epg.grade_feed(sessions()(), grade, subject, now=datetime.now(UTC)))
     _write(feed.body, output)
 

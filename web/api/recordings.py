@@ -71,7 +71,14 @@ def history(recording_id: int) -> Any:
 @bp.response(200, IngestSchema)
 def qc(recording_id: int) -> Any:
     """Technical QC report and renditions of a recording you may see (404 while its ingest job runs)."""
-    return services.recording_ingest(db(), current_actor(), recording_id)
+    return _ingested(recording_id)
+
+
+def _ingested(recording_id: int) -> Any:
+    row, _job = services.recording_ingest(db(), current_actor(), recording_id)
+    if row is None:
+        raise NotFound("QC report of recording", recording_id)
+    return row
 
 
 @bp.route("/<int:recording_id>/actions", methods=["POST"])
@@ -123,7 +130,7 @@ def rendition_poster(recording_id: int) -> Any:
 
 
 def _rendition(recording_id: int, kind: str, mimetype: str) -> Any:
-    row = services.recording_ingest(db(), current_actor(), recording_id)  # the same visibility rule as /media
+    row = _ingested(recording_id)  # the same visibility rule as /media
     path = rendition_path(store().root, row.renditions, kind)
     if path is None:
         raise NotFound(f"{kind} rendition of recording", recording_id)
