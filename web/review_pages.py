@@ -74,7 +74,7 @@ def _recording_page(
     recording = services.get_recording(db(), actor, recording_id)
     history = services.recording_history(db(), actor, recording_id)
     allowed = services.allowed_actions(db(), actor, recording_id)
-    qc = qc_panel(db(), current_actor(), recording, store().root, history)
+    qc = qc_panel(db(), recording, store().root, history)
     status = 409 if conflict or blocked else 422 if failed is not None else 200
     page = render_template(
         "review/recording.html",
