@@ -1,4 +1,5 @@
-"""Timed jobs (APScheduler 3): nightly assembly, publication at a set hour, the daily export drop.
+"""Timed jobs (APScheduler 3): nightly assembly, publication at a set hour, the daily export drop,
+and the public feed files kept current.
 
 Exactly one process runs the scheduler (`airclass serve` or `airclass scheduler`); its job store
 is the application database. Jobs are top-level functions taking plain values; each opens its own
@@ -22,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from scheduler import channel_days, epg
+from scheduler import channel_days, epg, feed_files
 from scheduler.channels import Channel, ScheduleError
 from scheduler.db import make_session_factory
 from scheduler.models import TimedJobRun
@@ -30,6 +31,7 @@ from scheduler.settings import Settings
 
 log = logging.getLogger(__name__)
 ASSEMBLE_HOUR = 1
+FEED_REFRESH_MINUTES = 5  # also at local midnight, when every feed's window moves on a day
 
 
 def _first_day(channel: Channel, now: datetime) -> date:
@@ -124,6 +126,13 @@ def export_drop(sessions: sessionmaker[Session], export_dir: str, now: datetime 
     return _each_channel(sessions, at, work)
 
 
+@recorded("refresh_feeds")
+def refresh_feeds(sessions: sessionmaker[Session], public_dir: str, now: datetime | None = None) -> str:
+    """Rewrite the public feed files that differ from what the app would serve (window rolled, write lost)."""
+    with sessions() as session:
+        return feed_files.refresh_feed_files(session, Path(public_dir), now=now or datetime.now(UTC)).summary()
+
+
 @dataclass(frozen=True)
 class TimedJob:
     id: str
@@ -145,6 +154,9 @@ def timed_jobs(settings: Settings) -> list[TimedJob]:
         TimedJob("export_drop", "tomorrow's XMLTV and playlists into the export folder",
                  CronTrigger(hour=hour, minute=30, timezone=zone), export_drop,
                  {"database_url": url, "export_dir": str(settings.exports)}),
+        TimedJob("refresh_feeds", "the public feed files rewritten where the schedule or the day has changed",
+                 CronTrigger(minute=f"*/{FEED_REFRESH_MINUTES}", timezone=zone), refresh_feeds,
+                 {"database_url": url, "public_dir": str(settings.public)}),
     ]
 
 

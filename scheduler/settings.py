@@ -22,11 +22,17 @@ class Settings:
     publish_hour: int = 18  # local hour at which the coming days' drafts are published
     days_ahead: int = 7  # how many days ahead the nightly job assembles and publishes
     public_url: str = "http://127.0.0.1:8000"  # where families reach this service (on-demand links)
+    public_dir: Path | None = None  # files the web server in front serves itself (default: beside the media store)
 
     @property
     def exports(self) -> Path:
         """Where the daily export drop writes."""
         return self.export_dir or self.media_dir.parent / "exports"
+
+    @property
+    def public(self) -> Path:
+        """Where the public feeds are written as files (feeds/grade3.ics ...), for nginx to serve."""
+        return self.public_dir or self.media_dir.parent / "public"
 
     @property
     def uses_default_secret(self) -> bool:
@@ -49,4 +55,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         publish_hour=int(env.get("AIRCLASS_PUBLISH_HOUR", "18")),
         days_ahead=int(env.get("AIRCLASS_DAYS_AHEAD", "7")),
         public_url=env.get("AIRCLASS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        public_dir=Path(env.get("AIRCLASS_PUBLIC_DIR", str(var_dir / "public"))).absolute(),
     )

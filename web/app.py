@@ -8,6 +8,7 @@ from flask import Flask, Request
 from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
+from scheduler import feed_files
 from scheduler.db import make_session_factory
 from scheduler.media_store import MediaStore
 from scheduler.settings import Settings, load_settings
@@ -101,7 +102,8 @@ def create_app(config: dict[str, Any] | None = None, settings: Settings | None =
     )
     if config:
         app.config.from_mapping(config)
-    app.extensions["airclass.sessions"] = make_session_factory(settings.database_url)
+    app.extensions["airclass.sessions"] = sessions = make_session_factory(settings.database_url)
+    feed_files.refresh_after_commit(sessions, settings.public)
     app.extensions["airclass.store"] = store = MediaStore(settings.media_dir, settings.max_upload_bytes)
     store.sweep_incoming(now=datetime.now(UTC))  # uploads of a process killed mid-upload
     _register(app)

@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 
-from scheduler import accounts
+from scheduler import accounts, feed_files
 from scheduler.backup_cli import backup_command, restore_command
 from scheduler.catalogue import NotFound
 from scheduler.db import upgrade_database
@@ -119,14 +119,17 @@ def demo(samples_dir: str) -> None:
               help="run the timed jobs (nightly assembly, publication, export drop) in this process")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(0, 64),
               help="local media-job workers in this process (0: run `airclass worker` elsewhere)")
+@click.option("--trusted-proxy", envvar="AIRCLASS_TRUSTED_PROXY", metavar="ADDRESS",
+              help="the address of nginx in front (`airclass nginx-config`): its X-Forwarded-For names the client")
 @with_appcontext
-def serve(host: str, port: int, threads: int, with_scheduler: bool, workers: int) -> None:
+def serve(host: str, port: int, threads: int, with_scheduler: bool, workers: int, trusted_proxy: str | None) -> None:
     """Serve airclass with the production WSGI server (waitress)."""
     import waitress
 
     from scheduler import jobs
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    _refresh_feed_files()
     if with_scheduler:
         jobs.start(jobs.build_scheduler(_settings()), _settings().database_url)
         click.echo("timed jobs are running in this process")
@@ -137,10 +140,35 @@ def serve(host: str, port: int, threads: int, with_scheduler: bool, workers: int
         pool = start_embedded_pool(_settings().database_url, _settings().media_dir, workers)
     click.echo(f"airclass is serving on http://{host}:{port}/")
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="airclass")
+        proxy = {"trusted_proxy": trusted_proxy, "trusted_proxy_count": 1,
+                 "trusted_proxy_headers": "x-forwarded-for x-forwarded-proto"} if trusted_proxy else {}
+        waitress.serve(app, host=host, port=port, threads=threads, ident="airclass", **proxy)
     finally:
         if pool is not None:
             pool.stop()
+
+
+def _refresh_feed_files() -> None:
+    with sessions()() as session:
+        refresh = feed_files.refresh_feed_files(session, _settings().public, now=datetime.now(UTC))
+    click.echo(f"public feeds in {_settings().public}: {refresh.summary()}")
+
+
+@cli.command("nginx-config")
+@click.option("--listen", default="80", show_default=True, help="nginx's listen address or port")
+@click.option("--app", "app_address", default="127.0.0.1:8000", show_default=True, help="where `airclass serve` listens")
+@click.option("--standalone", "run_dir", type=click.Path(file_okay=False),
+              help="print a whole nginx.conf that runs from this folder without root, instead of a server block")
+@with_appcontext
+def nginx_config(listen: str, app_address: str, run_dir: str | None) -> None:
+    """Print the nginx site serving the public feeds from their files and passing the rest to the app."""
+    from pathlib import Path
+
+    from web import nginx
+
+    site = nginx.site_config(public_dir=_settings().public, app=app_address, listen=listen,
+                             upload_mb=_settings().max_upload_bytes // (1024 * 1024))
+    click.echo(nginx.standalone_config(site, run_dir=Path(run_dir).absolute()) if run_dir else site, nl=False)
 
 
 def main() -> None:
