@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -83,13 +84,19 @@ def _write_if_changed(target: Path, body: bytes) -> bool:
     try:
         if target.read_bytes() == body:
             return False
+        previous_second = int(target.stat().st_mtime)
     except FileNotFoundError:
         target.parent.mkdir(parents=True, exist_ok=True)
+        previous_second = 0
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(body)
         os.chmod(temporary, 0o644)  # the web server's user reads it
+        # nginx's ETag is the whole-second mtime and the size: a rewrite within the same second to as many bytes
+        # would keep the old ETag, and clients their old feed. So the time moves on by at least a second.
+        stamp = max(time.time(), previous_second + 1)
+        os.utime(temporary, (stamp, stamp))
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -1,13 +1,14 @@
 """The public feeds as files: written after each schedule change, exactly what the app serves, atomic."""
 from __future__ import annotations
 
+import dataclasses
 import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from scheduler import jobs
+from scheduler import channel_days, jobs
 from scheduler.feed_files import refresh_feed_files
 from scheduler.models import ChannelRow
 from tests.channels_world import CHANNEL, next_monday
@@ -92,3 +93,16 @@ def test_the_feed_window_rolls_on_with_the_days(on_air, api_as, sessions, settin
         later = refresh_feed_files(session, settings.public, now=datetime.now(UTC) + timedelta(days=45))
     assert "feeds/grade3.ics" in later.written  # a month after the day, its lessons leave the feed
     assert b"BEGIN:VEVENT" not in feed.read_bytes()
+
+
+def test_a_rewrite_within_the_same_second_to_as_many_bytes_still_changes_nginx_etag(on_air, api_as, app, settings):
+    publish(api_as, days=1)
+    feed = settings.public / "feeds/grade3.ics"
+    before = feed.stat()
+    app_sessions = app.extensions["airclass.sessions"]
+    channel, template = channel_days.get_channel(app_sessions(), CHANNEL)
+    renamed = dataclasses.replace(channel, name=channel.name.replace("三年级", "四年级"))  # as many bytes
+    channel_days.save_channel(app_sessions(), renamed, template, at=datetime.now(UTC), new=False)
+    after = feed.stat()
+    assert after.st_size == before.st_size and b"\xe5\x9b\x9b\xe5\xb9\xb4\xe7\xba\xa7" in feed.read_bytes()  # 四年级
+    assert int(after.st_mtime) > int(before.st_mtime)  # nginx ETag: "<mtime hex>-<size hex>"

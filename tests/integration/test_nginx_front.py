@@ -9,7 +9,6 @@ import http.client
 import shutil
 import subprocess
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -72,8 +71,8 @@ class Front:
 
 @pytest.fixture
 def behind_nginx(on_air, api_as, settings, tmp_path):  # type: ignore[no-untyped-def]
-    first = (next_monday() - timedelta(days=7)).isoformat()
-    response = api_as("operator").post(f"/api/channels/{CHANNEL}/days/publish", json={"from": first, "days": 14})
+    response = api_as("operator").post(f"/api/channels/{CHANNEL}/days/publish",
+                                       json={"from": next_monday().isoformat(), "days": 7})  # days not yet over
     assert response.status_code == 200, response.get_json()
     app = LiveServer(settings.database_url, settings.media_dir, tmp_path / "serve.log")
     app.env["AIRCLASS_TRUSTED_PROXY"] = "127.0.0.1"
