@@ -58,6 +58,9 @@ def current_user() -> User | None:
         g.via_token = g.user is not None
     elif (user_id := session.get("user_id")) is not None:
         g.user = _active_user(user_id)
+    # Taken now, while the user is fresh: a refused decision rolls back the request's session, which expires the
+    # user, and reading it after that would begin a transaction that the next service could not begin.
+    g.actor = actor_for(g.user) if g.user is not None else None
     return g.user
 
 
@@ -70,11 +73,10 @@ def _active_user(user_id: int) -> User | None:
 
 
 def current_actor() -> Actor:
-    """The signed-in user as a review-chain actor; 401 when nobody is signed in."""
-    user = current_user()
-    if user is None:
+    """The signed-in user as a review-chain actor, as they were when the request loaded them; 401 if nobody."""
+    if current_user() is None:
         abort(401, description="sign in, or send an API token as 'Authorization: Bearer ...'")
-    return actor_for(user)
+    return g.actor
 
 
 def api_login_required(view: F) -> F:

@@ -16,9 +16,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from scheduler import ingest
-from scheduler.models import AuditEvent, Job, Recording, RecordingIngest
-from scheduler.review import Action
+from scheduler import services
+from scheduler.models import AuditEvent, Job, Recording
+from scheduler.review import Action, Actor
 
 STATUS_LABELS = {"pass": _l("Pass"), "warn": _l("Warning"), "fail": _l("Fail")}
 CHECK_LABELS = {
@@ -172,11 +172,11 @@ class QcPanel:
 
 # --- reading the report ------------------------------------------------------------------------
 
-def qc_panel(session: Session, recording: Recording, store_root: Path,
+def qc_panel(session: Session, actor: Actor, recording: Recording, store_root: Path,
              history: Sequence[AuditEvent] = ()) -> QcPanel:
-    """The QC panel of a recording loaded through services (so the signed-in user may see it)."""
+    """The QC panel of a recording the actor may see."""
     signed_off = next((e for e in reversed(history) if e.action == Action.SIGN_OFF_QC), None)
-    row, job = _ingest_state(session, recording.id)
+    row, job = services.recording_ingest(session, actor, recording.id)
     if row is None:
         return QcPanel(report=None, job=job, signed_off=signed_off)
     return QcPanel(
@@ -185,13 +185,6 @@ def qc_panel(session: Session, recording: Recording, store_root: Path,
         has_poster=rendition_path(store_root, row.renditions, "poster") is not None,
         signed_off=signed_off,
     )
-
-
-def _ingest_state(session: Session, recording_id: int) -> tuple[RecordingIngest | None, Job | None]:
-    # Not services.recording_ingest: on the page shown again after a refused decision, its visibility
-    # query fails with "a transaction is already begun" (the recording was checked by the caller anyway).
-    with session.begin():
-        return ingest.ingest_of(session, recording_id), ingest.ingest_job(session, recording_id)
 
 
 def rendition_path(store_root: Path, renditions: dict[str, str], kind: str) -> Path | None:

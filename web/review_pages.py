@@ -74,7 +74,7 @@ def _recording_page(
     recording = services.get_recording(db(), actor, recording_id)
     history = services.recording_history(db(), actor, recording_id)
     allowed = services.allowed_actions(db(), actor, recording_id)
-    qc = qc_panel(db(), recording, store().root, history)
+    qc = qc_panel(db(), actor, recording, store().root, history)
     status = 409 if conflict or blocked else 422 if failed is not None else 200
     page = render_template(
         "review/recording.html",
@@ -110,7 +110,6 @@ def recording(recording_id: int) -> Any:
 @page_login_required()
 def act(recording_id: int) -> Any:
     """Take a decision; if someone else decided meanwhile, show the recording as it now stands."""
-    # The actor is read once: a refused decision rolls back and expires the signed-in user.
     actor, form = current_actor(), ActionForm()
     if not form.validate_on_submit():
         return _recording_page(actor, recording_id, failed=form)

@@ -64,7 +64,7 @@ def _lesson_page(lesson_id: int, form: UploadForm, *, error: str | None = None, 
     lesson = curriculum.get_lesson(db(), lesson_id)
     revisions = services.list_recordings(db(), actor, lesson_id=lesson_id, per_page=100).items
     histories = {r.id: services.recording_history(db(), actor, r.id) for r in revisions}
-    panels = {r.id: qc_panel(db(), r, store().root, histories[r.id]) for r in revisions}
+    panels = {r.id: qc_panel(db(), actor, r, store().root, histories[r.id]) for r in revisions}
     may_upload = lesson.county_id == actor.county_id
     page = render_template(
         "teacher/lesson.html",
