@@ -5,6 +5,7 @@ A backup is a directory, written under a temporary name beside its target and re
     backup.json           format, time, Alembic revision, per table: row count and sha256 of its file
     tables/<table>.jsonl  one JSON object per row, in primary-key order (times ISO 8601 with offset)
     media.jsonl           one line per file of the media store: relative path, size, sha256
+                          (not incoming/ nor orphans/: uploads in flight, files no row references)
 
 The media files themselves are not copied (copy the store with rsync or a snapshot); the manifest
 lets `restore` tell which files are missing or changed. Restore fills an empty database that is
@@ -36,12 +37,15 @@ from sqlalchemy import Connection, Date, DateTime, Engine, LargeBinary, Numeric,
 from sqlalchemy.types import TypeDecorator
 
 from scheduler.db import make_engine
+from scheduler.media_store import ORPHANS_DIR
 from scheduler.models import Base
 
 FORMAT = "airclass-backup/1"
 CHUNK = 1024 * 1024
 BATCH = 500
-SKIPPED_DIRS = ("incoming",)  # uploads in flight are not part of the store yet
+# Uploads in flight are not part of the store yet; files set aside in orphans/ no row references,
+# so no restore needs them (listing them would report "missing" once an operator empties the folder).
+SKIPPED_DIRS = ("incoming", ORPHANS_DIR)
 
 
 class BackupError(Exception):
@@ -136,7 +140,7 @@ def _sha256(path: Path) -> str:
 
 
 def media_manifest(media_root: Path) -> list[ManifestEntry]:
-    """Every file of the media store (not incoming/, not hidden temporaries), sorted by path."""
+    """Every file of the media store (not incoming/ nor orphans/, not hidden temporaries), sorted by path."""
     if not media_root.is_dir():
         return []
     entries = []

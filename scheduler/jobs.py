@@ -1,5 +1,5 @@
 """Timed jobs (APScheduler 3): nightly assembly, publication at a set hour, the daily export drop,
-and the public feed files kept current.
+the public feed files kept current, and orphan uploads set aside.
 
 Exactly one process runs the scheduler (`airclass serve` or `airclass scheduler`); its job store
 is the application database. Jobs are top-level functions taking plain values; each opens its own
@@ -23,14 +23,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
-from scheduler import channel_days, epg, feed_files
+from scheduler import channel_days, epg, feed_files, orphans
 from scheduler.channels import Channel, ScheduleError
 from scheduler.db import make_session_factory
+from scheduler.media_store import MediaStore
 from scheduler.models import TimedJobRun
 from scheduler.settings import Settings
 
 log = logging.getLogger(__name__)
 ASSEMBLE_HOUR = 1
+ORPHAN_SWEEP_HOUR = 4
 FEED_REFRESH_MINUTES = 5  # also at local midnight, when every feed's window moves on a day
 
 
@@ -133,6 +135,14 @@ def refresh_feeds(sessions: sessionmaker[Session], public_dir: str, now: datetim
         return feed_files.refresh_feed_files(session, Path(public_dir), now=now or datetime.now(UTC)).summary()
 
 
+@recorded("sweep_orphans")
+def sweep_orphans(sessions: sessionmaker[Session], media_dir: str, now: datetime | None = None) -> str:
+    """Set aside files in recordings/ that no recording references (an upload killed before its commit)."""
+    store = MediaStore(Path(media_dir), max_upload_bytes=0)  # sweeping receives nothing
+    moved = orphans.sweep_orphan_recordings(sessions(), store, now=now or datetime.now(UTC))
+    return f"{len(moved)} orphan file(s) set aside in {store.orphans_dir}"
+
+
 @dataclass(frozen=True)
 class TimedJob:
     id: str
@@ -157,6 +167,9 @@ def timed_jobs(settings: Settings) -> list[TimedJob]:
         TimedJob("refresh_feeds", "the public feed files rewritten where the schedule or the day has changed",
                  CronTrigger(minute=f"*/{FEED_REFRESH_MINUTES}", timezone=zone), refresh_feeds,
                  {"database_url": url, "public_dir": str(settings.public)}),
+        TimedJob("sweep_orphans", "files in recordings/ that no recording references set aside in orphans/",
+                 CronTrigger(hour=ORPHAN_SWEEP_HOUR, timezone=zone), sweep_orphans,
+                 {"database_url": url, "media_dir": str(settings.media_dir)}),
     ]
 
 

@@ -1,9 +1,15 @@
-"""The media store: uploads land under a temporary name and are renamed into place when accepted."""
+"""The media store: uploads land under a temporary name and are renamed into place when accepted.
+
+    incoming/    uploads being received (*.part), swept at start-up when stale
+    recordings/  accepted uploads under server-made names, one per Recording row
+    orphans/     accepted files no row came to reference, set aside by scheduler/orphans.py
+"""
 from __future__ import annotations
 
 import hashlib
 import os
 import re
+import stat
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +21,7 @@ from scheduler.catalogue import UploadTooLarge
 
 CHUNK = 1024 * 1024
 STALE_UPLOAD = timedelta(minutes=5)  # an incoming/*.part untouched this long belongs to a dead process
+ORPHANS_DIR = "orphans"
 FILENAME_CHARS = 255
 # Controls, bidi overrides (U+202E makes "gpj.mp4" read as "mp4.jpg") and lone surrogates.
 _UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -44,6 +51,7 @@ class MediaStore:
         self.max_upload_bytes = max_upload_bytes
         self.incoming_dir = self.root / "incoming"
         self.recordings_dir = self.root / "recordings"
+        self.orphans_dir = self.root / ORPHANS_DIR
 
     def receive(self, stream: BinaryIO) -> IncomingFile:
         """Copy a stream in chunks to incoming/, hashing as it goes; refuse past the size limit."""
@@ -84,8 +92,37 @@ class MediaStore:
         """Rename an accepted upload into recordings/ under a server-made name; return that name."""
         self.recordings_dir.mkdir(parents=True, exist_ok=True)
         name = f"{uuid.uuid4().hex}.{suffix}"
+        # Stamp the move: the orphan sweep's grace then counts from here, not from the last chunk before the probe.
+        os.utime(incoming.path)
         os.replace(incoming.path, self.recordings_dir / name)
         return name
+
+    def recordings_untouched_since(self, cutoff: datetime) -> list[str]:
+        """Server-made names in recordings/ whose file was last written or moved in before `cutoff`, sorted."""
+        if not self.recordings_dir.is_dir():
+            return []
+        names = []
+        for path in self.recordings_dir.iterdir():
+            if not _SERVER_NAME.fullmatch(path.name):  # not made by `keep`: an operator's file, not ours to judge
+                continue
+            try:
+                info = path.stat(follow_symlinks=False)
+            except FileNotFoundError:  # another process moved it meanwhile
+                continue
+            if stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff.timestamp():
+                names.append(path.name)
+        return sorted(names)
+
+    def set_aside(self, media_name: str) -> Path | None:
+        """Move an accepted file from recordings/ into orphans/ under the same name; where it went, None if gone."""
+        source = self.recording_path(media_name)
+        self.orphans_dir.mkdir(parents=True, exist_ok=True)
+        target = self.orphans_dir / media_name
+        try:
+            os.replace(source, target)
+        except FileNotFoundError:  # another process set it aside first
+            return None
+        return target
 
     def discard(self, incoming: IncomingFile) -> None:
         """Forget an upload that was not accepted."""

@@ -1,9 +1,9 @@
-"""`airclass media ingest` and `airclass media render-day`: the media jobs run here and now, with a progress bar."""
+"""`airclass media ingest`, `render-day` and `sweep-orphans`: media work run here and now, with a progress bar."""
 from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from media.cli import media_group
-from scheduler import accounts, playout, services
+from scheduler import accounts, orphans, playout, services
 from scheduler.catalogue import CatalogueError
 from scheduler.channels import ScheduleError
 from scheduler.ingest import ingest_now
@@ -84,3 +84,19 @@ def render_day_command(grade: int | None, channel_id: str | None, day: datetime 
         shutil.copyfile(store.root / target, temporary)
         temporary.replace(output)
         click.echo(f"copied to {output}")
+
+
+@media_group.command("sweep-orphans")
+@click.option("--older-than", "hours", type=click.FloatRange(min=1), show_default=True,
+              default=orphans.ORPHAN_GRACE.total_seconds() / 3600,
+              help="hours a file must be untouched (at least 1: an upload may be between its move and its commit)")
+@with_appcontext
+def sweep_orphans_command(hours: float) -> None:
+    """Move files in recordings/ that no recording references (a process killed mid-upload) into orphans/."""
+    store: MediaStore = current_app.extensions["airclass.store"]
+    with sessions()() as session:
+        moved = orphans.sweep_orphan_recordings(session, store, now=datetime.now(UTC), older_than=timedelta(hours=hours))
+    for path in moved:
+        click.echo(f"set aside: {path}")
+    click.echo(f"{len(moved)} orphan file(s) moved to {store.orphans_dir}"
+               + (" (look, then delete them or move them back to recordings/)" if moved else ""))

@@ -116,7 +116,7 @@ def report(grade: int | None, channel_id: str | None, first: datetime | None, da
 
 
 @schedule_group.command("run-job")
-@click.argument("job_id", type=click.Choice(["assemble_ahead", "publish_ahead", "export_drop", "refresh_feeds"]))
+@click.argument("job_id", type=click.Choice(["assemble_ahead", "publish_ahead", "export_drop", "refresh_feeds", "sweep_orphans"]))
 @with_appcontext
 def run_job(job_id: str) -> None:
     """Run one timed job now, as the scheduler would (its outcome is recorded for the API)."""

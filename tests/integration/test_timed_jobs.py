@@ -44,7 +44,7 @@ def test_the_scheduler_keeps_its_jobs_in_the_database_and_publishes_next_runs(on
         assert "apscheduler_jobs" in inspect(engine).get_table_names()
         engine.dispose()
         shown = {j["id"]: j for j in api_as("operator").get("/api/schedule/jobs").get_json()}
-        assert set(shown) == {"assemble_ahead", "publish_ahead", "export_drop", "refresh_feeds"}
+        assert set(shown) == {"assemble_ahead", "publish_ahead", "export_drop", "refresh_feeds", "sweep_orphans"}
         assert all(j["next_run_at"] for j in shown.values())
         scheduler.modify_job("assemble_ahead", next_run_time=datetime.now(UTC))
         deadline = time.monotonic() + 20
