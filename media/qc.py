@@ -1,8 +1,13 @@
-"""Technical QC of a recording: one analysis run, checks against thresholds, a JSON-ready report."""
+"""Technical QC of a recording: one analysis run, checks against thresholds, a JSON-ready report.
+
+Each check's sentence is one of FINDINGS filled with its values; the stored report keeps the English
+sentence, and `read_finding` takes it back apart so that a page can word it in its own language.
+"""
 
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -33,6 +38,57 @@ class Status(enum.StrEnum):
 
 
 SEVERITY = {Status.PASS: 0, Status.WARN: 1, Status.FAIL: 2}
+
+# The sentence of each finding; the values are filled in already formatted ("-23.1", "2").
+FINDINGS = {
+    "loudness_unmeasured": "loudness could not be measured",
+    "loudness_off_target": "integrated loudness {lufs} LUFS is {off} LU from the target (normalised on transcode)",
+    "loudness": "integrated loudness {lufs} LUFS",
+    "true_peak_high": "true peak {peak} dBTP is above {limit}",
+    "true_peak": "true peak within limit",
+    "black_mid_programme": "{count} black segment(s) of {seconds} s or more mid-programme",
+    "black_at_edges": "long black at the start or end",
+    "black": "no long black segments",
+    "silent_file": "the whole file is silent",
+    "silences": "{count} silence(s) of {seconds} s or more",
+    "silence": "no long silences",
+    "frozen": "{count} frozen picture(s) of {seconds} s or more",
+    "freeze": "no long frozen picture",
+    "decode_errors_found": "{count} decode error(s)",
+    "decode_errors": "decoded without errors",
+    "resolution": "{width}x{height}",
+    "resolution_fixed": "{width}x{height}: scaled/padded to 16:9 on transcode",
+    "frame_rate": "{rate} fps",
+    "frame_rate_fixed": "{rate} fps: converted to constant 25 fps on transcode",
+    "interlace": "progressive or unknown",
+    "interlace_fixed": "interlaced: deinterlaced on transcode",
+    "audio_format": "{rate} Hz, {channels} ch",
+    "audio_format_fixed": "{rate} Hz, {channels} ch: resampled to 48 kHz stereo on transcode",
+    "duration": "{frames} frames",
+}
+
+
+def _pattern(sentence: str) -> re.Pattern[str]:
+    """A finding's sentence as a regular expression with a named group per value."""
+    parts = re.split(r"\{(\w+)\}", sentence)
+    return re.compile("".join(rf"(?P<{p}>[-+\w./]+)" if i % 2 else re.escape(p) for i, p in enumerate(parts)))
+
+
+_PATTERNS = {key: _pattern(sentence) for key, sentence in FINDINGS.items()}
+
+
+def finding(key: str, **values: Any) -> str:
+    """The sentence of a finding with its values."""
+    return FINDINGS[key].format(**values)
+
+
+def read_finding(message: str) -> tuple[str, dict[str, str]] | None:
+    """A check's sentence taken back apart: the finding and its values; None for a sentence not in FINDINGS."""
+    for key, pattern in _PATTERNS.items():
+        found = pattern.fullmatch(message)
+        if found:
+            return key, found.groupdict()
+    return None
 
 
 @dataclass(frozen=True)
@@ -155,20 +211,21 @@ def _loudness(measured: Measurements, t: QcThresholds) -> Check:
                "target_lufs": t.loudness_target_lufs}
     value = measured.integrated_lufs
     if value is None:
-        return Check("loudness", Status.FAIL, "loudness could not be measured", figures)
+        return Check("loudness", Status.FAIL, finding("loudness_unmeasured"), figures)
     off = value - t.loudness_target_lufs
     if abs(off) > t.loudness_tolerance_lu:
-        message = f"integrated loudness {value:.1f} LUFS is {off:+.1f} LU from the target (normalised on transcode)"
+        message = finding("loudness_off_target", lufs=f"{value:.1f}", off=f"{off:+.1f}")
         return Check("loudness", Status.WARN, message, figures)
-    return Check("loudness", Status.PASS, f"integrated loudness {value:.1f} LUFS", figures)
+    return Check("loudness", Status.PASS, finding("loudness", lufs=f"{value:.1f}"), figures)
 
 
 def _true_peak(measured: Measurements, t: QcThresholds) -> Check:
     peak = measured.true_peak_dbtp
     figures = {"true_peak_dbtp": peak, "max_dbtp": t.true_peak_max_dbtp}
     if peak is not None and peak > t.true_peak_max_dbtp:
-        return Check("true_peak", Status.WARN, f"true peak {peak:.1f} dBTP is above {t.true_peak_max_dbtp}", figures)
-    return Check("true_peak", Status.PASS, "true peak within limit", figures)
+        message = finding("true_peak_high", peak=f"{peak:.1f}", limit=t.true_peak_max_dbtp)
+        return Check("true_peak", Status.WARN, message, figures)
+    return Check("true_peak", Status.PASS, finding("true_peak"), figures)
 
 
 def _black(ranges: tuple[TimeRange, ...], end: float, t: QcThresholds) -> Check:
@@ -176,39 +233,39 @@ def _black(ranges: tuple[TimeRange, ...], end: float, t: QcThresholds) -> Check:
     middle = tuple(r for r in long if r.start > t.edge_seconds and r.end < end - t.edge_seconds)
     figures = {"longest_seconds": max((r.seconds for r in ranges), default=0.0), "count": len(ranges)}
     if middle:
-        message = f"{len(middle)} black segment(s) of {t.black_fail_seconds:g} s or more mid-programme"
+        message = finding("black_mid_programme", count=len(middle), seconds=f"{t.black_fail_seconds:g}")
         return Check("black", Status.FAIL, message, figures, middle)
     if long:
-        return Check("black", Status.WARN, "long black at the start or end", figures, long)
-    return Check("black", Status.PASS, "no long black segments", figures, ranges)
+        return Check("black", Status.WARN, finding("black_at_edges"), figures, long)
+    return Check("black", Status.PASS, finding("black"), figures, ranges)
 
 
 def _silence(ranges: tuple[TimeRange, ...], end: float, t: QcThresholds) -> Check:
     total = sum(r.seconds for r in ranges)
     figures = {"silent_seconds": round(total, 2), "count": len(ranges)}
     if end > 0 and total >= end - t.detectors.silence_min_seconds:
-        return Check("silence", Status.FAIL, "the whole file is silent", figures, ranges)
+        return Check("silence", Status.FAIL, finding("silent_file"), figures, ranges)
     long = tuple(r for r in ranges if r.seconds >= t.silence_warn_seconds)
     if long:
-        message = f"{len(long)} silence(s) of {t.silence_warn_seconds:g} s or more"
+        message = finding("silences", count=len(long), seconds=f"{t.silence_warn_seconds:g}")
         return Check("silence", Status.WARN, message, figures, long)
-    return Check("silence", Status.PASS, "no long silences", figures, ranges)
+    return Check("silence", Status.PASS, finding("silence"), figures, ranges)
 
 
 def _freeze(ranges: tuple[TimeRange, ...], t: QcThresholds) -> Check:
     long = tuple(r for r in ranges if r.seconds >= t.freeze_warn_seconds)
     figures = {"longest_seconds": max((r.seconds for r in ranges), default=0.0), "count": len(ranges)}
     if long:
-        message = f"{len(long)} frozen picture(s) of {t.freeze_warn_seconds:g} s or more"
+        message = finding("frozen", count=len(long), seconds=f"{t.freeze_warn_seconds:g}")
         return Check("freeze", Status.WARN, message, figures, long)
-    return Check("freeze", Status.PASS, "no long frozen picture", figures, ranges)
+    return Check("freeze", Status.PASS, finding("freeze"), figures, ranges)
 
 
 def _decode_errors(measured: Measurements) -> Check:
     figures = {"errors": measured.decode_errors, "last_lines": list(measured.error_lines[-5:])}
     if measured.decode_errors:
-        return Check("decode_errors", Status.FAIL, f"{measured.decode_errors} decode error(s)", figures)
-    return Check("decode_errors", Status.PASS, "decoded without errors", figures)
+        return Check("decode_errors", Status.FAIL, finding("decode_errors_found", count=measured.decode_errors), figures)
+    return Check("decode_errors", Status.PASS, finding("decode_errors"), figures)
 
 
 def conformance_checks(probe: MediaProbe, t: QcThresholds) -> tuple[Check, ...]:
@@ -221,18 +278,16 @@ def conformance_checks(probe: MediaProbe, t: QcThresholds) -> tuple[Check, ...]:
     audio = {"sample_rate": probe.audio_sample_rate, "channels": probe.audio_channels}
     audio_ok = probe.audio_sample_rate == t.sample_rate and probe.audio_channels == t.channels
     return (
-        _verdict("resolution", size_ok, f"{probe.width}x{probe.height}", "scaled/padded to 16:9 on transcode", size),
-        _verdict("frame_rate", rate_ok, f"{probe.frame_rate} fps", "converted to constant 25 fps on transcode", rate),
-        _verdict("interlace", not probe.interlaced, "progressive or unknown", "interlaced: deinterlaced on transcode",
-                 {"interlaced": probe.interlaced}),
-        _verdict("audio_format", audio_ok, f"{probe.audio_sample_rate} Hz, {probe.audio_channels} ch",
-                 "resampled to 48 kHz stereo on transcode", audio),
+        _verdict("resolution", size_ok, {"width": probe.width, "height": probe.height}, size),
+        _verdict("frame_rate", rate_ok, {"rate": probe.frame_rate}, rate),
+        _verdict("interlace", not probe.interlaced, {}, {"interlaced": probe.interlaced}),
+        _verdict("audio_format", audio_ok, {"rate": probe.audio_sample_rate, "channels": probe.audio_channels}, audio),
         Check("duration", Status.PASS if probe.duration_frames > 0 else Status.FAIL,
-              f"{probe.duration_frames} frames", {"frames": probe.duration_frames,
-                                                  "seconds": round(probe.duration_seconds, 3)}),
+              finding("duration", frames=probe.duration_frames), {"frames": probe.duration_frames,
+                                                                  "seconds": round(probe.duration_seconds, 3)}),
     )
 
 
-def _verdict(name: str, ok: bool, shown: str, fix: str, figures: dict[str, Any]) -> Check:
-    """Pass, or warn with what transcoding will do about it."""
-    return Check(name, Status.PASS if ok else Status.WARN, shown if ok else f"{shown}: {fix}", figures)
+def _verdict(name: str, ok: bool, values: dict[str, Any], figures: dict[str, Any]) -> Check:
+    """Pass, or warn with what transcoding will do about it (the finding `<name>_fixed`)."""
+    return Check(name, Status.PASS if ok else Status.WARN, finding(name if ok else f"{name}_fixed", **values), figures)

@@ -16,6 +16,8 @@ Pure, standard library only, deterministic: the same inputs give the same `Chann
   their start, repeated and the last pass trimmed: one event per pass, `length == out - in`.
 - `readiness` projects the next days as if every due lesson aired in turn, so each slot shows the
   lesson it will need and whether that lesson is ready.
+- Each slot report says why in English (`note`) and as data (`why`, a `SlotNote`), which the web
+  layer words in the page's language.
 
     ScheduleError (channels.py)
     └── AssemblyError             the inputs of assembly cannot make a day
@@ -34,6 +36,7 @@ from scheduler.catalogue import lesson_label
 from scheduler.channels import (
     Channel,
     PlacedSlot,
+    ReplayRef,
     ScheduleError,
     SlotKind,
     SlotSpec,
@@ -175,6 +178,53 @@ class SlotStatus(StrEnum):
     OVERLONG = "overlong"
 
 
+class NoteKind(StrEnum):
+    """Why a slot airs what it airs; NOTES words each kind in English."""
+
+    ON_AIR = "on_air"  # the lesson (or a break's title) airs as planned
+    IN_PREPARATION = "in_preparation"
+    NO_APPROVED = "no_approved"
+    NOT_APPROVED = "not_approved"
+    OVERLONG = "overlong"
+    NO_LESSON_LEFT = "no_lesson_left"
+    NOTHING_HELD = "nothing_held"
+    DID_NOT_AIR = "did_not_air"
+
+
+NOTES = {
+    NoteKind.ON_AIR: "{label}",
+    NoteKind.IN_PREPARATION: "{label}: a recording is still in preparation or review",
+    NoteKind.NO_APPROVED: "{label}: no approved recording",
+    NoteKind.NOT_APPROVED: "{label}: recording {recording} is {state}, not approved",
+    NoteKind.OVERLONG: "{label}: recording {recording} lasts {lasts}, longer than the slot's {length}",
+    NoteKind.NO_LESSON_LEFT: "no {subject} lesson left in the plan",
+    NoteKind.NOTHING_HELD: "nothing to replay: {ref} held no lesson",
+    NoteKind.DID_NOT_AIR: "nothing to replay: {label} did not air in {ref}",
+}
+REPLAY_KINDS = frozenset({NoteKind.NOTHING_HELD, NoteKind.DID_NOT_AIR})  # their sentence names `ref` itself
+
+
+@dataclass(frozen=True)
+class SlotNote:
+    """Why a slot airs what it airs, as data; `str()` is the English note."""
+
+    kind: NoteKind
+    label: str = ""  # the lesson's label, or a break or filler slot's title
+    subject: str = ""
+    recording: int | None = None
+    state: ReviewState | None = None
+    lasts: str = ""  # timecodes
+    length: str = ""
+    ref: ReplayRef | None = None  # the slot a replay repeats
+    stood_in: str = ""  # why the standby programme took the slot later (changes.without_recording)
+
+    def __str__(self) -> str:
+        text = NOTES[self.kind].format(**{**vars(self), "state": self.state and self.state.value.replace("_", " ")})
+        if self.ref is not None and self.kind not in REPLAY_KINDS:
+            text += f" (replay of {self.ref})"
+        return f"{text}: {self.stood_in}" if self.stood_in else text
+
+
 @dataclass(frozen=True)
 class SlotReport:
     """How one slot of a day came out, for operators."""
@@ -185,9 +235,10 @@ class SlotReport:
     start: int
     frames: int
     status: SlotStatus
-    note: str
+    note: str  # str(why); stored plans keep only this
     lesson_id: int | None = None
     recording_id: int | None = None
+    why: SlotNote | None = None  # None in reports read back from plans stored before it existed
 
 
 @dataclass(frozen=True)
@@ -235,31 +286,34 @@ def _due(curriculum: Mapping[str, list[PlannedLesson]], subject: str, after: int
     return next((lesson for lesson in curriculum.get(subject, ()) if lesson.sequence > after), None)
 
 
-def _report(day: date, placed: PlacedSlot, status: SlotStatus, note: str, airing: Airing | None = None) -> SlotReport:
+def _report(
+    day: date, placed: PlacedSlot, status: SlotStatus, why: SlotNote, airing: Airing | None = None
+) -> SlotReport:
     """A slot report, naming the lesson and recording when there are."""
     lesson_id = airing.lesson.id if airing else None
     recording_id = airing.recording.id if airing and airing.recording else None
     spec = placed.spec
-    return SlotReport(day, placed.number, spec.kind, placed.start, spec.frames, status, note, lesson_id, recording_id)
+    return SlotReport(
+        day, placed.number, spec.kind, placed.start, spec.frames, status, str(why), lesson_id, recording_id, why
+    )
 
 
-def _judge(day: date, placed: PlacedSlot, airing: Airing, fps: int) -> _Decision:
-    """Decide whether an airing's recording can fill the slot."""
+def _judge(day: date, placed: PlacedSlot, airing: Airing, fps: int, ref: ReplayRef | None = None) -> _Decision:
+    """Decide whether an airing's recording can fill the slot (`ref`: the slot a replay repeats)."""
     lesson, recording = airing.lesson, airing.recording
     if recording is None:
         status = SlotStatus.AT_RISK if lesson.in_preparation() else SlotStatus.UNFILLED
-        why = (
-            "a recording is still in preparation or review" if status is SlotStatus.AT_RISK else "no approved recording"
-        )
-        return _Decision(placed, _report(day, placed, status, f"{lesson.label}: {why}", airing))
+        kind = NoteKind.IN_PREPARATION if status is SlotStatus.AT_RISK else NoteKind.NO_APPROVED
+        return _Decision(placed, _report(day, placed, status, SlotNote(kind, lesson.label, ref=ref), airing))
     if recording.state is not ReviewState.APPROVED:
-        note = f"{lesson.label}: recording {recording.id} is {recording.state}, not approved"
-        return _Decision(placed, _report(day, placed, SlotStatus.UNFILLED, note, airing))
+        why = SlotNote(NoteKind.NOT_APPROVED, lesson.label, recording=recording.id, state=recording.state, ref=ref)
+        return _Decision(placed, _report(day, placed, SlotStatus.UNFILLED, why, airing))
     if recording.frames > placed.spec.frames:
-        lasts, slot = frames_to_timecode(recording.frames, fps), frames_to_timecode(placed.spec.frames, fps)
-        note = f"{lesson.label}: recording {recording.id} lasts {lasts}, longer than the slot's {slot}"
-        return _Decision(placed, _report(day, placed, SlotStatus.OVERLONG, note, airing))
-    return _Decision(placed, _report(day, placed, SlotStatus.FILLED, lesson.label, airing), airing)
+        lasts, length = frames_to_timecode(recording.frames, fps), frames_to_timecode(placed.spec.frames, fps)
+        why = SlotNote(NoteKind.OVERLONG, lesson.label, recording=recording.id, lasts=lasts, length=length, ref=ref)
+        return _Decision(placed, _report(day, placed, SlotStatus.OVERLONG, why, airing))
+    why = SlotNote(NoteKind.ON_AIR, lesson.label, ref=ref)
+    return _Decision(placed, _report(day, placed, SlotStatus.FILLED, why, airing), airing)
 
 
 def _decide_lesson(
@@ -269,8 +323,8 @@ def _decide_lesson(
     subject = placed.spec.subject or ""
     lesson = _due(curriculum, subject, cursor.get(subject, 0))
     if lesson is None:
-        note = f"no {subject} lesson left in the plan"
-        return _Decision(placed, _report(day, placed, SlotStatus.UNFILLED, note)), None
+        why = SlotNote(NoteKind.NO_LESSON_LEFT, subject=subject)
+        return _Decision(placed, _report(day, placed, SlotStatus.UNFILLED, why)), None
     decision = _judge(day, placed, Airing(lesson, lesson.approved()), fps)
     if decision.on_air is not None:
         cursor[subject] = lesson.sequence
@@ -286,13 +340,12 @@ def _decide_replay(
     source = today if ref.days_back == 0 else earlier.get(day - timedelta(days=ref.days_back), {})
     airing = source.get(ref.slot)
     if airing is None:
-        return _Decision(placed, _report(day, placed, SlotStatus.UNFILLED, f"nothing to replay: {ref} held no lesson"))
+        return _Decision(placed, _report(day, placed, SlotStatus.UNFILLED, SlotNote(NoteKind.NOTHING_HELD, ref=ref)))
     if airing.recording is None:
         status = SlotStatus.AT_RISK if airing.lesson.in_preparation() else SlotStatus.UNFILLED
-        note = f"nothing to replay: {airing.lesson.label} did not air in {ref}"
-        return _Decision(placed, _report(day, placed, status, note, airing))
-    decision = _judge(day, placed, airing, fps)
-    return replace(decision, report=replace(decision.report, note=f"{decision.report.note} (replay of {ref})"))
+        why = SlotNote(NoteKind.DID_NOT_AIR, airing.lesson.label, ref=ref)
+        return _Decision(placed, _report(day, placed, status, why, airing))
+    return _judge(day, placed, airing, fps, ref)
 
 
 def _decide_day(
@@ -317,7 +370,8 @@ def _decide_day(
         elif slot.spec.kind is SlotKind.REPLAY:
             decision = _decide_replay(day, slot, airings, earlier, channel.fps)
         else:
-            decision = _Decision(slot, _report(day, slot, SlotStatus.FILLED, slot.spec.title or slot.spec.kind.value))
+            why = SlotNote(NoteKind.ON_AIR, slot.spec.title or slot.spec.kind.value)
+            decision = _Decision(slot, _report(day, slot, SlotStatus.FILLED, why))
         decisions.append(decision)
     return decisions, airings
 

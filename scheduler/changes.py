@@ -76,7 +76,8 @@ def uses_recording(plan: ChannelDayPlan, recording_id: int) -> bool:
 
 
 def _stood_in(report: SlotReport, note: str) -> SlotReport:
-    return replace(report, status=SlotStatus.UNFILLED, note=f"{report.note}: {note}")
+    why = replace(report.why, stood_in=note) if report.why else None
+    return replace(report, status=SlotStatus.UNFILLED, note=f"{report.note}: {note}", why=why)
 
 
 def without_recording(

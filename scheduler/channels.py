@@ -10,8 +10,8 @@ Every refusal of the scheduling core derives from `ScheduleError`:
 
     ScheduleError                 every refusal of the scheduling core
     ├── InvalidChannel            .channel_id, .field, .reason: a channel value breaks a rule
-    ├── InvalidTemplate           .where, .reason, .slot, .start: slots out of order, overlapping,
-    │                             outside the broadcast day, or missing what their kind needs
+    ├── InvalidTemplate           .where, .reason, .slot, .start (.why, .facts): slots out of order,
+    │                             overlapping, outside the broadcast day, or missing what their kind needs
     ├── PolicyViolation           .violations (policy.py): the screen-time policy is broken
     └── AssemblyError             (assembly.py) the inputs of assembly cannot make a day
         ├── MissingClip           .clip_id: a filler, break or standby clip is not given
@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.frames import FPS, duration_frames, frames_to_timedelta
@@ -49,12 +50,60 @@ class InvalidChannel(ScheduleError):
         return f"Channel {self.channel_id!r}: {self.field} {self.reason}."
 
 
+class Flaw(StrEnum):
+    """What makes slots unable to make a broadcast day (InvalidTemplate.why); FLAWS words each in English."""
+
+    WEEKDAYS = "weekdays"
+    ENDS_BEFORE_IT_STARTS = "ends_before_it_starts"
+    ROTA = "rota"
+    BETWEEN_FRAMES = "between_frames"
+    NO_FRAMES = "no_frames"
+    SUBJECT = "subject"
+    REPLAY_OF = "replay_of"
+    LESSON_CLIP = "lesson_clip"
+    NOT_AN_EARLIER_SLOT = "not_an_earlier_slot"
+    NOT_AN_EARLIER_LESSON = "not_an_earlier_lesson"
+    OVERLAP = "overlap"
+    AFTER_THE_DAY = "after_the_day"
+
+
+FLAWS = {
+    Flaw.WEEKDAYS: "needs 7 weekdays, has {count}",
+    Flaw.ENDS_BEFORE_IT_STARTS: "ends before it starts",
+    Flaw.ROTA: "names {subjects} subjects for {lessons} lesson slots",
+    Flaw.BETWEEN_FRAMES: "starts between two frames at {fps} fps",
+    Flaw.NO_FRAMES: "lasts {frames} frames; a slot lasts at least one",
+    Flaw.SUBJECT: "a lesson slot names its subject, and only a lesson slot does",
+    Flaw.REPLAY_OF: "a replay slot names the slot it repeats, and only a replay slot does",
+    Flaw.LESSON_CLIP: "lesson and replay slots take their clip and title from the lesson",
+    Flaw.NOT_AN_EARLIER_SLOT: "replays {ref}, which is not an earlier slot",
+    Flaw.NOT_AN_EARLIER_LESSON: "replays {ref}, which is not an earlier lesson slot",
+    Flaw.OVERLAP: "starts before slot {previous} ({previous_start}) ends; list slots in order",
+    Flaw.AFTER_THE_DAY: "ends after the broadcast day",
+}
+
+
 class InvalidTemplate(ScheduleError):
     """A list of slots cannot make a broadcast day."""
 
-    def __init__(self, where: str, reason: str, slot: int | None = None, start: time | None = None) -> None:
+    def __init__(
+        self,
+        where: str,
+        reason: str,
+        slot: int | None = None,
+        start: time | None = None,
+        *,
+        why: Flaw | None = None,
+        facts: Mapping[str, Any] | None = None,
+    ) -> None:
         super().__init__(where, reason, slot, start)
         self.where, self.reason, self.slot, self.start = where, reason, slot, start
+        self.why, self.facts = why, dict(facts or {})
+
+    @classmethod
+    def because(cls, where: str, why: Flaw, slot: int | None = None, start: time | None = None, **facts: Any) -> Self:
+        """The refusal for a flaw, its English words made from the facts."""
+        return cls(where, FLAWS[why].format(**facts), slot, start, why=why, facts=facts)
 
     def __str__(self) -> str:
         at = "" if self.start is None else f" ({self.start:%H:%M})"
@@ -229,10 +278,10 @@ class WeeklyTemplate:
 
     def __post_init__(self) -> None:
         if len(self.week) != 7:
-            raise InvalidTemplate("weekly template", f"needs 7 weekdays, has {len(self.week)}")
+            raise InvalidTemplate.because("weekly template", Flaw.WEEKDAYS, count=len(self.week))
         for override in self.overrides:
             if override.last < override.first:
-                raise InvalidTemplate(override.where, "ends before it starts")
+                raise InvalidTemplate.because(override.where, Flaw.ENDS_BEFORE_IT_STARTS)
 
     @classmethod
     def from_weekdays(
@@ -260,7 +309,7 @@ def apply_rota(pattern: Sequence[SlotSpec], subjects: Sequence[str]) -> tuple[Sl
     """Give the lesson slots of a day pattern their subjects, in order (Mon: 语文, 数学 ...)."""
     lessons = [i for i, s in enumerate(pattern) if s.kind is SlotKind.LESSON]
     if len(lessons) != len(subjects):
-        raise InvalidTemplate("rota", f"names {len(subjects)} subjects for {len(lessons)} lesson slots")
+        raise InvalidTemplate.because("rota", Flaw.ROTA, subjects=len(subjects), lessons=len(lessons))
     given = dict(zip(lessons, subjects, strict=True))
     return tuple(replace(s, subject=given[i]) if i in given else s for i, s in enumerate(pattern))
 
@@ -303,44 +352,44 @@ def _start_offset(channel: Channel, spec: SlotSpec, number: int, day: date | Non
     try:
         return channel.nominal_offset(spec.start) if day is None else channel.offset(day, spec.start)
     except ValueError as error:
-        raise InvalidTemplate(where, f"starts between two frames at {channel.fps} fps", number, spec.start) from error
+        raise InvalidTemplate.because(where, Flaw.BETWEEN_FRAMES, number, spec.start, fps=channel.fps) from error
 
 
 def _check_contents(spec: SlotSpec, number: int, earlier: Sequence[PlacedSlot], where: str) -> None:
     """Refuse a slot that lacks what its kind needs or carries what it cannot use."""
-    reason = None
+    flaw: Flaw | None = None
     if spec.frames <= 0:
-        reason = f"lasts {spec.frames} frames; a slot lasts at least one"
-    elif (spec.kind is SlotKind.LESSON) != bool(spec.subject):
-        reason = "a lesson slot names its subject, and only a lesson slot does"
+        raise InvalidTemplate.because(where, Flaw.NO_FRAMES, number, spec.start, frames=spec.frames)
+    if (spec.kind is SlotKind.LESSON) != bool(spec.subject):
+        flaw = Flaw.SUBJECT
     elif (spec.kind is SlotKind.REPLAY) != (spec.replay_of is not None):
-        reason = "a replay slot names the slot it repeats, and only a replay slot does"
+        flaw = Flaw.REPLAY_OF
     elif spec.kind in (SlotKind.LESSON, SlotKind.REPLAY) and (spec.filler_id or spec.title):
-        reason = "lesson and replay slots take their clip and title from the lesson"
+        flaw = Flaw.LESSON_CLIP
     elif spec.replay_of is not None:
-        reason = _replay_problem(spec.replay_of, number, earlier)
-    if reason:
-        raise InvalidTemplate(where, reason, number, spec.start)
+        flaw = _replay_flaw(spec.replay_of, number, earlier)
+    if flaw:
+        raise InvalidTemplate.because(where, flaw, number, spec.start, ref=spec.replay_of)
 
 
-def _replay_problem(ref: ReplayRef, number: int, earlier: Sequence[PlacedSlot]) -> str | None:
+def _replay_flaw(ref: ReplayRef, number: int, earlier: Sequence[PlacedSlot]) -> Flaw | None:
     """Why a replay reference cannot work, if it cannot (earlier days are checked at assembly)."""
     if ref.days_back < 0 or ref.slot < 1:
-        return f"replays {ref}, which is not an earlier slot"
+        return Flaw.NOT_AN_EARLIER_SLOT
     if ref.days_back > 0:
         return None
     if ref.slot >= number or earlier[ref.slot - 1].spec.kind is not SlotKind.LESSON:
-        return f"replays {ref}, which is not an earlier lesson slot"
+        return Flaw.NOT_AN_EARLIER_LESSON
     return None
 
 
 def _check_position(slot: PlacedSlot, previous: PlacedSlot | None, limit: int, where: str) -> None:
     """Refuse a slot that starts before the previous one ends or ends after the broadcast day."""
     if previous is not None and slot.start < previous.end:
-        reason = f"starts before slot {previous.number} ({previous.spec.start:%H:%M}) ends; list slots in order"
-        raise InvalidTemplate(where, reason, slot.number, slot.spec.start)
+        raise InvalidTemplate.because(where, Flaw.OVERLAP, slot.number, slot.spec.start, previous=previous.number,
+                                      previous_start=f"{previous.spec.start:%H:%M}")
     if slot.end > limit:
-        raise InvalidTemplate(where, "ends after the broadcast day", slot.number, slot.spec.start)
+        raise InvalidTemplate.because(where, Flaw.AFTER_THE_DAY, slot.number, slot.spec.start)
 
 
 def validate_template(channel: Channel, template: WeeklyTemplate) -> None:

@@ -19,7 +19,9 @@ from scheduler.assembly import (
     Event,
     EventKind,
     LessonRecording,
+    NoteKind,
     PlannedLesson,
+    SlotNote,
     SlotReport,
     SlotStatus,
 )
@@ -197,17 +199,34 @@ def _event_from_dict(doc: Mapping[str, Any]) -> Event:
     )
 
 
+def _note_to_dict(why: SlotNote) -> Json:
+    doc = {**vars(why), "kind": why.kind.value, "state": why.state and why.state.value}
+    doc["ref"] = why.ref and {"slot": why.ref.slot, "days_back": why.ref.days_back}
+    return {key: value for key, value in doc.items() if value not in ("", None)}
+
+
+def _note_from_dict(doc: Mapping[str, Any]) -> SlotNote:
+    ref, state = doc.get("ref"), doc.get("state")
+    return SlotNote(**{
+        **doc, "kind": NoteKind(doc["kind"]), "state": ReviewState(state) if state else None,
+        "ref": ReplayRef(ref["slot"], ref["days_back"]) if ref else None,
+    })
+
+
 def _report_to_dict(r: SlotReport) -> Json:
     return {
         "day": r.day.isoformat(), "slot": r.slot, "kind": r.kind.value, "start": r.start, "frames": r.frames,
         "status": r.status.value, "note": r.note, "lesson_id": r.lesson_id, "recording_id": r.recording_id,
+        "why": _note_to_dict(r.why) if r.why else None,
     }
 
 
 def _report_from_dict(doc: Mapping[str, Any]) -> SlotReport:
+    why = doc.get("why")  # absent from plans stored before slot notes were data
     return SlotReport(
         date.fromisoformat(doc["day"]), doc["slot"], SlotKind(doc["kind"]), doc["start"], doc["frames"],
         SlotStatus(doc["status"]), doc["note"], doc["lesson_id"], doc["recording_id"],
+        _note_from_dict(why) if why else None,
     )
 
 

@@ -21,6 +21,9 @@ what airs (recordings, which may be shorter than their slots; standby is not a l
 
     ScheduleError (channels.py)
     └── PolicyViolation           .violations: every broken rule, each naming its rule and slot
+
+A `Violation` carries its figures (what was measured, the policy's limit) beside its English
+`detail`, so the web layer words it in the page's language.
 """
 
 from __future__ import annotations
@@ -86,14 +89,52 @@ def policy_for(channel: Channel) -> ScreenTimePolicy:
 
 
 @dataclass(frozen=True)
+class Span:
+    """A length of time on air, in frames, for messages: '5 min', '5 min 30 s', '12 s 3 frames'."""
+
+    frames: int
+    fps: int
+
+    @property
+    def parts(self) -> tuple[int, int, int]:
+        """Minutes, seconds and frames."""
+        seconds, rest = divmod(self.frames, self.fps)
+        minutes, seconds = divmod(seconds, 60)
+        return minutes, seconds, rest
+
+    def __str__(self) -> str:
+        minutes, seconds, rest = self.parts
+        parts = [f"{minutes} min" if minutes else "", f"{seconds} s" if seconds else "", f"{rest} frames" if rest else ""]
+        return " ".join(p for p in parts if p) or "0 s"
+
+
+# What each rule says of the slot breaking it: `measured` is a Span (a count for max_lessons),
+# `limit` the policy's figure (minutes, a count, or the latest end as HH:MM), `previous` a slot.
+DETAILS = {
+    Rule.MAX_SINGLE_LESSON: "lasts {measured}; at most {limit} min at a time",
+    Rule.MIN_BREAK: "starts {measured} after slot {previous} ends; at least {limit} min required",
+    Rule.LATEST_END: "ends {measured} after {limit}, the latest end",
+    Rule.MAX_LESSONS: "is lesson {measured} of the day; at most {limit}",
+    Rule.MAX_LESSON_MINUTES: "brings the day's lessons to {measured}; at most {limit} min a day",
+}
+
+
+@dataclass(frozen=True)
 class Violation:
-    """One broken rule at one slot."""
+    """One broken rule at one slot, with the figures its detail names."""
 
     rule: Rule
     where: str  # a weekday, an override or a date
     slot: int | None
     start: time | None
-    detail: str
+    measured: Span | int
+    limit: int | str
+    previous: int | None = None  # min_break: the slot the break follows
+
+    @property
+    def detail(self) -> str:
+        """What the slot does against the rule, in English."""
+        return DETAILS[self.rule].format(measured=self.measured, limit=self.limit, previous=self.previous)
 
     def __str__(self) -> str:
         where = self.where if self.slot is None else f"{self.where} slot {self.slot} ({_clock(self.start)})"
@@ -135,47 +176,49 @@ def _clock(moment: time | None) -> str:
     return f"{moment:%H:%M}" if not moment.second else f"{moment:%H:%M:%S}"
 
 
-def _span(frames: int, fps: int) -> str:
-    """A duration for a message: '5 min', '5 min 30 s', '12 s 3 frames'."""
-    seconds, rest = divmod(frames, fps)
-    minutes, seconds = divmod(seconds, 60)
-    parts = [f"{minutes} min" if minutes else "", f"{seconds} s" if seconds else "", f"{rest} frames" if rest else ""]
-    return " ".join(p for p in parts if p) or "0 s"
+@dataclass(frozen=True)
+class _Found:
+    """A broken rule at a sitting, before it is placed in a day."""
+
+    rule: Rule
+    sitting: _Sitting
+    measured: Span | int
+    limit: int | str
+    previous: int | None = None
 
 
-def _single(policy: ScreenTimePolicy, sitting: _Sitting, fps: int) -> str | None:
-    """Why a sitting is too long, if it is."""
+def _single(policy: ScreenTimePolicy, sitting: _Sitting, fps: int) -> _Found | None:
+    """The sitting, if it is too long."""
     if sitting.frames <= policy.max_single_lesson_minutes * 60 * fps:
         return None
-    return f"lasts {_span(sitting.frames, fps)}; at most {policy.max_single_lesson_minutes} min at a time"
+    return _Found(Rule.MAX_SINGLE_LESSON, sitting, Span(sitting.frames, fps), policy.max_single_lesson_minutes)
 
 
-def _rest(policy: ScreenTimePolicy, previous: _Sitting | None, sitting: _Sitting, fps: int) -> str | None:
-    """Why the break before a sitting is too short, if it is."""
+def _rest(policy: ScreenTimePolicy, previous: _Sitting | None, sitting: _Sitting, fps: int) -> _Found | None:
+    """The sitting, if the break before it is too short."""
     if previous is None or sitting.start - previous.end >= policy.min_break_minutes * 60 * fps:
         return None
-    gap = _span(sitting.start - previous.end, fps)
-    return f"starts {gap} after slot {previous.slot} ends; at least {policy.min_break_minutes} min required"
+    gap = Span(sitting.start - previous.end, fps)
+    return _Found(Rule.MIN_BREAK, sitting, gap, policy.min_break_minutes, previous.slot)
 
 
-def _late(policy: ScreenTimePolicy, sitting: _Sitting, latest: int, fps: int) -> str | None:
-    """Why a sitting ends too late, if it does."""
+def _late(policy: ScreenTimePolicy, sitting: _Sitting, latest: int, fps: int) -> _Found | None:
+    """The sitting, if it ends too late."""
     if sitting.end <= latest:
         return None
-    return f"ends {_span(sitting.end - latest, fps)} after {_clock(policy.latest_end)}, the latest end"
+    return _Found(Rule.LATEST_END, sitting, Span(sitting.end - latest, fps), _clock(policy.latest_end))
 
 
-def _daily(policy: ScreenTimePolicy, sittings: Sequence[_Sitting], fps: int) -> list[tuple[Rule, _Sitting, str]]:
+def _daily(policy: ScreenTimePolicy, sittings: Sequence[_Sitting], fps: int) -> list[_Found]:
     """The sittings that take the day past its number of lessons or its lesson minutes."""
     found, lessons, total = [], 0, 0
     limit = policy.max_lesson_minutes * 60 * fps
     for sitting in (s for s in sittings if s.counts_for_day):
         lessons, total = lessons + 1, total + sitting.frames
         if lessons == policy.max_lessons + 1:
-            found.append((Rule.MAX_LESSONS, sitting, f"is lesson {lessons} of the day; at most {policy.max_lessons}"))
+            found.append(_Found(Rule.MAX_LESSONS, sitting, lessons, policy.max_lessons))
         if total - sitting.frames <= limit < total:
-            detail = f"brings the day's lessons to {_span(total, fps)}; at most {policy.max_lesson_minutes} min a day"
-            found.append((Rule.MAX_LESSON_MINUTES, sitting, detail))
+            found.append(_Found(Rule.MAX_LESSON_MINUTES, sitting, Span(total, fps), policy.max_lesson_minutes))
     return found
 
 
@@ -183,17 +226,13 @@ def _check(
     policy: ScreenTimePolicy, sittings: Sequence[_Sitting], latest: int, fps: int, where: str
 ) -> list[Violation]:
     """Every violation in a day's sittings, in the order of the day."""
-    found: list[tuple[Rule, _Sitting, str]] = []
+    found: list[_Found] = []
     for previous, sitting in zip([None, *sittings], sittings):
-        rules = (
-            (Rule.MAX_SINGLE_LESSON, _single(policy, sitting, fps)),
-            (Rule.MIN_BREAK, _rest(policy, previous, sitting, fps)),
-            (Rule.LATEST_END, _late(policy, sitting, latest, fps)),
-        )
-        found += [(rule, sitting, detail) for rule, detail in rules if detail]
+        checks = (_single(policy, sitting, fps), _rest(policy, previous, sitting, fps), _late(policy, sitting, latest, fps))
+        found += [f for f in checks if f is not None]
     found += _daily(policy, sittings, fps)
-    found.sort(key=lambda item: item[1].start)
-    return [Violation(rule, where, s.slot, s.clock, detail) for rule, s, detail in found]
+    found.sort(key=lambda f: f.sitting.start)
+    return [Violation(f.rule, where, f.sitting.slot, f.sitting.clock, f.measured, f.limit, f.previous) for f in found]
 
 
 def _template_day(policy: ScreenTimePolicy, channel: Channel, slots: Sequence[SlotSpec], where: str) -> list[Violation]:

@@ -4,7 +4,7 @@ Pure domain: standard library only, no clock (the caller passes the time of each
 `decide` checks one action and returns the `Transition` to persist, or raises:
 
     ReviewError                      every refusal; .recording_id when known
-    ├── NotPermitted                 .role, .action, .reason: the role may not take this action
+    ├── NotPermitted                 .role, .action, .reason (.why, .facts): the role may not take this action
     │   ├── OutOfScope               another county's or city's recording
     │   ├── SelfApproval             the teacher reviewing their own lesson
     │   └── SecondStepBySameReviewer one user approving two steps of a revision
@@ -33,15 +33,22 @@ Checks run in this order, so a refusal names the most specific true cause:
    final reviewer's sign_off_qc (which leaves the state as it is) → QcBlocksApproval; a sign-off
    with nothing failed → NothingToSignOff
 
+Each refusal carries its facts as fields (a `Reason` and its facts for NotPermitted), so the web
+layer words it in the page's language; `str()` is the English sentence (logs, API, CLI).
+
 Visibility (`can_see`): a teacher sees their own recordings in every state; nobody else sees
 drafts; a county reviewer sees their county's, a city reviewer their city's; a final reviewer
 sees all (only their city's when their city_id is set); admin, auditor, operator and system
 see all.
 """
 
+from __future__ import annotations
+
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, Self
 
 
 class ReviewState(StrEnum):
@@ -99,6 +106,41 @@ def _a(role: Role) -> str:
     return f"{'an' if words[0] in 'aeiou' else 'a'} {words}"
 
 
+class Reason(StrEnum):
+    """Why a role may not take an action (NotPermitted.why); NotPermitted.facts holds the values named in REASONS."""
+
+    ROLE = "role"  # facts: roles, those that may
+    ANOTHER_TEACHER = "another_teacher"
+    ANOTHER_COUNTY = "another_county"
+    ANOTHER_CITY = "another_city"
+    ANOTHER_STEP = "another_step"  # facts: state, step_role
+    OWN_LESSON = "own_lesson"
+    SECOND_STEP = "second_step"
+    TEACHERS_UPLOAD = "teachers_upload"
+    LESSON_OF_ANOTHER_COUNTY = "lesson_of_another_county"
+
+
+REASONS = {
+    Reason.ANOTHER_TEACHER: "it belongs to teacher {teacher}",
+    Reason.ANOTHER_COUNTY: "it is from county {county}, the reviewer's is {own}",
+    Reason.ANOTHER_CITY: "it is from city {city}, the reviewer's is {own}",
+    Reason.OWN_LESSON: "user {user} is its teacher",
+    Reason.SECOND_STEP: "user {user} already approved a step of this revision",
+    Reason.TEACHERS_UPLOAD: "only teachers upload recordings",
+    Reason.LESSON_OF_ANOTHER_COUNTY: "this lesson is produced by another county",
+}
+
+
+def reason_text(why: Reason, facts: Mapping[str, Any]) -> str:
+    """A reason in English words."""
+    if why is Reason.ROLE:
+        *others, last = [_a(role) for role in facts["roles"]]
+        return f"only {', '.join(others)} or {last} may do that" if others else f"only {last} may do that"
+    if why is Reason.ANOTHER_STEP:
+        return f"it is in {_words(facts['state'])}, a step for {_a(facts['step_role'])}"
+    return REASONS[why].format(**facts)
+
+
 class ReviewError(Exception):
     """Base class of every refused review decision."""
 
@@ -109,11 +151,26 @@ class NotPermitted(ReviewError):
     """This role may not take this action on this recording."""
 
     def __init__(
-        self, role: Role, action: Action, reason: str, recording_id: int | None = None
+        self,
+        role: Role,
+        action: Action,
+        reason: str,
+        recording_id: int | None = None,
+        *,
+        why: Reason | None = None,
+        facts: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(role, action, reason, recording_id)
         self.role, self.action, self.reason = role, action, reason
         self.recording_id = recording_id
+        self.why, self.facts = why, dict(facts or {})
+
+    @classmethod
+    def because(
+        cls, role: Role, action: Action, why: Reason, recording_id: int | None = None, **facts: Any
+    ) -> Self:
+        """The refusal for a reason, its English words made from the facts."""
+        return cls(role, action, reason_text(why, facts), recording_id, why=why, facts=facts)
 
     def __str__(self) -> str:
         about = _about(self.recording_id)
@@ -141,7 +198,7 @@ class InvalidTransition(ReviewError):
 
     def __str__(self) -> str:
         return (
-            f"Cannot {_words(self.action)} a recording in state '{self.state}'"
+            f"Cannot {_words(self.action)} a recording in state '{_words(self.state)}'"
             f"{_about(self.recording_id)}."
         )
 
@@ -297,17 +354,17 @@ _REVIEWED_BY_OTHERS = frozenset({Action.APPROVE, Action.REQUEST_CHANGES, Action.
 _NEEDS_COMMENT = frozenset({Action.REQUEST_CHANGES, Action.REVOKE, Action.SIGN_OFF_QC})
 
 
-def _scope_gap(rec: RecordingUnderReview, actor: Actor) -> str | None:
-    """Say why the recording lies outside the actor's scope, or None when inside it."""
+def _scope_gap(rec: RecordingUnderReview, actor: Actor) -> tuple[Reason, dict[str, Any]] | None:
+    """Say why the recording lies outside the actor's scope (a reason and its facts), or None when inside it."""
     if actor.role is Role.TEACHER and actor.user_id != rec.teacher_id:
-        return f"it belongs to teacher {rec.teacher_id}"
+        return Reason.ANOTHER_TEACHER, {"teacher": rec.teacher_id}
     if actor.role is Role.COUNTY_REVIEWER and actor.county_id != rec.county_id:
-        return f"it is from county {rec.county_id}, the reviewer's is {actor.county_id}"
+        return Reason.ANOTHER_COUNTY, {"county": rec.county_id, "own": actor.county_id}
     city_bound = actor.role is Role.CITY_REVIEWER or (
         actor.role is Role.FINAL_REVIEWER and actor.city_id is not None
     )
     if city_bound and actor.city_id != rec.city_id:
-        return f"it is from city {rec.city_id}, the reviewer's is {actor.city_id}"
+        return Reason.ANOTHER_CITY, {"city": rec.city_id, "own": actor.city_id}
     return None
 
 
@@ -315,20 +372,19 @@ def _next_state(rec: RecordingUnderReview, actor: Actor, action: Action) -> Revi
     """Check role, scope and state (steps 1-3); return the state the action leads to."""
     rid = rec.recording_id
     if actor.role not in _ROLES_FOR[action]:
-        *others, last = [_a(role) for role in Role if role in _ROLES_FOR[action]]
-        roles = f"{', '.join(others)} or {last}" if others else last
-        raise NotPermitted(actor.role, action, f"only {roles} may do that", rid)
+        roles = tuple(role for role in Role if role in _ROLES_FOR[action])
+        raise NotPermitted.because(actor.role, action, Reason.ROLE, rid, roles=roles)
     gap = _scope_gap(rec, actor)
     if gap is not None:
         error = NotPermitted if actor.role is Role.TEACHER else OutOfScope
-        raise error(actor.role, action, gap, rid)
+        why, facts = gap
+        raise error.because(actor.role, action, why, rid, **facts)
     to_state = _EDGES[action].get(rec.state)
     if to_state is None:
         raise InvalidTransition(action, rec.state, rid)
     step_role = _REVIEW_STEPS[rec.state][0] if action in _STEP_ACTIONS else None
     if step_role is not None and step_role is not actor.role:
-        reason = f"it is in {_words(rec.state)}, a step for {_a(step_role)}"
-        raise NotPermitted(actor.role, action, reason, rid)
+        raise NotPermitted.because(actor.role, action, Reason.ANOTHER_STEP, rid, state=rec.state, step_role=step_role)
     return to_state
 
 
@@ -336,11 +392,9 @@ def _check_reviewer(rec: RecordingUnderReview, actor: Actor, action: Action) -> 
     """Refuse the teacher reviewing their own lesson and one user approving two steps."""
     rid = rec.recording_id
     if action in _REVIEWED_BY_OTHERS and actor.user_id == rec.teacher_id:
-        reason = f"user {actor.user_id} is its teacher"
-        raise SelfApproval(actor.role, action, reason, rid)
+        raise SelfApproval.because(actor.role, action, Reason.OWN_LESSON, rid, user=actor.user_id)
     if action is Action.APPROVE and actor.user_id in rec.approvers:
-        reason = f"user {actor.user_id} already approved a step of this revision"
-        raise SecondStepBySameReviewer(actor.role, action, reason, rid)
+        raise SecondStepBySameReviewer.because(actor.role, action, Reason.SECOND_STEP, rid, user=actor.user_id)
 
 
 def _check(
@@ -430,6 +484,6 @@ def queue_states(actor: Actor) -> frozenset[ReviewState]:
 def check_may_upload(actor: Actor, *, lesson_county_id: int) -> None:
     """Only teachers of the county assigned to produce a lesson record it."""
     if actor.role is not Role.TEACHER:
-        raise NotPermitted(actor.role, Action.SUBMIT, "only teachers upload recordings")
+        raise NotPermitted.because(actor.role, Action.SUBMIT, Reason.TEACHERS_UPLOAD)
     if actor.county_id != lesson_county_id:
-        raise OutOfScope(actor.role, Action.SUBMIT, "this lesson is produced by another county")
+        raise OutOfScope.because(actor.role, Action.SUBMIT, Reason.LESSON_OF_ANOTHER_COUNTY)

@@ -14,24 +14,16 @@ from wtforms.validators import DataRequired, Length
 
 from scheduler import accounts, channel_days, codec, regions
 from scheduler.catalogue import AlreadyExists, InvalidInput
-from scheduler.channels import WEEKDAYS, InvalidTemplate, WeeklyTemplate
-from scheduler.policy import PolicyViolation, Rule, policy_for
+from scheduler.channels import InvalidTemplate, WeeklyTemplate
+from scheduler.policy import PolicyViolation, policy_for
 from scheduler.review import Role
 from web.context import db, now
+from web.domain_messages import template_refusal
 from web.i18n import ROLE_LABELS
 from web.pages import page_login_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PEOPLE_ROLES = [role for role in Role if role is not Role.SYSTEM]
-RULE_LABELS = {
-    Rule.MAX_LESSONS: _l("Lessons per day"),
-    Rule.MAX_LESSON_MINUTES: _l("Lesson minutes per day"),
-    Rule.MAX_SINGLE_LESSON: _l("Minutes at a time"),
-    Rule.MIN_BREAK: _l("Break between lessons"),
-    Rule.LATEST_END: _l("Latest end"),
-}
-WEEKDAY_LABELS = dict(zip(WEEKDAYS, (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
-                                     _l("Saturday"), _l("Sunday")), strict=True))
 FIELD_MESSAGES = {
     "username": _l("Use 1 to 64 characters."),
     "password": _l("Use at least %(n)s characters.", n=accounts.MIN_PASSWORD_LENGTH),
@@ -123,7 +115,7 @@ def _channel_page(channel_id: str, form: TemplateForm, *, violations: tuple = ()
     status = 422 if violations or error or form.errors else 200
     return render_template(
         "admin/channel.html", channel=channel, form=form, policy=policy_for(channel), violations=violations,
-        error=error, rule_label=RULE_LABELS.get, where_label=lambda where: WEEKDAY_LABELS.get(where, where),
+        error=error,
     ), status
 
 
@@ -158,7 +150,8 @@ def save_template(channel_id: str) -> Any:
         return _channel_page(channel_id, form, error=_("Not valid JSON: line %(line)s, column %(column)s.",
                                                        line=bad.lineno, column=bad.colno))
     except InvalidTemplate as bad:
-        return _channel_page(channel_id, form, error=_("The slots cannot make a broadcast day: %(reason)s", reason=bad))
+        reason = template_refusal(bad)
+        return _channel_page(channel_id, form, error=_("The slots cannot make a broadcast day: %(reason)s", reason=reason))
     except PolicyViolation as refused:
         return _channel_page(channel_id, form, violations=refused.violations)
     flash(_("Template of %(channel)s saved.", channel=found.name))

@@ -22,6 +22,7 @@ from flask_babel import Babel, Domain, get_locale
 from flask_babel import lazy_gettext as _l
 
 from scheduler.review import Action, ReviewState, Role
+from web.domain_messages import JINJA_GLOBALS
 
 LANGUAGES = ("zh", "en")  # the first is the default
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
@@ -103,7 +104,7 @@ class CompiledDomain(Domain):
 
 
 def init_app(app: Flask) -> None:
-    """Install Flask-Babel with the compiled catalogues and the language helpers for templates."""
+    """Install Flask-Babel with the compiled catalogues and the language helpers for templates (domain wording too)."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", LANGUAGES[0])
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["AIRCLASS_SETTINGS"].timezone)
     babel = Babel(app, locale_selector=select_language)
@@ -115,4 +116,5 @@ def init_app(app: Flask) -> None:
         state_label=STATE_LABELS.get,
         role_label=ROLE_LABELS.get,
         action_label=ACTION_LABELS.get,
+        **JINJA_GLOBALS,
     )

@@ -15,7 +15,9 @@ from web.context import current_actor, db, now
 from web.pages import page_login_required
 
 bp = Blueprint("jobs_pages", __name__, url_prefix="/operator/jobs")
-REFRESH_SECONDS = 5
+REFRESH_SECONDS = 5  # the <noscript> reload; with JavaScript, jobs.js polls the jobs API instead
+POLL_MILLISECONDS = 2000
+PER_PAGE = 50
 JOB_STATE_LABELS = {
     JobState.QUEUED: _l("Queued"),
     JobState.RUNNING: _l("Running"),
@@ -33,13 +35,25 @@ def _queue() -> JobQueue:
 @bp.route("/")
 @page_login_required(*SCHEDULE_READERS)
 def jobs() -> Any:
-    """Jobs, newest first; the page reloads itself while any of them is queued or running."""
-    page = service.list_jobs(db(), current_actor(), page=request.args.get("page", 1, type=int), per_page=50)
+    """Jobs, newest first; while any of them is queued or running the rows update themselves (jobs.js)."""
+    page = service.list_jobs(db(), current_actor(), page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
     live = any(job.state in CANCELLABLE for job in page.items)
     return render_template(
         "operator/jobs.html", jobs=page, refresh=REFRESH_SECONDS if live else None, cancellable=CANCELLABLE,
         retryable=RETRYABLE, job_state_label=JOB_STATE_LABELS.get, may_act=current_actor().role in SCHEDULERS,
+        live=_live_settings(page.page) if live else None,
     )
+
+
+def _live_settings(page: int) -> dict[str, Any]:
+    """What jobs.js needs, rendered into the page: where to poll, how often, the state rules and labels."""
+    return {
+        "poll": url_for("jobs.list_jobs", page=page, per_page=PER_PAGE),
+        "interval_ms": POLL_MILLISECONDS,
+        "labels": {state.value: str(label) for state, label in JOB_STATE_LABELS.items()},
+        "cancellable": sorted(state.value for state in CANCELLABLE),
+        "retryable": sorted(state.value for state in RETRYABLE),
+    }
 
 
 def _act(job_id: int, done: str, action: Any) -> Any:

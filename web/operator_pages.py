@@ -26,6 +26,7 @@ from scheduler.models import ChannelDay, DayStatus
 from web.api.channel_schemas import MAX_DAYS
 from web.api.channels import SCHEDULE_READERS, SCHEDULERS
 from web.context import current_actor, db, now, store
+from web.domain_messages import schedule_refusal
 from web.jobs_pages import JOB_STATE_LABELS
 from web.pages import page_login_required
 from web.timeline import DAY_STATUS_LABELS, KIND_LABELS, STATUS_LABELS, day_cells, day_timeline, projected_cells
@@ -253,7 +254,8 @@ def _run(channel_id: str, verb: str) -> Any:
     try:
         outcomes = use_case(db(), channel_id, form.first.data, form.days.data, at=now(), by=current_actor().user_id)
     except ScheduleError as error:
-        return render_template("operator/outcome.html", channel=channel, verb=verb, outcomes=[], error=str(error)), 422
+        error_text = schedule_refusal(error)
+        return render_template("operator/outcome.html", channel=channel, verb=verb, outcomes=[], error=error_text), 422
     return render_template("operator/outcome.html", channel=channel, verb=verb, outcomes=outcomes, error=None)
 
 

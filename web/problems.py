@@ -13,6 +13,7 @@ from scheduler.channel_days import DayNotPublished
 from scheduler.channels import InvalidChannel, ScheduleError
 from scheduler.models import AuditTrailImmutable
 from scheduler.policy import PolicyViolation
+from web.domain_messages import review_refusal, schedule_refusal
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -59,15 +60,18 @@ def _title(status: int) -> str:
         return "Error"
 
 
-def _respond(status: int, detail: str, **extra: Any) -> Response | tuple[str, int]:
+def _respond(status: int, detail: str, *, page_detail: str | None = None, **extra: Any) -> Response | tuple[str, int]:
+    """problem+json with the English detail, or the error page with `page_detail` (in the page's language)."""
     if wants_problem_json():
         return problem(status, detail, **extra)
-    return render_template("error.html", status=status, title=_title(status), detail=detail), status
+    shown = detail if page_detail is None else page_detail
+    return render_template("error.html", status=status, title=_title(status), detail=shown), status
 
 
 def handle_review_error(exc: review.ReviewError) -> Response | tuple[str, int]:
     """Review-chain refusals: 403 not yours, 404 unseen, 409 state or race, 422 missing comment."""
-    return _respond(_status_for(exc, _REVIEW_STATUS, 409), str(exc), error=type(exc).__name__)
+    return _respond(_status_for(exc, _REVIEW_STATUS, 409), str(exc), page_detail=review_refusal(exc),
+                    error=type(exc).__name__)
 
 
 def handle_catalogue_error(exc: CatalogueError) -> Response | tuple[str, int]:
@@ -87,7 +91,8 @@ def handle_schedule_error(exc: ScheduleError) -> Response | tuple[str, int]:
         ]
     if isinstance(exc, InvalidChannel):
         extra["errors"] = {exc.field: [exc.reason]}
-    return _respond(404 if isinstance(exc, DayNotPublished) else 422, str(exc), **extra)
+    status = 404 if isinstance(exc, DayNotPublished) else 422
+    return _respond(status, str(exc), page_detail=schedule_refusal(exc), **extra)
 
 
 def handle_http_error(exc: HTTPException) -> Response | tuple[str, int]:

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from scheduler.assembly import ChannelDayPlan, Event, EventKind, SlotReport, SlotStatus
 from scheduler.channels import Channel
 from scheduler.models import DayStatus
+from web.domain_messages import slot_note
 
 WIDTH = 1000
 HOUR = 60
@@ -144,6 +145,6 @@ def day_cells(channel: Channel, plan: ChannelDayPlan) -> tuple[Cell, ...]:
 def projected_cells(channel: Channel, reports: Sequence[SlotReport]) -> tuple[Cell, ...]:
     """Lesson and replay slots of a day not assembled yet, from the readiness projection."""
     return tuple(
-        Cell(r.slot, channel.moment(r.day, r.start).strftime("%H:%M"), r.kind.value, r.status, None, None, r.note)
+        Cell(r.slot, channel.moment(r.day, r.start).strftime("%H:%M"), r.kind.value, r.status, None, None, slot_note(r))
         for r in reports
     )

@@ -96,7 +96,8 @@ def test_a_template_breaking_the_policy_is_shown_inline_and_not_saved(client, se
     rows = re.findall(r'<tr data-rule="(\w+)">\s*<td>([^<]+)</td><td>([^<]+)</td>\s*<td>([^<]*)</td>', page)
     assert ("max_single_lesson", "每次时长", "星期一", "1 (08:30)") in rows
     assert ("min_break", "课间休息时长", "星期一", "2 (08:58)") in rows
-    assert "25 min" in page and "08:58" in page  # the submitted text stays in the form
+    assert "时长 25 分钟；每次最多 20 分钟" in page and "在时段 1 结束后 3 分钟 即开始；课间至少需休息 10 分钟" in page
+    assert "00:25:00:00" in page and "08:58" in page  # the submitted text stays in the form
     _channel, template = channel_days.get_channel(sessions(), CHANNEL)
     assert template.week[0][0].frames == 20 * 60 * 25  # unchanged
 

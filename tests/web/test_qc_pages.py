@@ -82,7 +82,7 @@ def test_the_report_shows_verdicts_figures_loudness_chart_and_marks(app, client,
     page = Browser(app.test_client(), "county_a").page(f"/recordings/{recording_id}")
     assert 'class="qc-status qc-fail">不合格' in page and "未通过项：黑场" in page
     black = re.search(r'<tr class="check-black verdict-fail">(.*?)</tr>', page, re.DOTALL)
-    assert black and "mid-programme" in black.group(1)
+    assert black and "节目中段出现 1 处 2 秒及以上的黑场" in black.group(1)
     assert re.search(r"最长</span> 2\.[45] s", black.group(1)) and re.search(r"0:01\.0–0:03\.[45]", black.group(1))
     assert re.search(r'<tr class="check-loudness verdict-(pass|warn)">.*?综合响度</span> -\d+\.\d LUFS', page, re.DOTALL)
     assert len(re.search(r'class="short-term" points="([^"]+)"', page).group(1).split()) == 4  # one reading a second
