@@ -1,13 +1,12 @@
 """Technical QC of a recording: one analysis run, checks against thresholds, a JSON-ready report.
 
-Each check's sentence is one of FINDINGS filled with its values; the stored report keeps the English
-sentence, and `read_finding` takes it back apart so that a page can word it in its own language.
+Each check's finding is one of FINDINGS with its values; the stored report keeps both, beside the English
+sentence, so that a page can word it in its own language.
 """
 
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -65,30 +64,30 @@ FINDINGS = {
     "audio_format": "{rate} Hz, {channels} ch",
     "audio_format_fixed": "{rate} Hz, {channels} ch: resampled to 48 kHz stereo on transcode",
     "duration": "{frames} frames",
+    "as_stored": "{text}",  # a sentence stored before findings were kept
 }
 
 
-def _pattern(sentence: str) -> re.Pattern[str]:
-    """A finding's sentence as a regular expression with a named group per value."""
-    parts = re.split(r"\{(\w+)\}", sentence)
-    return re.compile("".join(rf"(?P<{p}>[-+\w./]+)" if i % 2 else re.escape(p) for i, p in enumerate(parts)))
+@dataclass(frozen=True)
+class Finding:
+    """What a check found: one of FINDINGS and the values it names, already formatted."""
+
+    key: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return FINDINGS[self.key].format(**self.values)
+
+    @classmethod
+    def of(cls, check: dict[str, Any]) -> Finding:
+        """The finding of a stored check (its sentence alone when stored before findings were)."""
+        stored = check.get("finding")
+        return cls(stored["key"], dict(stored["values"])) if stored else cls("as_stored", {"text": check["message"]})
 
 
-_PATTERNS = {key: _pattern(sentence) for key, sentence in FINDINGS.items()}
-
-
-def finding(key: str, **values: Any) -> str:
-    """The sentence of a finding with its values."""
-    return FINDINGS[key].format(**values)
-
-
-def read_finding(message: str) -> tuple[str, dict[str, str]] | None:
-    """A check's sentence taken back apart: the finding and its values; None for a sentence not in FINDINGS."""
-    for key, pattern in _PATTERNS.items():
-        found = pattern.fullmatch(message)
-        if found:
-            return key, found.groupdict()
-    return None
+def finding(key: str, **values: Any) -> Finding:
+    """A finding with its values as text (a frame rate 30000/1001 stays exact and JSON-ready)."""
+    return Finding(key, {name: str(value) for name, value in values.items()})
 
 
 @dataclass(frozen=True)
@@ -111,13 +110,18 @@ class QcThresholds:
 
 @dataclass(frozen=True)
 class Check:
-    """One check: its verdict, a sentence, figures and the time ranges it found."""
+    """One check: its verdict, its finding, figures and the time ranges it found."""
 
     name: str
     status: Status
-    message: str
+    finding: Finding
     figures: dict[str, Any] = field(default_factory=dict)
     ranges: tuple[TimeRange, ...] = ()
+
+    @property
+    def message(self) -> str:
+        """The finding as an English sentence."""
+        return str(self.finding)
 
 
 @dataclass(frozen=True)
@@ -142,7 +146,8 @@ class QcReport:
         """Plain JSON-ready data."""
         data = asdict(self)
         data["status"] = self.status.value
-        for check in data["checks"]:
+        for check, kept in zip(data["checks"], self.checks, strict=True):
+            check["message"] = kept.message
             check["status"] = str(check["status"])
             check["ranges"] = [[r["start"], r["end"]] for r in check["ranges"]]
         return data
@@ -151,7 +156,7 @@ class QcReport:
     def from_dict(cls, data: dict[str, Any]) -> QcReport:
         """Rebuild a report from to_dict's data."""
         checks = tuple(
-            Check(c["name"], Status(c["status"]), c["message"], dict(c["figures"]),
+            Check(c["name"], Status(c["status"]), Finding.of(c), dict(c["figures"]),
                   tuple(TimeRange(float(a), float(b)) for a, b in c["ranges"]))
             for c in data["checks"]
         )

@@ -13,7 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from media.qc import read_finding
+from media.qc import Finding
 from scheduler.assembly import MissingClip, NoteKind, SlotNote, SlotReport
 from scheduler.channel_days import DayNotPublished
 from scheduler.channels import WEEKDAYS, Flaw, InvalidTemplate, ReplayRef, ScheduleError
@@ -305,16 +305,13 @@ QC_FINDINGS = {
     "audio_format": _l("%(rate)s Hz, %(channels)s ch"),
     "audio_format_fixed": _l("%(rate)s Hz, %(channels)s ch: resampled to 48 kHz stereo on transcode"),
     "duration": _l("%(frames)s frames"),
+    "as_stored": "%(text)s",
 }
 
 
-def qc_finding(message: str) -> str:
-    """A QC check's stored English sentence in the page's language (as stored when it is not a known finding)."""
-    read = read_finding(message)
-    if read is None:
-        return message
-    key, values = read
-    return str(QC_FINDINGS[key]) % values
+def qc_finding(finding: Finding) -> str:
+    """A QC check's finding in the page's language."""
+    return str(QC_FINDINGS[finding.key]) % finding.values
 
 
 JINJA_GLOBALS = {

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from media.qc import Finding
 from scheduler import services
 from scheduler.models import AuditEvent, Job, Recording
 from scheduler.review import Action, Actor
@@ -78,7 +79,7 @@ class CheckRow:
     label: str
     status: str
     status_label: str
-    message: str
+    finding: Finding
     figures: tuple[Figure, ...]
     ranges: tuple[str, ...]
 
@@ -236,7 +237,7 @@ def _check_row(check: dict[str, Any]) -> CheckRow:
     ranges = tuple(range_label(float(a), float(b)) for a, b in check.get("ranges", ()))
     status = str(check.get("status", "pass"))
     return CheckRow(name, str(CHECK_LABELS.get(name, name)), status, str(STATUS_LABELS.get(status, status)),
-                    str(check.get("message", "")), figures, ranges)
+                    Finding.of(check), figures, ranges)
 
 
 def _figure(key: str, value: Any) -> Figure:

@@ -53,8 +53,15 @@ def test_wrong_loudness_warns_with_the_measured_figures(media_store: Path) -> No
 
 def test_report_survives_json_and_carries_a_loudness_series(media_store: Path) -> None:
     report = run_qc(Path("clean_720p_4s.mp4"), media_store)
-    again = QcReport.from_dict(json.loads(json.dumps(report.to_dict())))
+    stored = json.loads(json.dumps(report.to_dict()))
+    again = QcReport.from_dict(stored)
     assert again == report
+    assert [c["message"] for c in stored["checks"]] == [c.message for c in report.checks]  # the API's sentence
+    loudness = stored["checks"][0]["finding"]
+    assert loudness["key"] == "loudness" and f"{float(loudness['values']['lufs']):.1f}" == loudness["values"]["lufs"]
+    for check in stored["checks"]:  # a report stored before findings were kept still reads
+        del check["finding"]
+    assert [c.message for c in QcReport.from_dict(stored).checks] == [c.message for c in report.checks]
     assert [point.seconds for point in report.loudness_series] == [1.0, 2.0, 3.0, 4.0]
     assert all(point.momentary == pytest.approx(-24.0, abs=1.0) for point in report.loudness_series)
 
