@@ -104,8 +104,11 @@ def assemble_ahead(sessions: sessionmaker[Session], days: int, now: datetime | N
 
 
 @recorded("publish_ahead")
-def publish_ahead(sessions: sessionmaker[Session], days: int, now: datetime | None = None) -> str:
-    """Publish the drafts of tomorrow and the following days, on every channel."""
+def publish_ahead(sessions: sessionmaker[Session], days: int, public_dir: str | None = None,
+                  now: datetime | None = None) -> str:
+    """Publish the drafts of tomorrow and the following days, on every channel (and their feed files)."""
+    if public_dir is not None:
+        feed_files.refresh_after_commit(sessions, Path(public_dir))
     return _days_ahead(sessions, days, now, channel_days.publish, ("published", "republished"), "published")
 
 
@@ -160,7 +163,8 @@ def timed_jobs(settings: Settings) -> list[TimedJob]:
                  CronTrigger(hour=ASSEMBLE_HOUR, timezone=zone), assemble_ahead,
                  {"database_url": url, "days": settings.days_ahead}),
         TimedJob("publish_ahead", f"publication of the next {settings.days_ahead} days' drafts",
-                 CronTrigger(hour=hour, timezone=zone), publish_ahead, {"database_url": url, "days": settings.days_ahead}),
+                 CronTrigger(hour=hour, timezone=zone), publish_ahead,
+                 {"database_url": url, "days": settings.days_ahead, "public_dir": str(settings.public)}),
         TimedJob("export_drop", "tomorrow's XMLTV and playlists into the export folder",
                  CronTrigger(hour=hour, minute=30, timezone=zone), export_drop,
                  {"database_url": url, "export_dir": str(settings.exports)}),

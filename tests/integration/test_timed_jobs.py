@@ -17,7 +17,8 @@ def test_jobs_assemble_publish_and_drop_exports_and_the_api_shows_their_outcome(
     sunday = datetime.combine(next_monday() - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     url = settings.database_url
     assert "2 of 2 days drafted" in jobs.assemble_ahead(url, 2, now=sunday)
-    assert "2 of 2 days published" in jobs.publish_ahead(url, 2, now=sunday)
+    assert "2 of 2 days published" in jobs.publish_ahead(url, 2, str(tmp_path / "public"), now=sunday)
+    assert "三年级 数学 第12课".encode() in (tmp_path / "public" / "feeds" / "grade3" / "math.ics").read_bytes()
     jobs.export_drop(url, str(tmp_path / "exports"), now=sunday)
     folder = tmp_path / "exports" / str(next_monday())
     assert sorted(p.name for p in folder.iterdir()) == [f"{CHANNEL}.{ext}" for ext in ("csv", "json", "txt", "xml")]
