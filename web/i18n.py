@@ -5,8 +5,8 @@ web/translations/<lang>/LC_MESSAGES/messages.po. The .po files are compiled in m
 app starts, so a clean clone, a read-only install and a wheel all work without a build step.
 Refresh the catalogue after changing strings:
 
-    pybabel extract -F web/translations/babel.cfg -o web/translations/messages.pot web
-    pybabel update -i web/translations/messages.pot -d web/translations
+    pybabel extract -F web/translations/babel.cfg -k _l -o web/translations/messages.pot --no-location web
+    pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
 """
 from __future__ import annotations
 
