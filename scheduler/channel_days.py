@@ -33,6 +33,9 @@ from scheduler.models import ChannelDay, ChannelRow, DayStatus, FillerClip, Less
 from scheduler.policy import check_day, check_template, policy_for
 from scheduler.review import ReviewState
 
+REVOKED_ALERT = "revoked"
+REVOKED_ALERT_TEXT = ("{channel} {day}: recording {recording} revoked: {reason}; "
+                      "the standby programme airs instead (version {version})")
 FEED_ALL = "*"  # the key of a day's grade-wide feed events; the others are subject codes
 
 
@@ -375,9 +378,11 @@ def _stand_in(
         return DayOutcome(channel.id, row.day, row.version, row.status, "stood_in", changed.problems, diff_days(plan, changed))
     version = max(v.version for v in _versions(session, channel.id, row.day)) + 1
     new = _replace_published(session, channel, row, changed, version, at=at, by=by, note=note)
+    facts = {"channel": channel.name, "day": row.day.isoformat(), "recording": recording_id, "reason": reason,
+             "version": version}
     session.add(OperatorAlert(
-        channel_id=channel.id, day=row.day, kind="revoked", recording_id=recording_id, created_at=at,
-        message=f"{channel.name} {row.day}: {note}; the standby programme airs instead (version {version})",
+        channel_id=channel.id, day=row.day, kind=REVOKED_ALERT, recording_id=recording_id, created_at=at,
+        message=REVOKED_ALERT_TEXT.format(**facts), facts=facts,
     ))
     return DayOutcome(channel.id, row.day, new.version, new.status, "stood_in", changed.problems, diff_days(plan, changed))
 

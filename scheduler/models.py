@@ -256,7 +256,8 @@ class OperatorAlert(Base):
     channel_id: Mapped[str] = mapped_column(ForeignKey("channel.id"), index=True)
     day: Mapped[date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(32))
-    message: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)  # in English, for the API and logs
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # what `message` names, for pages to word
     recording_id: Mapped[int | None] = mapped_column(ForeignKey("recording.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

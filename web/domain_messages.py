@@ -15,8 +15,9 @@ from flask_babel import lazy_gettext as _l
 
 from media.qc import Finding
 from scheduler.assembly import MissingClip, NoteKind, SlotNote, SlotReport
-from scheduler.channel_days import DayNotPublished
+from scheduler.channel_days import REVOKED_ALERT, DayNotPublished
 from scheduler.channels import WEEKDAYS, Flaw, InvalidTemplate, ReplayRef, ScheduleError
+from scheduler.models import OperatorAlert
 from scheduler.policy import PolicyViolation, Rule, Span, Violation
 from scheduler.review import (
     Action,
@@ -314,7 +315,16 @@ def qc_finding(finding: Finding) -> str:
     return str(QC_FINDINGS[finding.key]) % finding.values
 
 
+def alert_text(alert: OperatorAlert) -> str:
+    """An operator alert in the page's language; an alert stored before its facts were, as stored."""
+    if alert.kind != REVOKED_ALERT or not alert.facts:
+        return alert.message
+    return _("%(channel)s %(day)s: recording %(recording)s revoked: %(reason)s; "
+             "the standby programme airs instead (version %(version)s)", **alert.facts)
+
+
 JINJA_GLOBALS = {
+    "alert_text": alert_text,
     "slot_note": slot_note,
     "qc_finding": qc_finding,
     "violation_detail": violation_detail,

@@ -128,7 +128,11 @@ def test_a_revoked_recording_raises_an_alert_the_operator_acknowledges(client, a
     assert "1 条未处理的提醒" in operator.page("/operator/")
     alerts = operator.page("/operator/alerts/")
     alert_id = channel_days.list_alerts(sessions())[0].id
-    assert "revoked" in alerts and f"/operator/alerts/{alert_id}/acknowledge" in alerts
+    recording = world.recordings["math12"]
+    assert f"{monday.isoformat()}：录像 {recording} 已撤回（画面有误），改播备用节目（第 2 版）" in alerts
+    assert f"/operator/alerts/{alert_id}/acknowledge" in alerts
+    in_english = Browser(app.test_client(), "operator").page("/operator/alerts/?lang=en")  # its own language cookie
+    assert f"{monday}: recording {recording} revoked: 画面有误; the standby programme airs instead (version 2)" in in_english
     assert "确认已读" not in Browser(app.test_client(), "auditor").page("/operator/alerts/")
     done = client.post(f"/operator/alerts/{alert_id}/acknowledge", data={"csrf_token": operator.token("/operator/alerts/")},
                        follow_redirects=True)
