@@ -205,6 +205,20 @@ REPLAY_KINDS = frozenset({NoteKind.NOTHING_HELD, NoteKind.DID_NOT_AIR})  # their
 
 
 @dataclass(frozen=True)
+class StandIn:
+    """Why the standby programme took a slot after assembly: its recording was revoked, with the
+    reviewer's reason, or (reason None) was found no longer approved at publication."""
+
+    recording: int
+    revoked_because: str | None = None
+
+    def __str__(self) -> str:
+        if self.revoked_because is None:
+            return "no longer approved at publication"
+        return f"recording {self.recording} revoked: {self.revoked_because}"
+
+
+@dataclass(frozen=True)
 class SlotNote:
     """Why a slot airs what it airs, as data; `str()` is the English note."""
 
@@ -216,13 +230,13 @@ class SlotNote:
     lasts: str = ""  # timecodes
     length: str = ""
     ref: ReplayRef | None = None  # the slot a replay repeats
-    stood_in: str = ""  # why the standby programme took the slot later (changes.without_recording)
+    stood_in: StandIn | None = None  # set by changes.without_recording
 
     def __str__(self) -> str:
         text = NOTES[self.kind].format(**{**vars(self), "state": self.state and self.state.value.replace("_", " ")})
         if self.ref is not None and self.kind not in REPLAY_KINDS:
             text += f" (replay of {self.ref})"
-        return f"{text}: {self.stood_in}" if self.stood_in else text
+        return f"{text}: {self.stood_in}" if self.stood_in is not None else text
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from scheduler.assembly import (
     EventKind,
     SlotReport,
     SlotStatus,
+    StandIn,
     loop_clip,
     require_clip,
 )
@@ -75,15 +76,18 @@ def uses_recording(plan: ChannelDayPlan, recording_id: int) -> bool:
     return any(report.recording_id == recording_id and report.status is SlotStatus.FILLED for report in plan.slots)
 
 
-def _stood_in(report: SlotReport, note: str) -> SlotReport:
-    why = replace(report.why, stood_in=note) if report.why else None
-    return replace(report, status=SlotStatus.UNFILLED, note=f"{report.note}: {note}", why=why)
+def _stood_in(report: SlotReport, stand_in: StandIn) -> SlotReport:
+    why = replace(report.why, stood_in=stand_in) if report.why else None
+    return replace(report, status=SlotStatus.UNFILLED, note=f"{report.note}: {stand_in}", why=why)
 
 
 def without_recording(
-    channel: Channel, plan: ChannelDayPlan, recording_id: int, clips: Mapping[str, Clip], note: str
+    channel: Channel, plan: ChannelDayPlan, recording_id: int, clips: Mapping[str, Clip], revoked_because: str | None,
 ) -> ChannelDayPlan:
-    """The day with the standby programme in every slot that aired the recording; all else unchanged."""
+    """The day with the standby programme in every slot that aired the recording; all else unchanged.
+
+    `revoked_because` is the reviewer's reason for revoking it, or None when publication found it unapproved.
+    """
     slots = {r.slot: r for r in plan.slots if r.recording_id == recording_id and r.status is SlotStatus.FILLED}
     if not slots:
         return plan
@@ -95,7 +99,8 @@ def without_recording(
             events.append(event)
         elif event.start == report.start:
             events += loop_clip(standby, report.start, report.frames, EventKind.STANDBY, report.slot)
-    reports = tuple(_stood_in(r, note) if r.slot in slots else r for r in plan.slots)
+    stand_in = StandIn(recording_id, revoked_because)
+    reports = tuple(_stood_in(r, stand_in) if r.slot in slots else r for r in plan.slots)
     airings = {n: _unaired(a, recording_id) for n, a in plan.airings.items()}
     return replace(plan, events=tuple(events), slots=reports, airings=airings)
 

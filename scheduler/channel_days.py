@@ -22,6 +22,7 @@ from scheduler.assembly import (
     LessonRecording,
     PlannedLesson,
     SlotReport,
+    StandIn,
     assemble_day,
     readiness,
 )
@@ -291,7 +292,7 @@ def _approved_only(channel: Channel, plan: ChannelDayPlan, lessons: Sequence[Pla
     approved = {r.id for lesson in lessons for r in lesson.recordings if r.state is ReviewState.APPROVED}
     for recording_id in _recording_ids(plan):
         if recording_id not in approved:
-            plan = without_recording(channel, plan, recording_id, clips, "no longer approved at publication")
+            plan = without_recording(channel, plan, recording_id, clips, None)
     return plan
 
 
@@ -371,8 +372,8 @@ def _stand_in(
     session: Session, channel: Channel, row: ChannelDay, plan: ChannelDayPlan, recording_id: int,
     clips: Mapping[str, Clip], *, at: datetime, by: int | None, reason: str,
 ) -> DayOutcome:
-    note = f"recording {recording_id} revoked: {reason}"
-    changed = without_recording(channel, plan, recording_id, clips, note)
+    note = str(StandIn(recording_id, reason))
+    changed = without_recording(channel, plan, recording_id, clips, reason)
     if row.status is DayStatus.DRAFT:
         row.plan, row.recording_ids, row.problems = codec.plan_to_dict(changed), _recording_ids(changed), len(changed.problems)
         return DayOutcome(channel.id, row.day, row.version, row.status, "stood_in", changed.problems, diff_days(plan, changed))

@@ -24,6 +24,7 @@ from scheduler.assembly import (
     SlotNote,
     SlotReport,
     SlotStatus,
+    StandIn,
 )
 from scheduler.channels import (
     Channel,
@@ -202,14 +203,16 @@ def _event_from_dict(doc: Mapping[str, Any]) -> Event:
 def _note_to_dict(why: SlotNote) -> Json:
     doc = {**vars(why), "kind": why.kind.value, "state": why.state and why.state.value}
     doc["ref"] = why.ref and {"slot": why.ref.slot, "days_back": why.ref.days_back}
+    doc["stood_in"] = why.stood_in and vars(why.stood_in)
     return {key: value for key, value in doc.items() if value not in ("", None)}
 
 
 def _note_from_dict(doc: Mapping[str, Any]) -> SlotNote:
-    ref, state = doc.get("ref"), doc.get("state")
+    ref, state, stood_in = doc.get("ref"), doc.get("state"), doc.get("stood_in")
     return SlotNote(**{
         **doc, "kind": NoteKind(doc["kind"]), "state": ReviewState(state) if state else None,
         "ref": ReplayRef(ref["slot"], ref["days_back"]) if ref else None,
+        "stood_in": StandIn(**stood_in) if stood_in else None,
     })
 
 

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from media.qc import Finding
-from scheduler.assembly import MissingClip, NoteKind, SlotNote, SlotReport
+from scheduler.assembly import MissingClip, NoteKind, SlotNote, SlotReport, StandIn
 from scheduler.channel_days import REVOKED_ALERT, DayNotPublished
 from scheduler.channels import WEEKDAYS, Flaw, InvalidTemplate, ReplayRef, ScheduleError
 from scheduler.models import OperatorAlert
@@ -270,7 +270,13 @@ def _note(why: SlotNote) -> str:
     text = str(NOTES[why.kind]) % values
     if why.ref is not None and why.kind not in REPLAY_KINDS:
         text = _("%(note)s (replay of %(ref)s)", note=text, ref=values["ref"])
-    return _("%(note)s: %(stood_in)s", note=text, stood_in=why.stood_in) if why.stood_in else text
+    return _("%(note)s: %(stood_in)s", note=text, stood_in=_stand_in(why.stood_in)) if why.stood_in else text
+
+
+def _stand_in(stood_in: StandIn) -> str:
+    if stood_in.revoked_because is None:
+        return _("no longer approved at publication")
+    return _("recording %(recording)s revoked: %(reason)s", recording=stood_in.recording, reason=stood_in.revoked_because)
 
 
 def slot_note(report: SlotReport) -> str:

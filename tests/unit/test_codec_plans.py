@@ -1,0 +1,36 @@
+"""A stored channel day reads back as it was stored, the notes of slots given to the standby programme included."""
+from __future__ import annotations
+
+import json
+
+from scheduler import codec
+from scheduler.assembly import StandIn
+from scheduler.changes import without_recording
+from tests.unit.test_assembly import CLIPS, grade_channel, sample_day
+
+
+def stored_and_read(plan):  # type: ignore[no-untyped-def]
+    return codec.plan_from_dict(json.loads(json.dumps(codec.plan_to_dict(plan), ensure_ascii=False)))
+
+
+def same_day(read, plan) -> bool:  # type: ignore[no-untyped-def]
+    """What is stored of a day: its events and slot reports (an airing keeps only the recording it aired)."""
+    return read.events == plan.events and read.slots == plan.slots and codec.plan_to_dict(read) == codec.plan_to_dict(plan)
+
+
+def test_a_day_reads_back_as_stored() -> None:
+    plan = sample_day()
+    assert same_day(stored_and_read(plan), plan)
+
+
+def test_a_revocation_and_an_unapproved_recording_keep_their_reasons_through_storage() -> None:
+    plan = sample_day()
+    revoked_id, unapproved_id = [r.recording_id for r in plan.slots if r.recording_id][:2]
+    changed = without_recording(grade_channel(), plan, revoked_id, CLIPS, "画面有误")
+    changed = without_recording(grade_channel(), changed, unapproved_id, CLIPS, None)
+    again = stored_and_read(changed)
+    assert same_day(again, changed)
+    stand_ins = {r.why.stood_in for r in again.slots if r.why and r.why.stood_in}
+    assert stand_ins == {StandIn(revoked_id, "画面有误"), StandIn(unapproved_id)}
+    notes = [r.note for r in again.slots if r.recording_id == revoked_id]
+    assert notes and all(n.endswith(f": recording {revoked_id} revoked: 画面有误") for n in notes)
