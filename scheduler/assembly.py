@@ -337,7 +337,8 @@ def _decide_lesson(
     subject = placed.spec.subject or ""
     lesson = _due(curriculum, subject, cursor.get(subject, 0))
     if lesson is None:
-        why = SlotNote(NoteKind.NO_LESSON_LEFT, subject=subject)
+        planned = curriculum.get(subject)
+        why = SlotNote(NoteKind.NO_LESSON_LEFT, subject=planned[0].subject_name if planned else subject)
         return _Decision(placed, _report(day, placed, SlotStatus.UNFILLED, why)), None
     decision = _judge(day, placed, Airing(lesson, lesson.approved()), fps)
     if decision.on_air is not None:

@@ -221,6 +221,7 @@ def test_lessons_are_never_skipped_and_the_cursor_carries_over() -> None:
     assert day.cursor == {"math": 1}
     later = assemble_day(grade_channel(), DAY, slots, plan, CLIPS, cursor={"math": 2})
     assert [r.lesson_id for r in later.slots] == [3, None, None] and later.cursor == {"math": 3}
+    assert later.slots[1].note == "no 数学 lesson left in the plan"  # the subject's name, as operators know it
 
 
 def test_replays_repeat_today_and_yesterday() -> None:
