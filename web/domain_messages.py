@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from media.qc import Finding
 from scheduler.assembly import MissingClip, NoteKind, SlotNote, SlotReport, StandIn
+from scheduler.catalogue import AlreadyExists, CatalogueError, NotFound
 from scheduler.channel_days import REVOKED_ALERT, DayNotPublished
 from scheduler.channels import WEEKDAYS, Flaw, InvalidTemplate, ReplayRef, ScheduleError
 from scheduler.models import OperatorAlert
@@ -319,6 +320,22 @@ QC_FINDINGS = {
 def qc_finding(finding: Finding) -> str:
     """A QC check's finding in the page's language."""
     return str(QC_FINDINGS[finding.key]) % finding.values
+
+
+KIND_NAMES = {
+    "alert": _l("alert"), "channel": _l("channel"), "grade": _l("grade"), "lesson": _l("lesson"),
+    "lesson on demand": _l("lesson on demand"), "subject": _l("subject"), "user": _l("user"),
+}
+
+
+def catalogue_refusal(error: CatalogueError) -> str:
+    """A thing not found or already there, in the page's language; other catalogue refusals as they are."""
+    if not isinstance(error, NotFound | AlreadyExists) or error.kind not in KIND_NAMES:
+        return str(error)
+    what = KIND_NAMES[error.kind]
+    if isinstance(error, NotFound):
+        return _("%(what)s %(key)s not found", what=what, key=error.key)
+    return _("%(what)s %(key)s already exists", what=what, key=error.key)
 
 
 def alert_text(alert: OperatorAlert) -> str:

@@ -13,7 +13,7 @@ from scheduler.channel_days import DayNotPublished
 from scheduler.channels import InvalidChannel, ScheduleError
 from scheduler.models import AuditTrailImmutable
 from scheduler.policy import PolicyViolation
-from web.domain_messages import review_refusal, schedule_refusal
+from web.domain_messages import catalogue_refusal, review_refusal, schedule_refusal
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -79,7 +79,7 @@ def handle_catalogue_error(exc: CatalogueError) -> Response | tuple[str, int]:
     extra: dict[str, Any] = {"error": type(exc).__name__}
     if isinstance(exc, InvalidInput):
         extra["errors"] = {exc.field: [exc.message]}
-    return _respond(_status_for(exc, _CATALOGUE_STATUS, 400), str(exc), **extra)
+    return _respond(_status_for(exc, _CATALOGUE_STATUS, 400), str(exc), page_detail=catalogue_refusal(exc), **extra)
 
 
 def handle_schedule_error(exc: ScheduleError) -> Response | tuple[str, int]:

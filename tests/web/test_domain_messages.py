@@ -14,6 +14,7 @@ import pytest
 from media.analysis import TimeRange
 from media.qc import FINDINGS, Check, QcReport, Status, finding
 from scheduler import review
+from scheduler.catalogue import AlreadyExists
 from scheduler.assembly import NOTES, NoteKind, SlotNote, SlotReport, SlotStatus, StandIn
 from scheduler.channels import FLAWS, Flaw, InvalidTemplate, ReplayRef, SlotKind
 from scheduler.ingest import store_result
@@ -265,3 +266,11 @@ def test_chinese_names_the_failed_checks_and_the_weekday_of_a_date(app):
         assert blocked == "技术质检未通过（黑场, 解码错误）（录像 7）：须由终审员填写意见签认后方可通过。"
         late = wording.violation_sentence(violations()[2])
         assert late == "违反屏幕时间规定“最晚结束”：2020-02-10（星期一） 时段 3（16:50）结束时间比最晚结束时间 17:00 晚 10 分钟"
+
+
+def test_a_thing_not_found_is_named_in_the_page_language_and_the_api_stays_english(client, api_as):
+    assert "找不到年级 9" in client.get("/feeds/grade9.ics", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "grade 9 not found" in client.get("/feeds/grade9.ics?lang=en").get_data(as_text=True)
+    with client.application.test_request_context("/?lang=zh"):
+        assert wording.catalogue_refusal(AlreadyExists("user", "张老师")) == "用户 张老师 已存在"
+    assert api_as("operator").get("/api/channels/nosuch").get_json()["detail"] == "channel nosuch not found"
