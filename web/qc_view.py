@@ -171,6 +171,42 @@ class QcPanel:
     signed_off: AuditEvent | None = None
 
 
+QC_FINDINGS = {
+    "loudness_unmeasured": _l("loudness could not be measured"),
+    "loudness_off_target": _l("integrated loudness %(lufs)s LUFS is %(off)s LU from the target "
+                              "(normalised on transcode)"),
+    "loudness": _l("integrated loudness %(lufs)s LUFS"),
+    "true_peak_high": _l("true peak %(peak)s dBTP is above %(limit)s"),
+    "true_peak": _l("true peak within limit"),
+    "black_mid_programme": _l("%(count)s black segment(s) of %(seconds)s s or more mid-programme"),
+    "black_at_edges": _l("long black at the start or end"),
+    "black": _l("no long black segments"),
+    "silent_file": _l("the whole file is silent"),
+    "silences": _l("%(count)s silence(s) of %(seconds)s s or more"),
+    "silence": _l("no long silences"),
+    "frozen": _l("%(count)s frozen picture(s) of %(seconds)s s or more"),
+    "freeze": _l("no long frozen picture"),
+    "decode_errors_found": _l("%(count)s decode error(s)"),
+    "decode_errors": _l("decoded without errors"),
+    "resolution": "%(width)sx%(height)s",  # the same in every language
+    "resolution_fixed": _l("%(width)sx%(height)s: scaled/padded to 16:9 on transcode"),
+    "frame_rate": "%(rate)s fps",  # the same in every language
+    "frame_rate_fixed": _l("%(rate)s fps: converted to constant 25 fps on transcode"),
+    "interlace": _l("progressive or unknown"),
+    "interlace_fixed": _l("interlaced: deinterlaced on transcode"),
+    "audio_format": _l("%(rate)s Hz, %(channels)s ch"),
+    "audio_format_fixed": _l("%(rate)s Hz, %(channels)s ch: resampled to 48 kHz stereo on transcode"),
+    "duration": _l("%(frames)s frames"),
+    "as_stored": "%(text)s",
+}
+
+
+def qc_finding(finding: Finding) -> str:
+    """A QC check's finding in the page's language."""
+    return str(QC_FINDINGS[finding.key]) % finding.values
+
+
+
 # --- reading the report ------------------------------------------------------------------------
 
 def qc_panel(session: Session, actor: Actor, recording: Recording, store_root: Path,

@@ -14,8 +14,8 @@ import pytest
 from media.analysis import TimeRange
 from media.qc import FINDINGS, Check, QcReport, Status, finding
 from scheduler import review
-from scheduler.catalogue import AlreadyExists
 from scheduler.assembly import NOTES, NoteKind, SlotNote, SlotReport, SlotStatus, StandIn
+from scheduler.catalogue import AlreadyExists
 from scheduler.channels import FLAWS, Flaw, InvalidTemplate, ReplayRef, SlotKind
 from scheduler.ingest import store_result
 from scheduler.models import Recording
@@ -24,6 +24,7 @@ from scheduler.review import Action, Actor, RecordingUnderReview, ReviewState, R
 from tests.channels_world import CHANNEL, channel_doc, next_monday, school_day, slot
 from tests.web.test_pages import Browser, submitted_recording
 from web import domain_messages as wording
+from web import qc_view
 
 TEMPLATE_URL = f"/admin/channels/{CHANNEL}"
 AT = datetime(2020, 2, 10, 1, 0, tzinfo=UTC)
@@ -229,7 +230,7 @@ def test_every_kind_of_domain_message_has_its_wording():
     assert wording.REASONS.keys() == set(review.Reason)
     assert wording.DETAILS.keys() == DETAILS.keys() == set(Rule)
     assert wording.NOTES.keys() == NOTES.keys() == set(NoteKind)
-    assert wording.QC_FINDINGS.keys() == FINDINGS.keys()
+    assert qc_view.QC_FINDINGS.keys() == FINDINGS.keys()
     assert wording.FLAWS.keys() == FLAWS.keys() == set(Flaw)
     assert {type(e) for e in refusals()} >= set(review.ReviewError.__subclasses__()) - {review.QcBlocksApproval}
 
@@ -245,7 +246,7 @@ def test_english_pages_say_what_the_domain_says(app):
                   "text": "a sentence kept as stored"}
         for key, sentence in FINDINGS.items():
             said = finding(key, **{name: values[name] for name in re.findall(r"\{(\w+)\}", sentence)})
-            assert wording.qc_finding(said) == str(said)
+            assert qc_view.qc_finding(said) == str(said)
 
 
 def test_chinese_pages_word_every_domain_message_in_chinese(app):
@@ -254,7 +255,7 @@ def test_chinese_pages_word_every_domain_message_in_chinese(app):
         said = [wording.review_refusal(e) for e in refusals()]
         said += [wording.violation_detail(v) for v in violations()] + [wording.slot_note(report(n)) for n in notes()]
         said += [wording.schedule_refusal(e) for e in flaws()[:-1]]  # the last one quotes Python's reason
-        said += [wording.qc_finding(finding(key, **dict.fromkeys(re.findall(r"\{(\w+)\}", s), "1")))
+        said += [qc_view.qc_finding(finding(key, **dict.fromkeys(re.findall(r"\{(\w+)\}", s), "1")))
                  for key, s in FINDINGS.items()]
     english = [s for s in said if latin.search(s.replace("math", ""))]
     assert not english
