@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -18,12 +17,12 @@ import pytest
 
 from scheduler import playout
 from scheduler.models import Job
-from scheduler.tasks import service
 from scheduler.tasks.executor import utc_now
 from scheduler.tasks.states import CANCELLABLE, JobState
 from tests.channels_world import next_monday
 from tests.playout_world import SHORT_CHANNEL, day_frames, published_alone
 from tests.processes import processes_naming
+from tests.waiting import wait_for_job
 
 pytestmark = pytest.mark.ffmpeg
 
@@ -88,13 +87,7 @@ def published_short_day(on_air, api_as, settings, sessions):  # type: ignore[no-
 
 
 def wait_for(sessions, job_id: int, until: Callable[[Job], bool], logs: Workers) -> Job:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        job = service.get_job(sessions(), job_id)
-        if until(job):
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} stuck as {job.state}: {job.error}\n{logs.text()}")
+    return wait_for_job(sessions, job_id, until, seconds=WAIT_SECONDS, context=logs.text)
 
 
 def scratch(folder: Path) -> list[Path]:

@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from scheduler.tasks.executor import Runtime, utc_now
 from scheduler.tasks.local import LocalWorkerPool
 from scheduler.tasks.registry import MAX_TIME_LIMIT
 from scheduler.tasks.states import JobState
+from tests.waiting import wait_for_job
 
 pytestmark = pytest.mark.ffmpeg
 ENDLESS_CLIP = {"seconds": 3600, "size": "1280x720"}
@@ -32,16 +32,6 @@ def pool(sessions, database_url, tmp_path) -> Iterator[LocalWorkerPool]:  # type
     pool.start()
     yield pool
     pool.stop()
-
-
-def wait_for(sessions, job_id: int, condition):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        job = service.get_job(sessions(), job_id)
-        if condition(job):
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_id} stuck as {job.state}")
 
 
 def child_processes() -> list[tuple[int, bytes]]:
@@ -63,7 +53,7 @@ def encoding(media: Path):  # type: ignore[no-untyped-def]
 
 def test_stopping_the_pool_hands_a_running_job_back_without_spending_an_attempt(pool, sessions, tmp_path):
     job, _ = service.submit(sessions(), "selftest", {"output": "out/long.mp4", **ENDLESS_CLIP}, now=utc_now())
-    wait_for(sessions, job.id, encoding(tmp_path / "media"))
+    wait_for_job(sessions, job.id, encoding(tmp_path / "media"))
     pool.stop()
     back = service.get_job(sessions(), job.id)
     assert (back.state, back.attempts, back.worker_id) == (JobState.QUEUED, 0, None)
@@ -74,7 +64,7 @@ def test_a_job_past_its_time_limit_is_stopped_and_failed(pool, sessions, tmp_pat
     selftest = registry.job_kind("selftest")
     monkeypatch.setitem(registry._KINDS, "selftest", dataclasses.replace(selftest, time_limit=1.0, max_attempts=1))
     job, _ = service.submit(sessions(), "selftest", {"output": "out/long.mp4", **ENDLESS_CLIP}, now=utc_now())
-    failed = wait_for(sessions, job.id, lambda j: j.state is JobState.FAILED)
+    failed = wait_for_job(sessions, job.id, lambda j: j.state is JobState.FAILED)
     assert failed.error == "the job ran past its time limit of 1 s"
     assert list((tmp_path / "media").rglob("*.*")) == []
 
@@ -89,10 +79,10 @@ def test_celery_is_set_up_for_long_jobs():
 
 def test_a_job_process_killed_from_outside_counts_as_a_failed_attempt(pool, sessions, tmp_path):
     job, _ = service.submit(sessions(), "selftest", {"output": "out/long.mp4", **ENDLESS_CLIP}, now=utc_now())
-    wait_for(sessions, job.id, encoding(tmp_path / "media"))
+    wait_for_job(sessions, job.id, encoding(tmp_path / "media"))
     [child] = [p for p in child_processes() if b"scheduler.tasks.child" in p[1]]
     os.kill(child[0], signal.SIGKILL)  # as the kernel's OOM killer would
-    requeued = wait_for(sessions, job.id, lambda j: j.attempts == 2)
+    requeued = wait_for_job(sessions, job.id, lambda j: j.attempts == 2)
     assert "the job process ended without a result (killed by signal 9)" in requeued.error
     service.cancel(sessions(), job.id, now=utc_now())
 
@@ -110,7 +100,7 @@ def test_a_pool_starting_up_reruns_the_job_a_dead_worker_left_running(sessions, 
     pool = LocalWorkerPool(Runtime(sessions, database_url, media, config), concurrency=1)
     pool.start()
     try:
-        done = wait_for(sessions, job.id, lambda j: j.state is JobState.SUCCEEDED)
+        done = wait_for_job(sessions, job.id, lambda j: j.state is JobState.SUCCEEDED)
     finally:
         pool.stop()
     assert done.attempts == 2 and done.result["size_bytes"] == 3

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +15,7 @@ from scheduler.tasks.local import LocalWorkerPool
 from scheduler.tasks.states import CANCELLABLE, JobState
 from tests.channels_world import CHANNEL, next_monday
 from tests.playout_world import SHORT_CHANNEL, day_frames, published_alone
+from tests.waiting import wait_for_job
 from tests.web.test_pages import Browser
 
 pytestmark = pytest.mark.ffmpeg
@@ -96,16 +96,6 @@ def worker(sessions, database_url, settings) -> Iterator[LocalWorkerPool]:  # ty
     pool.stop()
 
 
-def wait_until_finished(sessions, job_id: int) -> Job:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        job = service.get_job(sessions(), job_id)
-        if job.state not in CANCELLABLE:
-            return job
-        time.sleep(0.1)
-    raise AssertionError(f"job {job_id} still {job.state}")
-
-
 def test_the_download_appears_once_the_job_ran_and_serves_the_mpeg_ts(client, app, sessions, short_day,
                                                                        worker, tmp_path):
     operator = Browser(client, "operator")
@@ -114,7 +104,7 @@ def test_the_download_appears_once_the_job_ran_and_serves_the_mpeg_ts(client, ap
     assert client.get(download).status_code == 404  # not rendered yet
     post_render(operator, operator.page(url))
     [job] = render_jobs(sessions)
-    done = wait_until_finished(sessions, job.id)
+    done = wait_for_job(sessions, job.id, lambda j: j.state not in CANCELLABLE, seconds=120)
     assert done.state is JobState.SUCCEEDED, done.error
     assert done.result["path"] == f"days/{SHORT_CHANNEL}/{short_day}-v1.ts"
     page = operator.page(url)
