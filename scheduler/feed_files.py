@@ -66,7 +66,8 @@ def refresh_feed_files(
         on_air = {grade for row in rows for grade in row.grades}
         subjects = [None, *session.scalars(select(Subject.code).order_by(Subject.code))]
         if grades is not None:
-            grades = set(grades) | {grade for row in rows if row.id in set(channel_ids) for grade in row.grades}
+            changed = set(channel_ids)
+            grades = set(grades) | {grade for row in rows if row.id in changed for grade in row.grades}
     refresh = FeedRefresh()
     for grade in sorted(on_air if grades is None else on_air & grades):
         for subject in subjects:

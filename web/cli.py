@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 
-from scheduler import accounts, feed_files, orphans
+from scheduler import accounts, feed_files
 from scheduler.backup_cli import backup_command, restore_command
 from scheduler.catalogue import NotFound
 from scheduler.db import upgrade_database
@@ -130,7 +130,6 @@ def serve(host: str, port: int, threads: int, with_scheduler: bool, workers: int
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     _refresh_feed_files()
-    _sweep_orphans()
     if with_scheduler:
         jobs.start(jobs.build_scheduler(_settings()), _settings().database_url)
         click.echo("timed jobs are running in this process")
@@ -153,14 +152,6 @@ def _refresh_feed_files() -> None:
     with sessions()() as session:
         refresh = feed_files.refresh_feed_files(session, _settings().public, now=datetime.now(UTC))
     click.echo(f"public feeds in {_settings().public}: {refresh.summary()}")
-
-
-def _sweep_orphans() -> None:
-    store = current_app.extensions["airclass.store"]
-    with sessions()() as session:
-        moved = orphans.sweep_orphan_recordings(session, store, now=datetime.now(UTC))
-    if moved:
-        click.echo(f"set aside {len(moved)} orphan recording file(s) in {store.orphans_dir}")
 
 
 @cli.command("nginx-config")
