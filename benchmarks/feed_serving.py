@@ -16,7 +16,6 @@ server's best figure. Prints requests/second and the ratios to the baseline (goa
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
 import re
@@ -158,46 +157,40 @@ def start_gunicorn(settings: Settings, workdir: Path, workers: int) -> tuple[sub
     return process, port
 
 
-NGINX_CONF = """daemon off;
-worker_processes {workers};
-{user}pid {dir}/nginx.pid;
-error_log {dir}/nginx-error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  client_body_temp_path {dir}/client; proxy_temp_path {dir}/proxy; fastcgi_temp_path {dir}/fastcgi;
-  uwsgi_temp_path {dir}/uwsgi; scgi_temp_path {dir}/scgi;
-  types {{ text/calendar ics; }}
-  charset utf-8; charset_types text/calendar;
-  sendfile on; keepalive_requests 1000000;
-  server {{ listen 127.0.0.1:{port}; root {dir}/static; etag on; }}
+BARE_SITE = """server {{
+    listen 127.0.0.1:{port};
+    root {root};
+    types {{ text/calendar ics; }}
+    charset utf-8;
+    charset_types text/calendar;
+    etag on;
 }}
 """
+
+
+def run_nginx(run_dir: Path, site: str, workers: int) -> subprocess.Popen[bytes]:
+    """nginx with a server block inside the same standalone configuration, from its own folder."""
+    run_dir.mkdir()
+    conf = run_dir / "nginx.conf"
+    conf.write_text(nginx.standalone_config(site, run_dir=run_dir, workers=workers))
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    return subprocess.Popen([binary, "-p", str(run_dir), "-c", str(conf), "-e", str(run_dir / "error.log")])
 
 
 def start_deployment(workdir: Path, app_port: int, workers: int) -> tuple[subprocess.Popen[bytes], int]:
     """nginx with the generated airclass site in front of the app, as documented in the README."""
     port = free_port()
-    run_dir = workdir / "deployment"
-    run_dir.mkdir()
     site = nginx.site_config(public_dir=workdir / "public", app=f"127.0.0.1:{app_port}", listen=f"127.0.0.1:{port}",
                              upload_mb=100)
-    conf = run_dir / "nginx.conf"
-    conf.write_text(nginx.standalone_config(site, run_dir=run_dir, workers=workers))
-    nginx_binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    return subprocess.Popen([nginx_binary, "-p", str(run_dir), "-c", str(conf), "-e", str(run_dir / "error.log")]), port
+    return run_nginx(workdir / "deployment", site, workers), port
 
 
 def start_nginx(workdir: Path, body: bytes, workers: int) -> tuple[subprocess.Popen[bytes], int]:
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    """The baseline: the same bytes as a file in a bare static server."""
     (workdir / "static" / "feeds").mkdir(parents=True)
     (workdir / "static" / "feeds" / f"grade{FEED_GRADE}.ics").write_bytes(body)
     port = free_port()
-    user = f"user {getpass.getuser()};\n" if os.geteuid() == 0 else ""  # root: workers keep our uid, not nobody
-    conf = workdir / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(workers=workers, user=user, dir=workdir, port=port))
-    process = subprocess.Popen([nginx, "-p", str(workdir), "-c", str(conf), "-e", str(workdir / "nginx-error.log")])
-    return process, port
+    return run_nginx(workdir / "bare", BARE_SITE.format(port=port, root=workdir / "static"), workers), port
 
 
 def load(url: str, seconds: float, connections: int, etag: str | None = None) -> tuple[float, str]:
