@@ -33,15 +33,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from media.samples import tiny_clip
-from scheduler import accounts, channel_days, curriculum, services
-from scheduler.assembly import Clip
-from scheduler.db import make_session_factory, upgrade_database
-from scheduler.frames import FPS
-from scheduler.review import Action, Role
+from scheduler.domain.assembly import Clip
+from scheduler.domain.frames import FPS
+from scheduler.domain.review import Action, Role
+from scheduler.services import accounts, channel_days, curriculum, recordings
 from scheduler.settings import Settings
+from scheduler.store.db import make_session_factory, upgrade_database
 from scripts.load_generator import run as python_load
-from web import nginx
 from web.app import create_app
+from web.cli import nginx
 
 FEED_GRADE = 3
 PASSWORD = "bench-password-1"
@@ -92,21 +92,21 @@ def build_semester(workdir: Path, days: int) -> tuple[Settings, date]:
 
 
 def _approved_lessons(sessions, settings: Settings, users, county: int, lessons_per_subject: int) -> None:  # type: ignore[no-untyped-def]
-    from scheduler.media_store import MediaStore
+    from scheduler.store.media_store import MediaStore
 
     store = MediaStore(settings.media_dir, settings.max_upload_bytes)
     clip = tiny_clip(settings.media_dir.parent / "lesson_2s.mp4", seconds=2)
-    actor = {name: services.actor_for(user) for name, user in users.items()}
+    actor = {name: recordings.actor_for(user) for name, user in users.items()}
     earlier = datetime.now(UTC) - timedelta(days=2)
     for code, name in SUBJECTS.items():
         for sequence in range(1, lessons_per_subject + 1):
             lesson = curriculum.create_lesson(sessions(), grade=FEED_GRADE, subject=code, sequence=sequence,
                                               title=f"{name}第{sequence}课", county_id=county)
             with clip.open("rb") as stream:
-                rec = services.upload_recording(sessions(), store, actor["teacher"], lesson.id, stream, "课.mp4", at=earlier)
+                rec = recordings.upload_recording(sessions(), store, actor["teacher"], lesson.id, stream, "课.mp4", at=earlier)
             for who, action in [("teacher", Action.SUBMIT), ("county", Action.APPROVE), ("city", Action.APPROVE),
                                 ("final", Action.APPROVE)]:
-                services.act_on_recording(sessions(), actor[who], rec.id, action, at=earlier + timedelta(hours=1),
+                recordings.act_on_recording(sessions(), actor[who], rec.id, action, at=earlier + timedelta(hours=1),
                                           reviewed_checksum=rec.checksum)
 
 

@@ -28,11 +28,11 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select
 
-from scheduler.db import make_session_factory, upgrade_database
-from scheduler.models import Job
-from scheduler.tasks.config import load_queue_config
-from scheduler.tasks.queue import JobQueue
-from scheduler.tasks.states import JobState
+from scheduler.domain.job_states import JobState
+from scheduler.queue.config import load_queue_config
+from scheduler.queue.job_queue import JobQueue
+from scheduler.store.db import make_session_factory, upgrade_database
+from scheduler.store.models import Job
 
 BROKER = "redis://127.0.0.1:6379/7"
 READY_SECONDS = 60

@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from icalendar import Calendar, Event
 
-from scheduler.assembly import ChannelDayPlan, Clip, LessonRecording, PlannedLesson, assemble_day
-from scheduler.catalogue import GRADE_NAMES
-from scheduler.channels import (
+from scheduler.domain.assembly import ChannelDayPlan, Clip, LessonRecording, PlannedLesson, assemble_day
+from scheduler.domain.catalogue import GRADE_NAMES
+from scheduler.domain.channels import (
     Channel,
     Distributor,
     ReplayRef,
@@ -38,11 +38,11 @@ from scheduler.channels import (
     slots_for,
     validate_template,
 )
+from scheduler.domain.frames import FPS
+from scheduler.domain.policy import check_day, check_template, policy_for
+from scheduler.domain.review import ReviewState
 from scheduler.exports.ical import Feed, FeedEvent, feed_events, to_ical
 from scheduler.exports.xmltv import to_xmltv
-from scheduler.frames import FPS
-from scheduler.policy import check_day, check_template, policy_for
-from scheduler.review import ReviewState
 
 M = 60 * FPS
 FIRST_DAY = date(2020, 3, 2)  # a Monday: Shanghai's air classroom started on 2 March 2020

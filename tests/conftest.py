@@ -10,15 +10,15 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from scheduler.db import make_session_factory, upgrade_database
-from scheduler.models import Base
-from tests.databases import migrated_copy
+from scheduler.store.db import make_session_factory, upgrade_database
+from scheduler.store.models import Base
+from tests.support.databases import migrated_copy
 
 
 @pytest.fixture(autouse=True, scope="session")
 def cheap_password_hashing() -> Iterator[None]:
     """scrypt costs ~50 ms a hash by design; a dozen users per test would dominate the suite."""
-    from scheduler import accounts
+    from scheduler.services import accounts
 
     accounts.PASSWORD_METHOD = "pbkdf2:sha256:1000"
     yield
@@ -69,7 +69,7 @@ def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
 @pytest.fixture
 def world(sessions: sessionmaker[Session]):  # type: ignore[no-untyped-def]
     """The small test city (see tests/world.py)."""
-    from tests.world import build_world
+    from tests.support.world import build_world
 
     return build_world(sessions)
 
@@ -124,7 +124,7 @@ class ApiAs:
 @pytest.fixture
 def api_as(client, world):  # type: ignore[no-untyped-def]
     """api_as("county_a") -> an ApiAs signed in with that user's token."""
-    from tests.world import PASSWORD
+    from tests.support.world import PASSWORD
 
     cache: dict[str, ApiAs] = {}
 
@@ -159,6 +159,6 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture
 def on_air(app, sessions, world, clips, api_as):  # type: ignore[no-untyped-def]
     """Grade 3 on a test channel: math 12-13 and chinese 1 approved, filler clips registered (tests/channels_world.py)."""
-    from tests.channels_world import build_on_air
+    from tests.support.channels_world import build_on_air
 
     return build_on_air(app, sessions, world, clips, api_as)

@@ -8,26 +8,16 @@ from flask import Flask, Request
 from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
-from scheduler import feed_files
-from scheduler.db import make_session_factory
-from scheduler.media_store import MediaStore
+from scheduler.services import feed_files
 from scheduler.settings import Settings, load_settings
-from web import (
-    admin_pages,
-    feeds,
-    guide_pages,
-    i18n,
-    jobs_pages,
-    operator_pages,
-    pages,
-    problems,
-    review_pages,
-    teacher_pages,
-    watch_pages,
-)
+from scheduler.store.db import make_session_factory
+from scheduler.store.media_store import MediaStore
+from web import i18n, problems
 from web.api import channels, jobs, lessons, recordings, users
 from web.api.schemas import ProblemSchema
 from web.context import close_db, csrf
+from web.pages import admin, auth, feeds, guide, operator, review, teacher, watch
+from web.pages import jobs as jobs_page
 from web.problems import PROBLEM_TYPE
 
 SECURITY_HEADERS = {
@@ -119,7 +109,7 @@ def _register(app: Flask) -> None:
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)
     i18n.init_app(app)
-    page_bps = (pages, teacher_pages, review_pages, operator_pages, jobs_pages, guide_pages, admin_pages, watch_pages)
+    page_bps = (auth, teacher, review, operator, jobs_page, guide, admin, watch)
     for page_bp in (module.bp for module in page_bps):
         app.register_blueprint(page_bp)
     app.register_blueprint(feeds.bp)

@@ -10,12 +10,12 @@ from flask import abort, current_app, g, request, session
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 
-from scheduler import accounts
-from scheduler.catalogue import NotFound
-from scheduler.media_store import MediaStore
-from scheduler.models import User
-from scheduler.review import Actor, Role
-from scheduler.services import actor_for
+from scheduler.domain.catalogue import NotFound
+from scheduler.domain.review import Actor, Role
+from scheduler.services import accounts
+from scheduler.services.recordings import actor_for
+from scheduler.store.media_store import MediaStore
+from scheduler.store.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
 csrf = CSRFProtect()

@@ -21,8 +21,8 @@ from flask import Flask, request
 from flask_babel import Babel, Domain, get_locale
 from flask_babel import lazy_gettext as _l
 
-from scheduler.review import Action, ReviewState, Role
-from web.domain_messages import JINJA_GLOBALS
+from scheduler.domain.review import Action, ReviewState, Role
+from web.presenters.messages import JINJA_GLOBALS
 
 LANGUAGES = ("zh", "en")  # the first is the default
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}

@@ -7,13 +7,20 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from scheduler import review
-from scheduler.catalogue import AlreadyExists, CatalogueError, InvalidInput, NotFound, UploadRejected, UploadTooLarge
-from scheduler.channel_days import DayNotPublished
-from scheduler.channels import InvalidChannel, ScheduleError
-from scheduler.models import AuditTrailImmutable
-from scheduler.policy import PolicyViolation
-from web.domain_messages import catalogue_refusal, review_refusal, schedule_refusal
+from scheduler.domain import review
+from scheduler.domain.catalogue import (
+    AlreadyExists,
+    CatalogueError,
+    InvalidInput,
+    NotFound,
+    UploadRejected,
+    UploadTooLarge,
+)
+from scheduler.domain.channels import InvalidChannel, ScheduleError
+from scheduler.domain.policy import PolicyViolation
+from scheduler.services.channel_days import DayNotPublished
+from scheduler.store.models import AuditTrailImmutable
+from web.presenters.messages import catalogue_refusal, review_refusal, schedule_refusal
 
 PROBLEM_TYPE = "application/problem+json"
 

@@ -1,8 +1,8 @@
 """Alembic environment: the URL comes from the caller (airclass db upgrade, tests)."""
 from alembic import context
 
-from scheduler.db import make_engine
-from scheduler.models import Base
+from scheduler.store.db import make_engine
+from scheduler.store.models import Base
 
 target_metadata = Base.metadata
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from werkzeug.serving import make_server
 
-from tests.world import PASSWORD
+from tests.support.world import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package (scripts/system-packages.sh); never `playwright install`
 # The machine has no internet: without these flags chromium waits on update, sync and QUIC connections.

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from playwright.sync_api import Page, expect
 
-from scheduler.tasks import leases, service
+from scheduler.queue import job_control, leases
 
 LEASE = 600
 
@@ -30,8 +30,8 @@ def still_the_same_page(page: Page) -> bool:
 
 def test_rows_follow_the_worker_in_place_in_both_languages(sessions, world, signed_in, screenshot):
     teacher = world.user("teacher_a").id
-    render, _ = service.submit(sessions(), "checksum", {"path": "a.mp4"}, now=now(), submitted_by=teacher)
-    probe, _ = service.submit(sessions(), "probe", {"path": "notes.txt"}, now=now(), submitted_by=teacher)
+    render, _ = job_control.submit(sessions(), "checksum", {"path": "a.mp4"}, now=now(), submitted_by=teacher)
+    probe, _ = job_control.submit(sessions(), "probe", {"path": "notes.txt"}, now=now(), submitted_by=teacher)
     claim = leases.claim(sessions(), render.id, worker_id="h:1:t", now=now(), lease_seconds=LEASE)
     leases.heartbeat(sessions(), claim, now=now(), lease_seconds=LEASE, progress=10)
 
@@ -72,19 +72,19 @@ def test_rows_follow_the_worker_in_place_in_both_languages(sessions, world, sign
 
 
 def test_new_jobs_are_announced_and_failed_polls_are_retried(sessions, world, signed_in):
-    first, _ = service.submit(sessions(), "checksum", {"path": "a.mp4"}, now=now())
+    first, _ = job_control.submit(sessions(), "checksum", {"path": "a.mp4"}, now=now())
     operator = opened(signed_in("operator"), "/operator/jobs/?lang=en")
     expect(operator.locator(".live-note")).to_have_text("This page updates itself while jobs run.")
 
     operator.route("**/api/jobs/**", lambda route: route.fulfill(status=503, body="down for maintenance"))
     expect(operator.locator(".live-note")).to_have_text("The jobs could not be updated; trying again shortly.")
     operator.unroute("**/api/jobs/**")
-    service.submit(sessions(), "checksum", {"path": "b.mp4"}, now=now())
+    job_control.submit(sessions(), "checksum", {"path": "b.mp4"}, now=now())
     expect(operator.locator(".live-note")).to_have_text("This page updates itself while jobs run.")
     expect(operator.locator(".new-jobs")).to_be_visible()
     expect(operator.locator(".new-jobs")).to_contain_text("New jobs were submitted.")
 
-    service.cancel(sessions(), first.id, now=now())
+    job_control.cancel(sessions(), first.id, now=now())
     expect(operator.locator(f"tr[data-job='{first.id}'] .job-state")).to_have_text("Cancelled")
     assert still_the_same_page(operator)
     operator.get_by_role("link", name="Show them").click()
@@ -93,12 +93,12 @@ def test_new_jobs_are_announced_and_failed_polls_are_retried(sessions, world, si
 
 
 def test_a_row_pushed_off_the_first_page_by_newer_jobs_still_follows_its_job(sessions, world, signed_in):
-    oldest, _ = service.submit(sessions(), "checksum", {"path": "a.mp4"}, now=now())
+    oldest, _ = job_control.submit(sessions(), "checksum", {"path": "a.mp4"}, now=now())
     operator = opened(signed_in("operator"), "/operator/jobs/?lang=en")
     for number in range(50):  # one page of newer jobs: the page's own row is now on page 2 of the list
-        service.submit(sessions(), "checksum", {"path": f"{number}.mp4"}, now=now())
+        job_control.submit(sessions(), "checksum", {"path": f"{number}.mp4"}, now=now())
     expect(operator.locator(".new-jobs")).to_be_visible()
-    service.cancel(sessions(), oldest.id, now=now())
+    job_control.cancel(sessions(), oldest.id, now=now())
     expect(operator.locator(f"tr[data-job='{oldest.id}'] .job-state")).to_have_text("Cancelled")
     expect(operator.locator(".live-note")).to_be_hidden()
     assert still_the_same_page(operator)

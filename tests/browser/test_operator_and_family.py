@@ -12,10 +12,10 @@ import pytest
 from lxml import etree
 from playwright.sync_api import Page, expect
 
-from scheduler import channel_days
-from scheduler.guide import broadcast_day
+from scheduler.services import channel_days
+from scheduler.services.guide import broadcast_day
 from tests.browser.conftest import PHONE
-from tests.channels_world import CHANNEL
+from tests.support.channels_world import CHANNEL
 
 pytestmark = pytest.mark.ffmpeg
 LESSON = "三年级 数学 第12课《两位数乘两位数》"

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from media.samples import ClipSpec, write_sequence
-from scheduler.ingest import ingest_now
+from scheduler.services.ingest import ingest_now
 from tests.browser.conftest import SCREENSHOTS
 from tests.browser.test_review_walk import METADATA_DURATION, RECORDING_URL
 

@@ -9,8 +9,8 @@ from contextlib import contextmanager
 import pytest
 from playwright.sync_api import Page, expect
 
-from scheduler import services
-from tests.world import PASSWORD
+from scheduler.services import recordings
+from tests.support.world import PASSWORD
 
 pytestmark = pytest.mark.ffmpeg
 RECORDING_URL = re.compile(r"/recordings/(\d+)$")
@@ -25,18 +25,18 @@ METADATA_DURATION = (
 def held_uploads() -> Iterator[Callable[[], None]]:
     """Uploads reaching the server wait (at most 10 s) until the test calls release()."""
     gate = threading.Event()
-    original = services.upload_recording
+    original = recordings.upload_recording
 
     def held(*args, **kwargs):  # type: ignore[no-untyped-def]
         gate.wait(timeout=10)
         return original(*args, **kwargs)
 
-    services.upload_recording = held
+    recordings.upload_recording = held
     try:
         yield gate.set
     finally:
         gate.set()
-        services.upload_recording = original
+        recordings.upload_recording = original
 
 
 def submitted_by_api(app, world, clips) -> int:  # type: ignore[no-untyped-def]

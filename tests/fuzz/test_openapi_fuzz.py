@@ -22,9 +22,9 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from scheduler import accounts
+from scheduler.services import accounts
 from scheduler.settings import Settings
-from tests.channels_world import CHANNEL
+from tests.support.channels_world import CHANNEL
 from web.app import create_app
 
 CHECKS = [

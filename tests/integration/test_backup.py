@@ -10,12 +10,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, text
 
-from scheduler import accounts
-from scheduler.backup import BackupDamaged, BackupRefused, backup, restore
-from scheduler.db import make_engine, make_session_factory
-from scheduler.models import Base
-from scheduler.review import Role
-from tests.databases import migrated_copy
+from scheduler.domain.review import Role
+from scheduler.ops.backup import BackupDamaged, BackupRefused, backup, restore
+from scheduler.services import accounts
+from scheduler.store.db import make_engine, make_session_factory
+from scheduler.store.models import Base
+from tests.support.databases import migrated_copy
 
 pytestmark = pytest.mark.ffmpeg
 AT = datetime(2020, 2, 10, 3, 0, tzinfo=UTC)

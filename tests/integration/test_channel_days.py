@@ -10,9 +10,9 @@ import vobject
 from lxml import etree
 from sqlalchemy import func, select
 
-from scheduler.frames import FPS
-from scheduler.models import ChannelDay
-from tests.channels_world import CHANNEL, channel_doc, next_monday, school_day, slot
+from scheduler.domain.frames import FPS
+from scheduler.store.models import ChannelDay
+from tests.support.channels_world import CHANNEL, channel_doc, next_monday, school_day, slot
 
 pytestmark = pytest.mark.ffmpeg
 
@@ -205,7 +205,7 @@ def test_readiness_names_what_is_missing(on_air, api_as):
 def test_feeds_link_each_lesson_to_its_on_demand_page_which_plays_once_the_ingest_made_the_video(
     on_air, api_as, client, sessions, settings
 ):
-    from scheduler.ingest import ingest_now
+    from scheduler.services.ingest import ingest_now
 
     publish(api_as("operator"), next_monday(), 1)
     math12 = on_air.recordings["math12"]

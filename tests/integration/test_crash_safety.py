@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from scheduler import accounts
-from scheduler.media_store import STALE_UPLOAD
-from scheduler.models import AuditEvent, ChannelDay, DayStatus, Recording
-from tests.channels_world import CHANNEL, next_monday
-from tests.live_server import LiveServer
+from scheduler.services import accounts
+from scheduler.store.media_store import STALE_UPLOAD
+from scheduler.store.models import AuditEvent, ChannelDay, DayStatus, Recording
+from tests.support.channels_world import CHANNEL, next_monday
+from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.ffmpeg
 BOUNDARY = "airclass-crash-test"

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from scheduler import playout
-from scheduler.models import Job
-from scheduler.tasks.executor import utc_now
-from scheduler.tasks.states import CANCELLABLE, JobState
-from tests.channels_world import next_monday
-from tests.playout_world import SHORT_CHANNEL, day_frames, published_alone
-from tests.processes import processes_naming
-from tests.waiting import wait_for_job
+from scheduler.domain.job_states import CANCELLABLE, JobState
+from scheduler.queue.executor import utc_now
+from scheduler.services import playout
+from scheduler.store.models import Job
+from tests.support.channels_world import next_monday
+from tests.support.playout_world import SHORT_CHANNEL, day_frames, published_alone
+from tests.support.processes import processes_naming
+from tests.support.waiting import wait_for_job
 
 pytestmark = pytest.mark.ffmpeg
 

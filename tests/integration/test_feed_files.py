@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from scheduler import channel_days, jobs
-from scheduler.feed_files import refresh_feed_files
-from scheduler.models import ChannelRow
-from tests.channels_world import CHANNEL, next_monday
+from scheduler.ops import timed_jobs
+from scheduler.services import channel_days
+from scheduler.services.feed_files import refresh_feed_files
+from scheduler.store.models import ChannelRow
+from tests.support.channels_world import CHANNEL, next_monday
 
 pytestmark = pytest.mark.ffmpeg
 FEEDS = ["feeds/grade3.ics", "feeds/grade3/chinese.ics", "feeds/grade3/math.ics"]
@@ -75,7 +76,7 @@ def test_the_timed_job_repairs_a_lost_write_and_a_retired_grade_loses_its_feeds(
     (settings.public / "feeds/grade3.ics").write_bytes(b"BEGIN:VCALENDAR\r\n")  # e.g. a crash before the rewrite
     (settings.public / "feeds/grade3/math.ics").unlink()
     (settings.public / "feeds/grade9.ics").write_bytes(b"left from a channel long gone")
-    summary = jobs.refresh_feeds(settings.database_url, str(settings.public))
+    summary = timed_jobs.refresh_feeds(settings.database_url, str(settings.public))
     assert summary == "2 feeds written, 1 unchanged, 1 removed"
     assert written(settings.public) == FEEDS
     assert (settings.public / "feeds/grade3.ics").read_bytes().endswith(b"END:VCALENDAR\r\n")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.channels_world import CHANNEL, next_monday
-from tests.live_server import LiveServer
+from tests.support.channels_world import CHANNEL, next_monday
+from tests.support.live_server import LiveServer
 
 pytestmark = pytest.mark.ffmpeg
 SECONDS, CONCURRENCY = 5, 8

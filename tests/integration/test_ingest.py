@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from media.samples import ClipSpec, write_sequence
-from scheduler.tasks import service
-from scheduler.tasks.config import QueueConfig
-from scheduler.tasks.executor import Runtime
-from scheduler.tasks.local import LocalWorkerPool
-from scheduler.tasks.states import JobState
+from scheduler.domain.job_states import JobState
+from scheduler.queue import job_control
+from scheduler.queue.config import QueueConfig
+from scheduler.queue.executor import Runtime
+from scheduler.queue.local import LocalWorkerPool
 from tests.integration.test_review_api import act, approve, upload
 
 pytestmark = pytest.mark.ffmpeg
@@ -33,7 +33,7 @@ def pool(sessions, database_url, settings) -> Iterator[LocalWorkerPool]:  # type
 def ingested(sessions, recording_id: int):  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        jobs = service.list_jobs(sessions(), None, page=1, per_page=100).items
+        jobs = job_control.list_jobs(sessions(), None, page=1, per_page=100).items
         job = next(j for j in jobs if j.kind == "ingest" and j.params == {"recording_id": recording_id})
         if job.state in (JobState.SUCCEEDED, JobState.FAILED):
             assert job.state is JobState.SUCCEEDED, job.error

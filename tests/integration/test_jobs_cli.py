@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scheduler.tasks.config import QueueConfig
-from scheduler.tasks.executor import Runtime
-from scheduler.tasks.local import LocalWorkerPool
+from scheduler.queue.config import QueueConfig
+from scheduler.queue.executor import Runtime
+from scheduler.queue.local import LocalWorkerPool
 from web.cli import cli
 
 

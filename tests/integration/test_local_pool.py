@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.tasks import leases, registry, service
-from scheduler.tasks.celery_backend import make_celery
-from scheduler.tasks.config import VISIBILITY_TIMEOUT, QueueConfig
-from scheduler.tasks.executor import Runtime, utc_now
-from scheduler.tasks.local import LocalWorkerPool
-from scheduler.tasks.registry import MAX_TIME_LIMIT
-from scheduler.tasks.states import JobState
-from tests.waiting import wait_for_job
+from scheduler.domain.job_states import JobState
+from scheduler.queue import job_control, leases, registry
+from scheduler.queue.celery_backend import make_celery
+from scheduler.queue.config import VISIBILITY_TIMEOUT, QueueConfig
+from scheduler.queue.executor import Runtime, utc_now
+from scheduler.queue.local import LocalWorkerPool
+from scheduler.queue.registry import MAX_TIME_LIMIT
+from tests.support.waiting import wait_for_job
 
 pytestmark = pytest.mark.ffmpeg
 ENDLESS_CLIP = {"seconds": 3600, "size": "1280x720"}
@@ -52,10 +52,10 @@ def encoding(media: Path):  # type: ignore[no-untyped-def]
 
 
 def test_stopping_the_pool_hands_a_running_job_back_without_spending_an_attempt(pool, sessions, tmp_path):
-    job, _ = service.submit(sessions(), "selftest", {"output": "out/long.mp4", **ENDLESS_CLIP}, now=utc_now())
+    job, _ = job_control.submit(sessions(), "selftest", {"output": "out/long.mp4", **ENDLESS_CLIP}, now=utc_now())
     wait_for_job(sessions, job.id, encoding(tmp_path / "media"))
     pool.stop()
-    back = service.get_job(sessions(), job.id)
+    back = job_control.get_job(sessions(), job.id)
     assert (back.state, back.attempts, back.worker_id) == (JobState.QUEUED, 0, None)
     assert list((tmp_path / "media").rglob("*.*")) == []
 
@@ -63,7 +63,7 @@ def test_stopping_the_pool_hands_a_running_job_back_without_spending_an_attempt(
 def test_a_job_past_its_time_limit_is_stopped_and_failed(pool, sessions, tmp_path, monkeypatch):
     selftest = registry.job_kind("selftest")
     monkeypatch.setitem(registry._KINDS, "selftest", dataclasses.replace(selftest, time_limit=1.0, max_attempts=1))
-    job, _ = service.submit(sessions(), "selftest", {"output": "out/long.mp4", **ENDLESS_CLIP}, now=utc_now())
+    job, _ = job_control.submit(sessions(), "selftest", {"output": "out/long.mp4", **ENDLESS_CLIP}, now=utc_now())
     failed = wait_for_job(sessions, job.id, lambda j: j.state is JobState.FAILED)
     assert failed.error == "the job ran past its time limit of 1 s"
     assert list((tmp_path / "media").rglob("*.*")) == []
@@ -78,20 +78,20 @@ def test_celery_is_set_up_for_long_jobs():
 
 
 def test_a_job_process_killed_from_outside_counts_as_a_failed_attempt(pool, sessions, tmp_path):
-    job, _ = service.submit(sessions(), "selftest", {"output": "out/long.mp4", **ENDLESS_CLIP}, now=utc_now())
+    job, _ = job_control.submit(sessions(), "selftest", {"output": "out/long.mp4", **ENDLESS_CLIP}, now=utc_now())
     wait_for_job(sessions, job.id, encoding(tmp_path / "media"))
-    [child] = [p for p in child_processes() if b"scheduler.tasks.child" in p[1]]
+    [child] = [p for p in child_processes() if b"scheduler.queue.child" in p[1]]
     os.kill(child[0], signal.SIGKILL)  # as the kernel's OOM killer would
     requeued = wait_for_job(sessions, job.id, lambda j: j.attempts == 2)
     assert "the job process ended without a result (killed by signal 9)" in requeued.error
-    service.cancel(sessions(), job.id, now=utc_now())
+    job_control.cancel(sessions(), job.id, now=utc_now())
 
 
 def test_a_pool_starting_up_reruns_the_job_a_dead_worker_left_running(sessions, database_url, tmp_path):
     media = tmp_path / "media"
     media.mkdir()
     (media / "a.bin").write_bytes(b"air")
-    job, _ = service.submit(sessions(), "checksum", {"path": "a.bin"}, now=utc_now())
+    job, _ = job_control.submit(sessions(), "checksum", {"path": "a.bin"}, now=utc_now())
     dead = subprocess.Popen(["true"])
     dead.wait()
     leases.claim(sessions(), job.id, worker_id=f"{socket.gethostname()}:{dead.pid}:gone00", now=utc_now(),

@@ -6,8 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from scheduler.db import alembic_config, make_engine
-from scheduler.models import Base
+from scheduler.store.db import alembic_config, make_engine
+from scheduler.store.models import Base
 
 APSCHEDULER_TABLE = "apscheduler_jobs"  # APScheduler's job store makes and owns it, not Alembic
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from scheduler.models import LoginAttempt
-from tests.channels_world import CHANNEL, next_monday
-from tests.live_server import LiveServer, airclass_command, free_port
+from scheduler.store.models import LoginAttempt
+from tests.support.channels_world import CHANNEL, next_monday
+from tests.support.live_server import LiveServer, airclass_command, free_port
 
 pytestmark = pytest.mark.ffmpeg
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"

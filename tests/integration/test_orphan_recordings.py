@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from scheduler.backup import media_manifest
-from scheduler.ingest import ingest_now
-from scheduler.media_store import MediaStore
-from scheduler.models import Recording
-from scheduler.orphans import ORPHAN_GRACE, sweep_orphan_recordings
+from scheduler.ops.backup import media_manifest
+from scheduler.services.ingest import ingest_now
+from scheduler.services.orphans import ORPHAN_GRACE, sweep_orphan_recordings
+from scheduler.store.media_store import MediaStore
+from scheduler.store.models import Recording
 from tests.integration.test_review_api import upload
 from web.cli import cli
 
@@ -40,10 +40,11 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from scheduler import accounts, services
-from scheduler.db import make_session_factory
-from scheduler.media_store import MediaStore
-from scheduler.models import Recording
+from scheduler.services import accounts
+from scheduler.services import recordings
+from scheduler.store.db import make_session_factory
+from scheduler.store.media_store import MediaStore
+from scheduler.store.models import Recording
 
 url, media_dir, lesson_id, clip = sys.argv[1:]
 
@@ -55,9 +56,9 @@ def die_before_the_row_is_written(session, flush_context, instances):
 
 
 sessions = make_session_factory(url)
-actor = services.actor_for(accounts.find_user(sessions(), "teacher_a"))
+actor = recordings.actor_for(accounts.find_user(sessions(), "teacher_a"))
 with open(clip, "rb") as stream:
-    services.upload_recording(sessions(), MediaStore(Path(media_dir), 5 * 1024 * 1024), actor, int(lesson_id),
+    recordings.upload_recording(sessions(), MediaStore(Path(media_dir), 5 * 1024 * 1024), actor, int(lesson_id),
                               stream, "第12课.mp4", at=datetime.now(UTC))
 sys.exit("the upload was committed: the process was not killed")
 """
@@ -110,7 +111,7 @@ def test_only_files_no_row_references_and_untouched_for_the_grace_are_set_aside(
     before = files_under(store.root)
     assert any(path.startswith("renditions/") for path in before)
 
-    with caplog.at_level(logging.WARNING, logger="scheduler.orphans"):
+    with caplog.at_level(logging.WARNING, logger="scheduler.services.orphans"):
         moved = sweep_orphan_recordings(sessions(), store, now=now)
 
     assert moved == [store.orphans_dir / old.name]

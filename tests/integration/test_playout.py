@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from scheduler import epg, playout
-from scheduler.ingest import ingest_now
-from tests.channels_world import next_monday
-from tests.playout_world import SHORT_CHANNEL, add_short_channel
+from scheduler.services import exports, playout
+from scheduler.services.ingest import ingest_now
+from tests.support.channels_world import next_monday
+from tests.support.playout_world import SHORT_CHANNEL, add_short_channel
 
 pytestmark = pytest.mark.ffmpeg
 
@@ -47,7 +47,7 @@ def test_the_day_file_lasts_the_published_day_and_the_lesson_starts_at_its_expor
     ingest_now(sessions, settings.media_dir, test_channel.recordings["math12"])
     published = api_as("operator").post(f"/api/channels/{SHORT_CHANNEL}/days/publish", json={"from": str(monday)})
     assert published.status_code == 200, published.get_json()
-    items = json.loads(epg.playlist(sessions(), SHORT_CHANNEL, monday, "json"))["items"]
+    items = json.loads(exports.playlist(sessions(), SHORT_CHANNEL, monday, "json"))["items"]
     lesson = next(item for item in items if item["kind"] == "lesson")
     assert lesson["source"].startswith("renditions/") and lesson["source"].endswith("/cable.ts")
     assert (lesson["start_frame"], lesson["start"]) == (30 * FPS, f"{monday}T06:00:30.000+08:00")

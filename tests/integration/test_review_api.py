@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from scheduler.models import AuditEvent, AuditTrailImmutable
+from scheduler.store.models import AuditEvent, AuditTrailImmutable
 
 pytestmark = pytest.mark.ffmpeg
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import icalendar
 import pytest
 
-from tests.channels_world import CHANNEL, next_monday
+from tests.support.channels_world import CHANNEL, next_monday
 from web.cli import cli
 
 pytestmark = pytest.mark.ffmpeg

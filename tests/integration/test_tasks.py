@@ -21,13 +21,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from media.probe import probe_upload
-from scheduler.models import Job
-from scheduler.tasks import service
-from scheduler.tasks.config import QueueConfig
-from scheduler.tasks.executor import utc_now
-from scheduler.tasks.queue import JobQueue, is_finished
-from scheduler.tasks.states import JobState
-from tests.processes import processes_naming
+from scheduler.domain.job_states import JobState
+from scheduler.queue import job_control
+from scheduler.queue.config import QueueConfig
+from scheduler.queue.executor import utc_now
+from scheduler.queue.job_queue import JobQueue, is_finished
+from scheduler.store.models import Job
+from tests.support.processes import processes_naming
 
 pytestmark = pytest.mark.ffmpeg
 
@@ -74,7 +74,7 @@ class Backend:
         return self.queue.submit(self.sessions(), kind, params, now=utc_now(), **kw)  # type: ignore[arg-type]
 
     def job(self, job_id: int) -> Job:
-        return service.get_job(self.sessions(), job_id)
+        return job_control.get_job(self.sessions(), job_id)
 
     def wait(self, job_id: int, until: Callable[[Job], bool] = is_finished) -> Job:
         """Poll the job row until the condition holds (fails with the worker logs after a while)."""
@@ -179,7 +179,7 @@ def test_cancelling_a_running_ffmpeg_job_stops_it_and_leaves_no_file(backend):
     backend.wait(job.id, lambda j: j.state is JobState.RUNNING and bool(files_under(out)))
     assert processes_naming(out), "ffmpeg should be encoding"
 
-    cancelled = service.cancel(backend.sessions(), job.id, now=utc_now())
+    cancelled = job_control.cancel(backend.sessions(), job.id, now=utc_now())
     assert cancelled.state is JobState.CANCELLED
     stopped = backend.wait(job.id, is_finished)  # the worker let go: its child and ffmpeg are gone
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from scheduler import jobs
-from tests.channels_world import CHANNEL, next_monday
+from scheduler.ops import timed_jobs
+from tests.support.channels_world import CHANNEL, next_monday
 
 pytestmark = pytest.mark.ffmpeg
 
@@ -16,10 +16,10 @@ pytestmark = pytest.mark.ffmpeg
 def test_jobs_assemble_publish_and_drop_exports_and_the_api_shows_their_outcome(on_air, settings, api_as, tmp_path):
     sunday = datetime.combine(next_monday() - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     url = settings.database_url
-    assert "2 of 2 days drafted" in jobs.assemble_ahead(url, 2, now=sunday)
-    assert "2 of 2 days published" in jobs.publish_ahead(url, 2, str(tmp_path / "public"), now=sunday)
+    assert "2 of 2 days drafted" in timed_jobs.assemble_ahead(url, 2, now=sunday)
+    assert "2 of 2 days published" in timed_jobs.publish_ahead(url, 2, str(tmp_path / "public"), now=sunday)
     assert "三年级 数学 第12课".encode() in (tmp_path / "public" / "feeds" / "grade3" / "math.ics").read_bytes()
-    jobs.export_drop(url, str(tmp_path / "exports"), now=sunday)
+    timed_jobs.export_drop(url, str(tmp_path / "exports"), now=sunday)
     folder = tmp_path / "exports" / str(next_monday())
     assert sorted(p.name for p in folder.iterdir()) == [f"{CHANNEL}.{ext}" for ext in ("csv", "json", "txt", "xml")]
     assert "嘉兴空中课堂·三年级".encode() in (folder / f"{CHANNEL}.xml").read_bytes()
@@ -31,15 +31,15 @@ def test_jobs_assemble_publish_and_drop_exports_and_the_api_shows_their_outcome(
 def test_a_failing_job_records_why(on_air, settings, api_as, tmp_path):
     monday = datetime.combine(next_monday(), datetime.min.time(), tzinfo=UTC)
     with pytest.raises(Exception, match="no published day"):
-        jobs.export_drop(settings.database_url, str(tmp_path), now=monday)
+        timed_jobs.export_drop(settings.database_url, str(tmp_path), now=monday)
     shown = api_as("auditor").get("/api/schedule/jobs").get_json()
     assert shown[0]["id"] == "export_drop" and shown[0]["last_outcome"] == "failed"
     assert "no published day" in shown[0]["last_message"]
 
 
 def test_the_scheduler_keeps_its_jobs_in_the_database_and_publishes_next_runs(on_air, settings, api_as):
-    scheduler = jobs.build_scheduler(settings)
-    jobs.start(scheduler, settings.database_url)
+    scheduler = timed_jobs.build_scheduler(settings)
+    timed_jobs.start(scheduler, settings.database_url)
     try:
         engine = create_engine(settings.database_url)
         assert "apscheduler_jobs" in inspect(engine).get_table_names()

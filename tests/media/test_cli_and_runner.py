@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from media.cli import media_group
 from media.errors import FfmpegTimedOut, OutputTooLarge
 from media.runner import FfmpegTool, Watch
 from media.samples import ClipSpec, clip_argv
+from web.cli.media_tools import media_group
 
 pytestmark = pytest.mark.ffmpeg
 

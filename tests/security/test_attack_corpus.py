@@ -19,8 +19,8 @@ import pytest
 from media.errors import FfmpegFailed, UnsupportedMedia
 from media.probe import media_probe_from_json, probe_upload
 from media.runner import DEMUXERS, FfmpegTool, ffmpeg_argv, input_options, store_input
-from scheduler.catalogue import UploadTooLarge
-from scheduler.media_store import MediaStore, display_filename
+from scheduler.domain.catalogue import UploadTooLarge
+from scheduler.store.media_store import MediaStore, display_filename
 from tests.security.corpus import NEUTRALISED, REJECTED, Attack, attack_names, corpus, gab2_avi, hls_playlist
 
 pytestmark = pytest.mark.ffmpeg

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.assembly import (
+from scheduler.domain.assembly import (
     Airing,
     ChannelDayPlan,
     Clip,
@@ -24,9 +24,9 @@ from scheduler.assembly import (
     assemble_day,
     readiness,
 )
-from scheduler.catalogue import GRADE_NAMES
-from scheduler.changes import Change, diff_days
-from scheduler.channels import (
+from scheduler.domain.catalogue import GRADE_NAMES
+from scheduler.domain.changes import Change, diff_days
+from scheduler.domain.channels import (
     Channel,
     Distributor,
     InvalidTemplate,
@@ -35,8 +35,8 @@ from scheduler.channels import (
     SlotSpec,
     WeeklyTemplate,
 )
-from scheduler.frames import FPS
-from scheduler.review import ReviewState
+from scheduler.domain.frames import FPS
+from scheduler.domain.review import ReviewState
 
 S = ReviewState
 M = 60 * FPS  # frames in a minute

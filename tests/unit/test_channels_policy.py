@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.assembly import assemble_day
-from scheduler.channels import (
+from scheduler.domain.assembly import assemble_day
+from scheduler.domain.channels import (
     Channel,
     DayOverride,
     Distributor,
@@ -24,7 +24,7 @@ from scheduler.channels import (
     slots_for,
     validate_template,
 )
-from scheduler.policy import (
+from scheduler.domain.policy import (
     PolicyViolation,
     Rule,
     ScreenTimePolicy,
@@ -360,7 +360,7 @@ def test_a_day_assembled_from_a_compliant_template_is_compliant(slots: tuple[Slo
 
 
 def test_a_test_channel_has_a_short_broadcast_day_that_assembly_tiles_exactly():
-    from scheduler.channels import Channel, InvalidChannel
+    from scheduler.domain.channels import Channel, InvalidChannel
 
     short = Channel("test.jiaxing.airclass", "空中课堂·测试频道", (3,), day_minutes=5)
     assert short.day_frames(DAY) == 5 * M and short.nominal_day_frames == 5 * M

@@ -3,19 +3,19 @@ from __future__ import annotations
 
 import json
 
-from scheduler import codec
-from scheduler.assembly import StandIn
-from scheduler.changes import without_recording
+from scheduler.domain.assembly import StandIn
+from scheduler.domain.changes import without_recording
+from scheduler.store import plan_json
 from tests.unit.test_assembly import CLIPS, grade_channel, sample_day
 
 
 def stored_and_read(plan):  # type: ignore[no-untyped-def]
-    return codec.plan_from_dict(json.loads(json.dumps(codec.plan_to_dict(plan), ensure_ascii=False)))
+    return plan_json.plan_from_dict(json.loads(json.dumps(plan_json.plan_to_dict(plan), ensure_ascii=False)))
 
 
 def same_day(read, plan) -> bool:  # type: ignore[no-untyped-def]
     """What is stored of a day: its events and slot reports (an airing keeps only the recording it aired)."""
-    return read.events == plan.events and read.slots == plan.slots and codec.plan_to_dict(read) == codec.plan_to_dict(plan)
+    return read.events == plan.events and read.slots == plan.slots and plan_json.plan_to_dict(read) == plan_json.plan_to_dict(plan)
 
 
 def test_a_day_reads_back_as_stored() -> None:

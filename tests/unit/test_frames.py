@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.frames import (
+from scheduler.domain.frames import (
     FPS,
     Rounding,
     duration_frames,

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from scheduler.assembly import Airing, assemble_day
+from scheduler.domain.assembly import Airing, assemble_day
+from scheduler.domain.review import ReviewState
 from scheduler.exports.ical import Feed, FeedEvent, event_uid, feed_events, ical_text, refold, revise, to_ical
-from scheduler.review import ReviewState
 from tests.unit.test_assembly import CLIPS, DAY, grade_channel, sample_day, sample_plan, school_day
 
 STAMP = datetime(2020, 2, 9, 12, 0, tzinfo=UTC)

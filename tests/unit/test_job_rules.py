@@ -5,8 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.tasks.registry import MAX_TIME_LIMIT, JobContext, PermanentJobError, job_kind, kind_names, register
-from scheduler.tasks.states import (
+from scheduler.domain.job_states import (
     JobState,
     UnknownJobKind,
     after_failure,
@@ -14,6 +13,7 @@ from scheduler.tasks.states import (
     retry_delay,
     worker_host_pid,
 )
+from scheduler.queue.registry import MAX_TIME_LIMIT, JobContext, PermanentJobError, job_kind, kind_names, register
 
 
 @pytest.mark.parametrize(

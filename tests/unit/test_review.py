@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings, target
 from hypothesis import strategies as st
 
-from scheduler.review import (
+from scheduler.domain.review import (
     Action,
     Actor,
     ChecksumMismatch,

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from scheduler import accounts, channel_days
-from tests.channels_world import CHANNEL, channel_doc, school_day, slot
+from scheduler.services import accounts, channel_days
+from tests.support.channels_world import CHANNEL, channel_doc, school_day, slot
 from tests.web.test_pages import Browser
 
 TEMPLATE_URL = f"/admin/channels/{CHANNEL}"

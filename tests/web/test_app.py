@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from openapi_spec_validator import validate
 
 from scheduler.settings import DEFAULT_SECRET_KEY
-from tests.world import PASSWORD
+from tests.support.world import PASSWORD
 from web.app import InsecureConfiguration, create_app
 from web.cli import cli
 

@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scheduler.models import OperatorAlert
-from scheduler.playout import day_file
-from scheduler.tasks import service as jobs
-from tests.channels_world import CHANNEL, next_monday
-from tests.world import PASSWORD
+from scheduler.queue import job_control as jobs
+from scheduler.services.playout import day_file
+from scheduler.store.models import OperatorAlert
+from tests.support.channels_world import CHANNEL, next_monday
+from tests.support.world import PASSWORD
 
 pytestmark = pytest.mark.ffmpeg
 
@@ -134,7 +134,7 @@ def test_every_route_has_an_entry(app):
 @pytest.fixture
 def place(on_air, app, sessions, api_as, settings):  # type: ignore[no-untyped-def]
     """Published Monday, one QC'd recording of county A, teacher A's ingest job, an open alert."""
-    from scheduler.ingest import ingest_now
+    from scheduler.services.ingest import ingest_now
 
     monday = next_monday()
     recording_id = on_air.recordings["math12"]

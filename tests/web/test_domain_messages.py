@@ -1,7 +1,7 @@
 """Messages of the pure domain on the pages: Chinese on Chinese pages, the domain's English on English ones.
 
 Review refusals, screen-time policy violations, template flaws, slot notes and technical QC findings are
-worded by web/domain_messages.py from the fields the domain gives them; the API keeps the domain's English.
+worded by web/presenters/messages.py from the fields the domain gives them; the API keeps the domain's English.
 """
 from __future__ import annotations
 
@@ -13,18 +13,18 @@ import pytest
 
 from media.analysis import TimeRange
 from media.qc import FINDINGS, Check, QcReport, Status, finding
-from scheduler import review
-from scheduler.assembly import NOTES, NoteKind, SlotNote, SlotReport, SlotStatus, StandIn
-from scheduler.catalogue import AlreadyExists
-from scheduler.channels import FLAWS, Flaw, InvalidTemplate, ReplayRef, SlotKind
-from scheduler.ingest import store_result
-from scheduler.models import Recording
-from scheduler.policy import DETAILS, Rule, Span, Violation
-from scheduler.review import Action, Actor, RecordingUnderReview, ReviewState, Role
-from tests.channels_world import CHANNEL, channel_doc, next_monday, school_day, slot
+from scheduler.domain import review
+from scheduler.domain.assembly import NOTES, NoteKind, SlotNote, SlotReport, SlotStatus, StandIn
+from scheduler.domain.catalogue import AlreadyExists
+from scheduler.domain.channels import FLAWS, Flaw, InvalidTemplate, ReplayRef, SlotKind
+from scheduler.domain.policy import DETAILS, Rule, Span, Violation
+from scheduler.domain.review import Action, Actor, RecordingUnderReview, ReviewState, Role
+from scheduler.services.ingest import store_result
+from scheduler.store.models import Recording
+from tests.support.channels_world import CHANNEL, channel_doc, next_monday, school_day, slot
 from tests.web.test_pages import Browser, submitted_recording
-from web import domain_messages as wording
-from web import qc_view
+from web.presenters import messages as wording
+from web.presenters import qc_panel
 
 TEMPLATE_URL = f"/admin/channels/{CHANNEL}"
 AT = datetime(2020, 2, 10, 1, 0, tzinfo=UTC)
@@ -230,7 +230,7 @@ def test_every_kind_of_domain_message_has_its_wording():
     assert wording.REASONS.keys() == set(review.Reason)
     assert wording.DETAILS.keys() == DETAILS.keys() == set(Rule)
     assert wording.NOTES.keys() == NOTES.keys() == set(NoteKind)
-    assert qc_view.QC_FINDINGS.keys() == FINDINGS.keys()
+    assert qc_panel.QC_FINDINGS.keys() == FINDINGS.keys()
     assert wording.FLAWS.keys() == FLAWS.keys() == set(Flaw)
     assert {type(e) for e in refusals()} >= set(review.ReviewError.__subclasses__()) - {review.QcBlocksApproval}
 
@@ -246,7 +246,7 @@ def test_english_pages_say_what_the_domain_says(app):
                   "text": "a sentence kept as stored"}
         for key, sentence in FINDINGS.items():
             said = finding(key, **{name: values[name] for name in re.findall(r"\{(\w+)\}", sentence)})
-            assert qc_view.qc_finding(said) == str(said)
+            assert qc_panel.qc_finding(said) == str(said)
 
 
 def test_chinese_pages_word_every_domain_message_in_chinese(app):
@@ -255,7 +255,7 @@ def test_chinese_pages_word_every_domain_message_in_chinese(app):
         said = [wording.review_refusal(e) for e in refusals()]
         said += [wording.violation_detail(v) for v in violations()] + [wording.slot_note(report(n)) for n in notes()]
         said += [wording.schedule_refusal(e) for e in flaws()[:-1]]  # the last one quotes Python's reason
-        said += [qc_view.qc_finding(finding(key, **dict.fromkeys(re.findall(r"\{(\w+)\}", s), "1")))
+        said += [qc_panel.qc_finding(finding(key, **dict.fromkeys(re.findall(r"\{(\w+)\}", s), "1")))
                  for key, s in FINDINGS.items()]
     english = [s for s in said if latin.search(s.replace("math", ""))]
     assert not english

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler import channel_days, guide
-from scheduler.assembly import EventKind
-from tests.channels_world import CHANNEL, next_monday
-from web import guide_pages
+from scheduler.domain.assembly import EventKind
+from scheduler.services import channel_days, guide
+from tests.support.channels_world import CHANNEL, next_monday
+from web.pages import guide as guide_pages
 
 pytestmark = pytest.mark.ffmpeg
 SHANGHAI = ZoneInfo("Asia/Shanghai")

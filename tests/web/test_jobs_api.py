@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scheduler.tasks import leases, service
+from scheduler.queue import job_control, leases
 
 T0 = datetime(2020, 2, 10, 1, 0, tzinfo=UTC)
 
@@ -14,11 +14,11 @@ T0 = datetime(2020, 2, 10, 1, 0, tzinfo=UTC)
 def jobs(sessions, world):  # type: ignore[no-untyped-def]
     """Two jobs of teacher A (one queued, one failed after its attempts) and one of teacher B."""
     a, b = world.user("teacher_a").id, world.user("teacher_b").id
-    queued, _ = service.submit(sessions(), "checksum", {"path": "recordings/第12课.mp4"}, now=T0, submitted_by=a)
-    failed, _ = service.submit(sessions(), "probe", {"path": "notes.txt"}, now=T0, submitted_by=a)
+    queued, _ = job_control.submit(sessions(), "checksum", {"path": "recordings/第12课.mp4"}, now=T0, submitted_by=a)
+    failed, _ = job_control.submit(sessions(), "probe", {"path": "notes.txt"}, now=T0, submitted_by=a)
     claim = leases.claim(sessions(), failed.id, worker_id="h:1:t", now=T0, lease_seconds=60)
     leases.mark_failed(sessions(), claim, "UnsupportedMedia: the file is text, not a video", now=T0, permanent=True)
-    other, _ = service.submit(sessions(), "checksum", {"path": "b.mp4"}, now=T0, submitted_by=b)
+    other, _ = job_control.submit(sessions(), "checksum", {"path": "b.mp4"}, now=T0, submitted_by=b)
     return {"queued": queued.id, "failed": failed.id, "other": other.id}
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scheduler.tasks import leases, service
+from scheduler.queue import job_control, leases
 from tests.web.test_pages import Browser
 
 T0 = datetime(2020, 2, 10, 1, 0, tzinfo=UTC)
@@ -18,13 +18,13 @@ ISLAND = re.compile(r'<script type="application/json" id="jobs-live">(.*?)</scri
 def jobs(sessions, world):  # type: ignore[no-untyped-def]
     """Teacher A's job running at 40 %, teacher A's failed job, and teacher B's queued job."""
     a, b = world.user("teacher_a").id, world.user("teacher_b").id
-    running, _ = service.submit(sessions(), "checksum", {"path": "a.mp4"}, now=T0, submitted_by=a)
+    running, _ = job_control.submit(sessions(), "checksum", {"path": "a.mp4"}, now=T0, submitted_by=a)
     claim = leases.claim(sessions(), running.id, worker_id="h:1:t", now=T0, lease_seconds=600)
     leases.heartbeat(sessions(), claim, now=T0, lease_seconds=600, progress=40)
-    failed, _ = service.submit(sessions(), "probe", {"path": "notes.txt"}, now=T0, submitted_by=a)
+    failed, _ = job_control.submit(sessions(), "probe", {"path": "notes.txt"}, now=T0, submitted_by=a)
     claim = leases.claim(sessions(), failed.id, worker_id="h:1:t", now=T0, lease_seconds=60)
     leases.mark_failed(sessions(), claim, "UnsupportedMedia: the file is text, not a video", now=T0, permanent=True)
-    queued, _ = service.submit(sessions(), "checksum", {"path": "b.mp4"}, now=T0, submitted_by=b)
+    queued, _ = job_control.submit(sessions(), "checksum", {"path": "b.mp4"}, now=T0, submitted_by=b)
     return {"running": running.id, "failed": failed.id, "queued": queued.id}
 
 
@@ -97,7 +97,7 @@ def test_strangers_get_a_401_problem_from_the_poll_address(client, jobs):
 
 def test_with_nothing_queued_or_running_the_page_is_still_and_offers_a_refresh_link(client, sessions, jobs):
     for job_id in (jobs["running"], jobs["queued"]):
-        service.cancel(sessions(), job_id, now=T0)
+        job_control.cancel(sessions(), job_id, now=T0)
     page = Browser(client, "operator").page("/operator/jobs/")
     assert "jobs-live" not in page and "jobs.js" not in page and "http-equiv" not in page
     assert '<a class="refresh" href="/operator/jobs/?page=1">刷新</a>' in page

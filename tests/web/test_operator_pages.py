@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scheduler import channel_days, curriculum, services
-from scheduler.review import Action
-from tests.channels_world import CHANNEL, next_monday
+from scheduler.domain.review import Action
+from scheduler.services import channel_days, curriculum, recordings
+from tests.support.channels_world import CHANNEL, next_monday
 from tests.web.test_pages import Browser
 
 pytestmark = pytest.mark.ffmpeg
@@ -106,11 +106,11 @@ def test_readiness_links_to_what_is_missing(client, sessions, world, on_air, cli
     chinese2 = curriculum.create_lesson(sessions(), grade=3, subject="chinese", sequence=2, title="搭船的鸟",
                                         county_id=world.county_a)
     curriculum.create_lesson(sessions(), grade=3, subject="chinese", sequence=3, title="金色的草地", county_id=world.county_a)
-    teacher = services.actor_for(world.user("teacher_a"))
+    teacher = recordings.actor_for(world.user("teacher_a"))
     with clips["lesson_1s_b.mp4"].open("rb") as stream:
-        waiting = services.upload_recording(sessions(), world.store, teacher, chinese2.id, stream, "课.mp4",
+        waiting = recordings.upload_recording(sessions(), world.store, teacher, chinese2.id, stream, "课.mp4",
                                             at=datetime.now(UTC))
-    services.act_on_recording(sessions(), teacher, waiting.id, Action.SUBMIT, at=datetime.now(UTC))
+    recordings.act_on_recording(sessions(), teacher, waiting.id, Action.SUBMIT, at=datetime.now(UTC))
     page = operator.page(f"/operator/channels/{CHANNEL}/readiness?from={monday}&days=3")
     assert re.search(r'class="count">1</span> 有风险', page)
     at_risk = re.search(r'<tr class="st-at_risk">(.*?)</tr>', page, re.DOTALL).group(1)  # type: ignore[union-attr]
@@ -122,8 +122,8 @@ def test_readiness_links_to_what_is_missing(client, sessions, world, on_air, cli
 def test_a_revoked_recording_raises_an_alert_the_operator_acknowledges(client, app, sessions, world, on_air):
     operator, monday = Browser(client, "operator"), next_monday()
     run(operator, "publish", monday)
-    final = services.actor_for(world.user("final"))
-    services.act_on_recording(sessions(), final, world.recordings["math12"], Action.REVOKE, at=datetime.now(UTC),
+    final = recordings.actor_for(world.user("final"))
+    recordings.act_on_recording(sessions(), final, world.recordings["math12"], Action.REVOKE, at=datetime.now(UTC),
                               comment="画面有误")
     assert "1 条未处理的提醒" in operator.page("/operator/")
     alerts = operator.page("/operator/alerts/")
@@ -141,10 +141,10 @@ def test_a_revoked_recording_raises_an_alert_the_operator_acknowledges(client, a
 
 
 def test_the_jobs_page_lists_jobs_and_cancels_or_retries_them(client, app, sessions, world):
-    from scheduler.tasks import service
+    from scheduler.queue import job_control
 
     at = datetime(2020, 2, 10, 1, 0, tzinfo=UTC)
-    queued, _ = service.submit(sessions(), "checksum", {"path": "recordings/第12课.mp4"}, now=at, submitted_by=None)
+    queued, _ = job_control.submit(sessions(), "checksum", {"path": "recordings/第12课.mp4"}, now=at, submitted_by=None)
     operator = Browser(client, "operator")
     page = operator.page("/operator/jobs/")
     assert "排队中" in page and 'http-equiv="refresh"' in page  # reloads itself while a job waits or runs
@@ -155,7 +155,7 @@ def test_the_jobs_page_lists_jobs_and_cancels_or_retries_them(client, app, sessi
     assert "未执行任何操作" in again.get_data(as_text=True)
     retried = client.post(f"/operator/jobs/{queued.id}/retry", data={"csrf_token": token}, follow_redirects=True)
     assert f"任务 {queued.id} 已重新排队" in retried.get_data(as_text=True)
-    assert service.get_job(sessions(), queued.id).state.value == "queued"
+    assert job_control.get_job(sessions(), queued.id).state.value == "queued"
     assert client.post(f"/operator/jobs/{queued.id}/cancel").status_code == 400  # no CSRF token
     auditor = Browser(app.test_client(), "auditor")
     assert "取消</button>" not in auditor.page("/operator/jobs/")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 
-from tests.world import PASSWORD
+from tests.support.world import PASSWORD
 from web.i18n import TRANSLATIONS, compile_catalogues
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

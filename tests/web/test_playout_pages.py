@@ -7,15 +7,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from scheduler.models import Job
-from scheduler.tasks import service
-from scheduler.tasks.config import QueueConfig
-from scheduler.tasks.executor import Runtime
-from scheduler.tasks.local import LocalWorkerPool
-from scheduler.tasks.states import CANCELLABLE, JobState
-from tests.channels_world import CHANNEL, next_monday
-from tests.playout_world import SHORT_CHANNEL, day_frames, published_alone
-from tests.waiting import wait_for_job
+from scheduler.domain.job_states import CANCELLABLE, JobState
+from scheduler.queue import job_control
+from scheduler.queue.config import QueueConfig
+from scheduler.queue.executor import Runtime
+from scheduler.queue.local import LocalWorkerPool
+from scheduler.store.models import Job
+from tests.support.channels_world import CHANNEL, next_monday
+from tests.support.playout_world import SHORT_CHANNEL, day_frames, published_alone
+from tests.support.waiting import wait_for_job
 from tests.web.test_pages import Browser
 
 pytestmark = pytest.mark.ffmpeg
@@ -25,7 +25,7 @@ MINUTES = 1  # a one-minute day: the render takes seconds
 
 
 def render_jobs(sessions) -> list[Job]:  # type: ignore[no-untyped-def]
-    return list(service.list_jobs(sessions(), kind="render_day", per_page=100).items)
+    return list(job_control.list_jobs(sessions(), kind="render_day", per_page=100).items)
 
 
 def post_render(person: Browser, page: str):  # type: ignore[no-untyped-def]

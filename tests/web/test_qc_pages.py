@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from media.samples import ClipSpec, write_sequence
-from scheduler.ingest import ingest_now, rendition_dir
-from scheduler.models import Recording
+from scheduler.services.ingest import ingest_now, rendition_dir
+from scheduler.store.models import Recording
 from tests.web.test_pages import Browser
 
 pytestmark = pytest.mark.ffmpeg

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from scheduler.ingest import ingest_now
+from scheduler.services.ingest import ingest_now
 from tests.web.test_pages import Browser, submitted_recording
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from scheduler import throttle
-from tests.world import PASSWORD
+from scheduler.services import login_throttle
+from tests.support.world import PASSWORD
 
 OTHER_ADDRESS = {"REMOTE_ADDR": "10.1.2.3"}
 
@@ -23,7 +23,7 @@ def page_login(client, username: str, password: str, **kw):  # type: ignore[no-u
 
 
 def fail_five_times(client, username: str = "operator", **kw) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(throttle.MAX_FAILURES):
+    for _ in range(login_throttle.MAX_FAILURES):
         assert token(client, username, "wrong-password", **kw).status_code == 401
 
 
@@ -38,7 +38,7 @@ def test_api_answers_429_problem_with_retry_after_even_for_the_right_password(cl
 
 
 def test_login_page_answers_429_with_a_message_after_failures(client, world):
-    for _ in range(throttle.MAX_FAILURES):
+    for _ in range(login_throttle.MAX_FAILURES):
         assert page_login(client, "county_a", "wrong-password").status_code == 401
     refused = page_login(client, "county_a", PASSWORD)
     assert refused.status_code == 429
@@ -61,27 +61,27 @@ def test_another_user_or_another_address_is_unaffected(client, world):
 
 
 def test_a_success_resets_the_count(client, world):
-    for _ in range(throttle.MAX_FAILURES - 1):
+    for _ in range(login_throttle.MAX_FAILURES - 1):
         assert token(client, "operator", "wrong-password").status_code == 401
     assert token(client, "operator", PASSWORD).status_code == 201
-    for _ in range(throttle.MAX_FAILURES - 1):
+    for _ in range(login_throttle.MAX_FAILURES - 1):
         assert token(client, "operator", "wrong-password").status_code == 401
     assert token(client, "operator", PASSWORD).status_code == 201
 
 
 def _fail_at(sessions, when: datetime, username: str = "operator") -> None:  # type: ignore[no-untyped-def]
-    for _ in range(throttle.MAX_FAILURES):
-        assert throttle.sign_in(sessions(), username, "wrong-password", address="127.0.0.1", at=when) is None
+    for _ in range(login_throttle.MAX_FAILURES):
+        assert login_throttle.sign_in(sessions(), username, "wrong-password", address="127.0.0.1", at=when) is None
 
 
 def test_failures_older_than_the_window_no_longer_count(client, sessions, world):
-    _fail_at(sessions, datetime.now(UTC) - throttle.WINDOW - timedelta(minutes=1))
+    _fail_at(sessions, datetime.now(UTC) - login_throttle.WINDOW - timedelta(minutes=1))
     assert token(client, "operator", PASSWORD).status_code == 201
     assert page_login(client, "operator", PASSWORD).status_code == 302
 
 
 def test_failures_inside_the_window_count_until_it_passes(client, sessions, world):
-    _fail_at(sessions, datetime.now(UTC) - throttle.WINDOW + timedelta(minutes=2))
+    _fail_at(sessions, datetime.now(UTC) - login_throttle.WINDOW + timedelta(minutes=2))
     refused = token(client, "operator", PASSWORD)
     assert refused.status_code == 429
     assert 60 < int(refused.headers["Retry-After"]) <= 120  # the oldest failure leaves the window in ~2 min

@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 from flask import Response
 from flask_smorest import Blueprint
 
-from scheduler import channel_days, codec, epg, jobs
-from scheduler.frames import frames_to_timecode
-from scheduler.review import Role
+from scheduler.domain.frames import frames_to_timecode
+from scheduler.domain.review import Role
+from scheduler.ops.timed_jobs import list_timed_jobs
+from scheduler.services import channel_days, exports
+from scheduler.store import plan_json
 from web.api.channel_schemas import (
     AlertSchema,
     ChannelCreateSchema,
@@ -47,7 +49,7 @@ def _first(args: dict[str, Any], channel_id: str | None = None) -> date:
 @bp.response(200, ChannelSchema(many=True))
 def list_channels() -> Any:
     """Channels on air."""
-    return [codec.channel_to_dict(c) for c in channel_days.list_channels(db())]
+    return [plan_json.channel_to_dict(c) for c in channel_days.list_channels(db())]
 
 
 @bp.route("/channels/", methods=["POST"])
@@ -58,15 +60,15 @@ def list_channels() -> Any:
 def create_channel(args: dict[str, Any]) -> Any:
     """Create a channel with its weekly slot template (refused when the template breaks the screen-time policy)."""
     template_doc = args.pop("template")
-    channel = codec.channel_from_dict(args)
-    template = codec.template_from_dict(template_doc, channel.fps)
+    channel = plan_json.channel_from_dict(args)
+    template = plan_json.template_from_dict(template_doc, channel.fps)
     channel_days.save_channel(db(), channel, template, at=now(), new=True)
     return _channel_doc(channel.id)
 
 
 def _channel_doc(channel_id: str) -> dict[str, Any]:
     channel, template = channel_days.get_channel(db(), channel_id)
-    return {**codec.channel_to_dict(channel), "template": codec.template_to_dict(template, channel.fps)}
+    return {**plan_json.channel_to_dict(channel), "template": plan_json.template_to_dict(template, channel.fps)}
 
 
 @bp.route("/channels/<channel_id>")
@@ -85,7 +87,7 @@ def get_channel(channel_id: str) -> Any:
 def put_template(args: dict[str, Any], channel_id: str) -> Any:
     """Replace a channel's weekly slot template (checked against the screen-time policy)."""
     channel, _old = channel_days.get_channel(db(), channel_id)
-    template = codec.template_from_dict(args["template"], channel.fps)
+    template = plan_json.template_from_dict(args["template"], channel.fps)
     channel_days.save_channel(db(), channel, template, at=now(), new=False)
     return _channel_doc(channel_id)
 
@@ -130,7 +132,7 @@ def publish(args: dict[str, Any], channel_id: str) -> Any:
 def get_day(args: dict[str, Any], channel_id: str, day: date) -> Any:
     """The published day (or its draft) with every event, offsets in frames and as timecodes."""
     channel, plan, row = channel_days.day_plan(db(), channel_id, day, drafts=args["draft"])
-    doc = codec.plan_to_dict(plan)
+    doc = plan_json.plan_to_dict(plan)
     for event in doc["events"]:
         event["timecode"] = frames_to_timecode(event["start"], channel.fps)
         event["starts_at"] = channel.moment(day, event["start"]).isoformat()
@@ -145,7 +147,7 @@ def get_day(args: dict[str, Any], channel_id: str, day: date) -> Any:
 @bp.response(200, content_type="application/json")
 def playlist(args: dict[str, Any], channel_id: str, day: date, fmt: str) -> Any:
     """The day's operator playlist: JSON (schema in the repo), CSV for spreadsheets, or an as-run text log."""
-    body = epg.playlist(db(), channel_id, day, fmt, drafts=args["draft"])
+    body = exports.playlist(db(), channel_id, day, fmt, drafts=args["draft"])
     mimetype = {"json": "application/json", "csv": "text/csv", "txt": "text/plain"}[fmt]
     return _download(body, mimetype, f"{channel_id}-{day}.{fmt}")
 
@@ -175,7 +177,7 @@ def readiness(args: dict[str, Any], channel_id: str) -> Any:
 def xmltv(args: dict[str, Any]) -> Any:
     """XMLTV for chosen channels (or every channel of a grade, or all) and days; published days only unless draft."""
     ids = args["channel"] or [c.id for c in channel_days.list_channels(db(), args.get("grade"))]
-    body = epg.xmltv(db(), ids, _first(args), args["days"], drafts=args["draft"])
+    body = exports.xmltv(db(), ids, _first(args), args["days"], drafts=args["draft"])
     return _download(body, "application/xml", "airclass.xml")
 
 
@@ -204,4 +206,4 @@ def acknowledge(alert_id: int) -> Any:
 @bp.response(200, TimedJobSchema(many=True))
 def timed_jobs() -> Any:
     """The timed jobs (nightly assembly, publication, export drop): next run and last outcome."""
-    return jobs.list_timed_jobs(db())
+    return list_timed_jobs(db())

@@ -7,9 +7,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from scheduler.tasks import service
-from scheduler.tasks.queue import JobQueue
-from scheduler.tasks.states import (
+from scheduler.domain.job_states import (
     InvalidJobParams,
     JobConflict,
     JobError,
@@ -18,6 +16,8 @@ from scheduler.tasks.states import (
     JobState,
     UnknownJobKind,
 )
+from scheduler.queue import job_control
+from scheduler.queue.job_queue import JobQueue
 from web.api.schemas import PageArgsSchema, page_of
 from web.context import api_login_required, current_actor, db, now
 from web.problems import problem
@@ -68,7 +68,7 @@ def _job_error(exc: JobError) -> Any:
 @bp.response(200, JobPage)
 def list_jobs(args: dict[str, Any]) -> Any:
     """Jobs, newest first: operators and admins see all, anyone else the jobs they submitted."""
-    return service.list_jobs(
+    return job_control.list_jobs(
         db(), current_actor(), state=args.get("state"), kind=args.get("kind"),
         page=args["page"], per_page=args["per_page"],
     )
@@ -79,7 +79,7 @@ def list_jobs(args: dict[str, Any]) -> Any:
 @bp.response(200, JobSchema)
 def get_job(job_id: int) -> Any:
     """One job, with its progress, error tail and result (404 if it is not yours to see)."""
-    return service.get_job(db(), job_id, current_actor())
+    return job_control.get_job(db(), job_id, current_actor())
 
 
 @bp.route("/<int:job_id>/cancel", methods=["POST"])
@@ -87,7 +87,7 @@ def get_job(job_id: int) -> Any:
 @bp.response(200, JobSchema)
 def cancel_job(job_id: int) -> Any:
     """Cancel a queued or running job (409 once it has ended); a running one's ffmpeg is stopped."""
-    return service.cancel(db(), job_id, now=now(), actor=current_actor())
+    return job_control.cancel(db(), job_id, now=now(), actor=current_actor())
 
 
 @bp.route("/<int:job_id>/retry", methods=["POST"])

@@ -5,8 +5,8 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from scheduler import curriculum, services
-from scheduler.review import Role
+from scheduler.domain.review import Role
+from scheduler.services import curriculum, recordings
 from web.api.schemas import LessonCreateSchema, LessonQuerySchema, LessonSchema, RecordingSchema, UploadSchema, page_of
 from web.context import api_login_required, current_actor, db, now, roles_required, store
 
@@ -56,6 +56,6 @@ def get_lesson(lesson_id: int) -> Any:
 def upload_recording(files: dict[str, Any], lesson_id: int) -> Any:
     """Upload a new revision of this lesson's recording (teacher of the producing county)."""
     upload = files["file"]
-    return services.upload_recording(
+    return recordings.upload_recording(
         db(), store(), current_actor(), lesson_id, upload.stream, upload.filename or "", at=now()
     )

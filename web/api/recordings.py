@@ -6,8 +6,8 @@ from typing import Any
 from flask import send_file
 from flask_smorest import Blueprint
 
-from scheduler import services
-from scheduler.catalogue import NotFound
+from scheduler.domain.catalogue import NotFound
+from scheduler.services import recordings
 from web.api.schemas import (
     ActionRequestSchema,
     AuditEventSchema,
@@ -18,7 +18,7 @@ from web.api.schemas import (
     page_of,
 )
 from web.context import api_login_required, current_actor, db, now, store
-from web.qc_view import rendition_path
+from web.presenters.qc_panel import rendition_path
 
 bp = Blueprint("recordings", __name__, url_prefix="/api/recordings", description="Recordings and their review")
 RecordingPage = page_of(RecordingSchema, "RecordingPage")
@@ -30,7 +30,7 @@ RecordingPage = page_of(RecordingSchema, "RecordingPage")
 @bp.response(200, RecordingPage)
 def list_recordings(args: dict[str, Any]) -> Any:
     """Recordings you may see; `queue=mine` gives what waits on you, oldest first."""
-    return services.list_recordings(
+    return recordings.list_recordings(
         db(),
         current_actor(),
         state=args.get("state"),
@@ -46,7 +46,7 @@ def list_recordings(args: dict[str, Any]) -> Any:
 @bp.response(200, QueueCountSchema(many=True))
 def queue_counts() -> Any:
     """How many recordings wait on you, per review step."""
-    counts = services.queue_counts(db(), current_actor())
+    counts = recordings.queue_counts(db(), current_actor())
     return [{"state": state, "count": n} for state, n in counts.items()]
 
 
@@ -55,7 +55,7 @@ def queue_counts() -> Any:
 @bp.response(200, RecordingSchema)
 def get_recording(recording_id: int) -> Any:
     """One recording (404 if it is not yours to see)."""
-    return services.get_recording(db(), current_actor(), recording_id)
+    return recordings.get_recording(db(), current_actor(), recording_id)
 
 
 @bp.route("/<int:recording_id>/history")
@@ -63,7 +63,7 @@ def get_recording(recording_id: int) -> Any:
 @bp.response(200, AuditEventSchema(many=True))
 def history(recording_id: int) -> Any:
     """The audit trail: who decided what, when and why."""
-    return services.recording_history(db(), current_actor(), recording_id)
+    return recordings.recording_history(db(), current_actor(), recording_id)
 
 
 @bp.route("/<int:recording_id>/qc")
@@ -75,7 +75,7 @@ def qc(recording_id: int) -> Any:
 
 
 def _ingested(recording_id: int) -> Any:
-    row, _job = services.recording_ingest(db(), current_actor(), recording_id)
+    row, _job = recordings.recording_ingest(db(), current_actor(), recording_id)
     if row is None:
         raise NotFound("QC report of recording", recording_id)
     return row
@@ -87,7 +87,7 @@ def _ingested(recording_id: int) -> Any:
 @bp.response(200, RecordingSchema)
 def act(args: dict[str, Any], recording_id: int) -> Any:
     """Submit, approve, request changes, withdraw, revoke or sign off a failed QC (409 if someone decided meanwhile)."""
-    return services.act_on_recording(
+    return recordings.act_on_recording(
         db(),
         current_actor(),
         recording_id,
@@ -104,7 +104,7 @@ def act(args: dict[str, Any], recording_id: int) -> Any:
 @bp.response(200, content_type="application/octet-stream")
 def media(recording_id: int) -> Any:
     """The uploaded file, for reviewers' preview (supports range requests)."""
-    recording = services.get_recording(db(), current_actor(), recording_id)
+    recording = recordings.get_recording(db(), current_actor(), recording_id)
     return send_file(
         store().recording_path(recording.media_name),
         mimetype="video/mp4" if recording.container == "mp4" else "application/octet-stream",

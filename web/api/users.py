@@ -6,8 +6,8 @@ from typing import Any
 from flask import abort, request
 from flask_smorest import Blueprint
 
-from scheduler import accounts, throttle
-from scheduler.review import Role
+from scheduler.domain.review import Role
+from scheduler.services import accounts, login_throttle
 from web.api.schemas import PageArgsSchema, TokenRequestSchema, TokenSchema, UserSchema, page_of
 from web.context import api_login_required, current_user, db, now, roles_required
 from web.problems import problem
@@ -51,8 +51,8 @@ def me() -> Any:
 def create_token(args: dict[str, Any]) -> Any:
     """Exchange a username and password for an API token (shown once); throttled after repeated failures."""
     try:
-        user = throttle.sign_in(db(), args["username"], args["password"], address=request.remote_addr or "", at=now())
-    except throttle.LoginThrottled as exc:
+        user = login_throttle.sign_in(db(), args["username"], args["password"], address=request.remote_addr or "", at=now())
+    except login_throttle.LoginThrottled as exc:
         response = problem(429, str(exc))
         response.headers["Retry-After"] = str(exc.retry_after)
         return response

@@ -7,7 +7,7 @@ Create Date: 2026-11-23
 import sqlalchemy as sa
 from alembic import op
 
-from scheduler.models import UTCDateTime
+from scheduler.store.models import UTCDateTime
 
 revision = '0003'
 down_revision = '0002'

@@ -1,0 +1,285 @@
+"""Per-grade screen-time policy, checked on every slot template and every assembled channel day.
+
+Pure, standard library only. Defaults per grade band, from the 2020 guidance (see SPECS.md):
+
+    grades  lessons/day  lesson min/day  min at a time  break min  lessons end by
+    1-2         5            120              15            10         17:00
+    3-6         5            120              20            10         17:00
+    7-9         6            180              30            10         18:00
+    10-12       8            240              30            10         18:00
+
+Sources: at most 5 lessons a day (Sichuan); 2 h a day primary, 3 h junior, 4 h senior (Ministry
+of Education, Aug 2020); 20 min at a time primary, 30 secondary (Health Commission, Shanghai),
+15 for grades 1-2 (issue 3); at least 10 min of active rest after each lesson (Health
+Commission). The latest end times are ours: the guidance names none.
+
+Replays count where a rule is about one sitting (length, break before the next, latest end: a
+pupil watching a replay sits as long and as late) and not where it is about the day's total
+(lessons per day, lesson minutes per day: a replay repeats the same lesson, and a pupil watches
+the lesson or its replay, not both). The template check measures slots; the day check measures
+what airs (recordings, which may be shorter than their slots; standby is not a lesson).
+
+    ScheduleError (channels.py)
+    └── PolicyViolation           .violations: every broken rule, each naming its rule and slot
+
+A `Violation` carries its figures (what was measured, the policy's limit) beside its English
+`detail`, so the web layer words it in the page's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, time
+from enum import StrEnum
+
+from scheduler.domain.assembly import ChannelDayPlan, EventKind
+from scheduler.domain.channels import WEEKDAYS, Channel, ScheduleError, SlotKind, SlotSpec, WeeklyTemplate, place_slots
+
+
+class Rule(StrEnum):
+    """A screen-time rule, named in every violation."""
+
+    MAX_LESSONS = "max_lessons"
+    MAX_LESSON_MINUTES = "max_lesson_minutes"
+    MAX_SINGLE_LESSON = "max_single_lesson"
+    MIN_BREAK = "min_break"
+    LATEST_END = "latest_end"
+
+
+@dataclass(frozen=True)
+class ScreenTimePolicy:
+    """How much a grade may watch: per day, at a time, with breaks, and until when."""
+
+    max_lessons: int
+    max_lesson_minutes: int  # per day
+    max_single_lesson_minutes: int
+    min_break_minutes: int  # between the end of one lesson (or replay) and the start of the next
+    latest_end: time  # wall-clock time in the channel's zone
+
+
+_PRIMARY_LOWER = ScreenTimePolicy(5, 120, 15, 10, time(17, 0))
+_PRIMARY = ScreenTimePolicy(5, 120, 20, 10, time(17, 0))
+_JUNIOR = ScreenTimePolicy(6, 180, 30, 10, time(18, 0))
+_SENIOR = ScreenTimePolicy(8, 240, 30, 10, time(18, 0))
+
+
+def default_policy(grade: int) -> ScreenTimePolicy:
+    """The default policy of a grade's band."""
+    if grade not in range(1, 13):
+        raise ValueError(f"grade must be 1..12, not {grade}")
+    return _PRIMARY_LOWER if grade <= 2 else _PRIMARY if grade <= 6 else _JUNIOR if grade <= 9 else _SENIOR
+
+
+def strictest(policies: Iterable[ScreenTimePolicy]) -> ScreenTimePolicy:
+    """One policy that satisfies all: for a channel carrying several grades."""
+    given = list(policies)
+    return ScreenTimePolicy(
+        min(p.max_lessons for p in given),
+        min(p.max_lesson_minutes for p in given),
+        min(p.max_single_lesson_minutes for p in given),
+        max(p.min_break_minutes for p in given),
+        min(p.latest_end for p in given),
+    )
+
+
+def policy_for(channel: Channel) -> ScreenTimePolicy:
+    """The default policy of a channel: the strictest of its grades'."""
+    return strictest(default_policy(grade) for grade in channel.grades)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A length of time on air, in frames, for messages: '5 min', '5 min 30 s', '12 s 3 frames'."""
+
+    frames: int
+    fps: int
+
+    @property
+    def parts(self) -> tuple[int, int, int]:
+        """Minutes, seconds and frames."""
+        seconds, rest = divmod(self.frames, self.fps)
+        minutes, seconds = divmod(seconds, 60)
+        return minutes, seconds, rest
+
+    def __str__(self) -> str:
+        minutes, seconds, rest = self.parts
+        parts = [f"{minutes} min" if minutes else "", f"{seconds} s" if seconds else "", f"{rest} frames" if rest else ""]
+        return " ".join(p for p in parts if p) or "0 s"
+
+
+# What each rule says of the slot breaking it: `measured` is a Span (a count for max_lessons),
+# `limit` the policy's figure (minutes, a count, or the latest end as HH:MM), `previous` a slot.
+DETAILS = {
+    Rule.MAX_SINGLE_LESSON: "lasts {measured}; at most {limit} min at a time",
+    Rule.MIN_BREAK: "starts {measured} after slot {previous} ends; at least {limit} min required",
+    Rule.LATEST_END: "ends {measured} after {limit}, the latest end",
+    Rule.MAX_LESSONS: "is lesson {measured} of the day; at most {limit}",
+    Rule.MAX_LESSON_MINUTES: "brings the day's lessons to {measured}; at most {limit} min a day",
+}
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule at one slot, with the figures its detail names."""
+
+    rule: Rule
+    where: str  # a weekday, an override or a date
+    slot: int | None
+    start: time | None
+    measured: Span | int
+    limit: int | str
+    previous: int | None = None  # min_break: the slot the break follows
+
+    @property
+    def detail(self) -> str:
+        """What the slot does against the rule, in English."""
+        return DETAILS[self.rule].format(measured=self.measured, limit=self.limit, previous=self.previous)
+
+    def __str__(self) -> str:
+        where = self.where if self.slot is None else f"{self.where} slot {self.slot} ({_clock(self.start)})"
+        return f"rule {self.rule}: {where} {self.detail}"
+
+
+class PolicyViolation(ScheduleError):
+    """A template or day breaks the screen-time policy."""
+
+    def __init__(self, violations: Sequence[Violation]) -> None:
+        super().__init__(tuple(violations))
+        self.violations = tuple(violations)
+
+    def __str__(self) -> str:
+        more = len(self.violations) - 1
+        return f"{self.violations[0]}" + (f" (and {more} more)" if more else "")
+
+
+@dataclass(frozen=True)
+class _Sitting:
+    """A stretch of teaching on screen: a lesson or a replay, in frames from the day start."""
+
+    slot: int
+    clock: time
+    start: int
+    frames: int
+    counts_for_day: bool
+
+    @property
+    def end(self) -> int:
+        """The offset just after the sitting."""
+        return self.start + self.frames
+
+
+def _clock(moment: time | None) -> str:
+    """A wall-clock time as HH:MM, with seconds when not on the minute."""
+    if moment is None:
+        return "--:--"
+    return f"{moment:%H:%M}" if not moment.second else f"{moment:%H:%M:%S}"
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A broken rule at a sitting, before it is placed in a day."""
+
+    rule: Rule
+    sitting: _Sitting
+    measured: Span | int
+    limit: int | str
+    previous: int | None = None
+
+
+def _single(policy: ScreenTimePolicy, sitting: _Sitting, fps: int) -> _Found | None:
+    """The sitting, if it is too long."""
+    if sitting.frames <= policy.max_single_lesson_minutes * 60 * fps:
+        return None
+    return _Found(Rule.MAX_SINGLE_LESSON, sitting, Span(sitting.frames, fps), policy.max_single_lesson_minutes)
+
+
+def _rest(policy: ScreenTimePolicy, previous: _Sitting | None, sitting: _Sitting, fps: int) -> _Found | None:
+    """The sitting, if the break before it is too short."""
+    if previous is None or sitting.start - previous.end >= policy.min_break_minutes * 60 * fps:
+        return None
+    gap = Span(sitting.start - previous.end, fps)
+    return _Found(Rule.MIN_BREAK, sitting, gap, policy.min_break_minutes, previous.slot)
+
+
+def _late(policy: ScreenTimePolicy, sitting: _Sitting, latest: int, fps: int) -> _Found | None:
+    """The sitting, if it ends too late."""
+    if sitting.end <= latest:
+        return None
+    return _Found(Rule.LATEST_END, sitting, Span(sitting.end - latest, fps), _clock(policy.latest_end))
+
+
+def _daily(policy: ScreenTimePolicy, sittings: Sequence[_Sitting], fps: int) -> list[_Found]:
+    """The sittings that take the day past its number of lessons or its lesson minutes."""
+    found, lessons, total = [], 0, 0
+    limit = policy.max_lesson_minutes * 60 * fps
+    for sitting in (s for s in sittings if s.counts_for_day):
+        lessons, total = lessons + 1, total + sitting.frames
+        if lessons == policy.max_lessons + 1:
+            found.append(_Found(Rule.MAX_LESSONS, sitting, lessons, policy.max_lessons))
+        if total - sitting.frames <= limit < total:
+            found.append(_Found(Rule.MAX_LESSON_MINUTES, sitting, Span(total, fps), policy.max_lesson_minutes))
+    return found
+
+
+def _check(
+    policy: ScreenTimePolicy, sittings: Sequence[_Sitting], latest: int, fps: int, where: str
+) -> list[Violation]:
+    """Every violation in a day's sittings, in the order of the day."""
+    found: list[_Found] = []
+    for previous, sitting in zip([None, *sittings], sittings):
+        checks = (_single(policy, sitting, fps), _rest(policy, previous, sitting, fps), _late(policy, sitting, latest, fps))
+        found += [f for f in checks if f is not None]
+    found += _daily(policy, sittings, fps)
+    found.sort(key=lambda f: f.sitting.start)
+    return [Violation(f.rule, where, f.sitting.slot, f.sitting.clock, f.measured, f.limit, f.previous) for f in found]
+
+
+def _template_day(policy: ScreenTimePolicy, channel: Channel, slots: Sequence[SlotSpec], where: str) -> list[Violation]:
+    """Violations of one weekday or override of a template, measured on its slots."""
+    sittings = [
+        _Sitting(p.number, p.spec.start, p.start, p.spec.frames, p.spec.kind is SlotKind.LESSON)
+        for p in place_slots(channel, slots, where=where)
+        if p.spec.kind in (SlotKind.LESSON, SlotKind.REPLAY)
+    ]
+    return _check(policy, sittings, channel.nominal_offset(policy.latest_end), channel.fps, where)
+
+
+def template_violations(policy: ScreenTimePolicy, channel: Channel, template: WeeklyTemplate) -> tuple[Violation, ...]:
+    """Every violation of the policy in a template's weekdays and overrides (its slots must be valid)."""
+    found = []
+    for weekday, slots in zip(WEEKDAYS, template.week, strict=True):
+        found += _template_day(policy, channel, slots, weekday)
+    for override in template.overrides:
+        found += _template_day(policy, channel, override.slots, override.where)
+    return tuple(found)
+
+
+def check_template(policy: ScreenTimePolicy, channel: Channel, template: WeeklyTemplate) -> None:
+    """Refuse a template that breaks the policy, naming the rule and the slot."""
+    violations = template_violations(policy, channel, template)
+    if violations:
+        raise PolicyViolation(violations)
+
+
+def day_violations(policy: ScreenTimePolicy, channel: Channel, plan: ChannelDayPlan) -> tuple[Violation, ...]:
+    """Every violation of the policy in what an assembled day puts on air."""
+    sittings = [
+        _Sitting(e.slot or 0, channel.moment(plan.day, e.start).time(), e.start, e.length, e.kind is EventKind.LESSON)
+        for e in plan.events
+        if e.kind in (EventKind.LESSON, EventKind.REPLAY)
+    ]
+    latest = channel.offset(plan.day, policy.latest_end)
+    return tuple(_check(policy, sittings, latest, channel.fps, _day_name(plan.day)))
+
+
+def check_day(policy: ScreenTimePolicy, channel: Channel, plan: ChannelDayPlan) -> None:
+    """Refuse an assembled day that breaks the policy, naming the rule and the slot."""
+    violations = day_violations(policy, channel, plan)
+    if violations:
+        raise PolicyViolation(violations)
+
+
+def _day_name(day: date) -> str:
+    """A date for messages: 2020-02-10 (Monday)."""
+    return f"{day} ({WEEKDAYS[day.weekday()]})"

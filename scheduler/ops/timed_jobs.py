@@ -1,0 +1,222 @@
+"""Timed jobs (APScheduler 3): nightly assembly, publication at a set hour, the daily export drop,
+the public feed files kept current, and orphan uploads set aside.
+
+Exactly one process runs the scheduler (`airclass serve` or `airclass scheduler`); its job store
+is the application database. Jobs are top-level functions taking plain values; each opens its own
+sessions, calls the services and records its outcome in `timed_job`, which the API reads.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+from scheduler.domain.channels import Channel, ScheduleError
+from scheduler.services import channel_days, exports, feed_files, orphans
+from scheduler.settings import Settings
+from scheduler.store.db import make_session_factory
+from scheduler.store.media_store import MediaStore
+from scheduler.store.models import TimedJobRun
+
+log = logging.getLogger(__name__)
+ASSEMBLE_HOUR = 1
+ORPHAN_SWEEP_HOUR = 4
+FEED_REFRESH_MINUTES = 5  # also at local midnight, when every feed's window moves on a day
+
+
+def _first_day(channel: Channel, now: datetime) -> date:
+    return now.astimezone(channel.zone).date() + timedelta(days=1)
+
+
+def _record(sessions: sessionmaker[Session], job_id: str, outcome: str, message: str, at: datetime) -> None:
+    with sessions() as session, session.begin():
+        row = session.get(TimedJobRun, job_id) or TimedJobRun(id=job_id, description=job_id, trigger="run by hand")
+        row.last_run_at, row.last_outcome, row.last_message = at, outcome, message[:4000]
+        session.add(row)
+
+
+def recorded(job_id: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
+    """Record a job's outcome: 'ok' with its summary, or 'failed' with the error (then re-raise)."""
+
+    def decorate(job: Callable[..., str]) -> Callable[..., str]:
+        @functools.wraps(job)
+        def run(database_url: str, *args: Any, **kwargs: Any) -> str:
+            at = datetime.now(UTC)
+            sessions = make_session_factory(database_url)
+            try:
+                summary = job(sessions, *args, **kwargs)
+            except Exception as error:
+                _record(sessions, job_id, "failed", f"{type(error).__name__}: {error}", at)
+                raise
+            else:
+                _record(sessions, job_id, "ok", summary, at)
+                return summary
+            finally:
+                sessions.kw["bind"].dispose()
+
+        return run
+
+    return decorate
+
+
+def _each_channel(sessions: sessionmaker[Session], now: datetime, work: Callable[[Session, Channel, date], str]) -> str:
+    """Run work per channel (sessions: the job's own); one channel's refusal does not stop the others, but fails the job."""
+    lines, failures = [], []
+    for channel in channel_days.list_channels(sessions()):
+        try:
+            lines.append(work(sessions(), channel, _first_day(channel, now)))
+        except ScheduleError as error:
+            failures.append(f"{channel.id}: {error}")
+    if failures:
+        raise ScheduleError("; ".join(failures))
+    return "\n".join(lines) or "no channels"
+
+
+def _days_ahead(sessions: sessionmaker[Session], days: int, now: datetime | None,
+                operation: Callable[..., list[channel_days.DayOutcome]], counted: tuple[str, ...], verb: str) -> str:
+    """Run an assemble or publish over tomorrow and the following days of every channel."""
+    at = now or datetime.now(UTC)
+
+    def work(session: Session, channel: Channel, first: date) -> str:
+        outcomes = operation(session, channel.id, first, days, at=at, by=None)
+        done = sum(o.action in counted for o in outcomes)
+        return f"{channel.id}: {done} of {days} days {verb} from {first}"
+
+    return _each_channel(sessions, at, work)
+
+
+@recorded("assemble_ahead")
+def assemble_ahead(sessions: sessionmaker[Session], days: int, now: datetime | None = None) -> str:
+    """Assemble tomorrow and the following days as drafts, on every channel."""
+    return _days_ahead(sessions, days, now, channel_days.assemble, ("assembled",), "drafted")
+
+
+@recorded("publish_ahead")
+def publish_ahead(sessions: sessionmaker[Session], days: int, public_dir: str | None = None,
+                  now: datetime | None = None) -> str:
+    """Publish the drafts of tomorrow and the following days, on every channel (and their feed files)."""
+    if public_dir is not None:
+        feed_files.refresh_after_commit(sessions, Path(public_dir))
+    return _days_ahead(sessions, days, now, channel_days.publish, ("published", "republished"), "published")
+
+
+@recorded("export_drop")
+def export_drop(sessions: sessionmaker[Session], export_dir: str, now: datetime | None = None) -> str:
+    """Write tomorrow's XMLTV and playlists of every channel under export_dir/YYYY-MM-DD/."""
+    at = now or datetime.now(UTC)
+
+    def work(session: Session, channel: Channel, first: date) -> str:
+        folder = Path(export_dir) / first.isoformat()
+        folder.mkdir(parents=True, exist_ok=True)
+        files = {f"{channel.id}.xml": exports.xmltv(session, [channel.id], first, 1)}
+        files |= {f"{channel.id}.{fmt}": exports.playlist(session, channel.id, first, fmt) for fmt in exports.PLAYLIST_FORMATS}
+        for name, body in files.items():
+            temporary = folder / f".{name}.part"
+            temporary.write_bytes(body)
+            temporary.replace(folder / name)
+        return f"{channel.id}: {len(files)} files in {folder}"
+
+    return _each_channel(sessions, at, work)
+
+
+@recorded("refresh_feeds")
+def refresh_feeds(sessions: sessionmaker[Session], public_dir: str, now: datetime | None = None) -> str:
+    """Rewrite the public feed files that differ from what the app would serve (window rolled, write lost)."""
+    with sessions() as session:
+        return feed_files.refresh_feed_files(session, Path(public_dir), now=now or datetime.now(UTC)).summary()
+
+
+@recorded("sweep_orphans")
+def sweep_orphans(sessions: sessionmaker[Session], media_dir: str, now: datetime | None = None) -> str:
+    """Set aside files in recordings/ that no recording references (an upload killed before its commit)."""
+    store = MediaStore(Path(media_dir), max_upload_bytes=0)  # sweeping receives nothing
+    moved = orphans.sweep_orphan_recordings(sessions(), store, now=now or datetime.now(UTC))
+    return f"{len(moved)} orphan file(s) set aside in {store.orphans_dir}"
+
+
+@dataclass(frozen=True)
+class TimedJob:
+    id: str
+    description: str
+    trigger: CronTrigger
+    func: Callable[..., str]
+    kwargs: dict[str, Any]
+
+
+def timed_jobs(settings: Settings) -> list[TimedJob]:
+    """The jobs and when they run, in the default channel zone."""
+    zone, url, hour = settings.timezone, settings.database_url, settings.publish_hour
+    return [
+        TimedJob("assemble_ahead", f"nightly assembly of the next {settings.days_ahead} days as drafts",
+                 CronTrigger(hour=ASSEMBLE_HOUR, timezone=zone), assemble_ahead,
+                 {"database_url": url, "days": settings.days_ahead}),
+        TimedJob("publish_ahead", f"publication of the next {settings.days_ahead} days' drafts",
+                 CronTrigger(hour=hour, timezone=zone), publish_ahead,
+                 {"database_url": url, "days": settings.days_ahead, "public_dir": str(settings.public)}),
+        TimedJob("export_drop", "tomorrow's XMLTV and playlists into the export folder",
+                 CronTrigger(hour=hour, minute=30, timezone=zone), export_drop,
+                 {"database_url": url, "export_dir": str(settings.exports)}),
+        TimedJob("refresh_feeds", "the public feed files rewritten where the schedule or the day has changed",
+                 CronTrigger(minute=f"*/{FEED_REFRESH_MINUTES}", timezone=zone), refresh_feeds,
+                 {"database_url": url, "public_dir": str(settings.public)}),
+        TimedJob("sweep_orphans", "files in recordings/ that no recording references set aside in orphans/",
+                 CronTrigger(hour=ORPHAN_SWEEP_HOUR, timezone=zone), sweep_orphans,
+                 {"database_url": url, "media_dir": str(settings.media_dir)}),
+    ]
+
+
+def build_scheduler(settings: Settings) -> BackgroundScheduler:
+    """A scheduler with the jobs registered in the database job store (start it in one process only)."""
+    scheduler = BackgroundScheduler(
+        # NullPool: the scheduler thread may hold a connection while shutdown disposes the engine.
+        jobstores={"default": SQLAlchemyJobStore(url=settings.database_url, engine_options={"poolclass": NullPool})},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+        timezone=settings.timezone,
+    )
+    for job in timed_jobs(settings):
+        scheduler.add_job(job.func, job.trigger, id=job.id, name=job.description, kwargs=job.kwargs,
+                          replace_existing=True)
+    scheduler.add_listener(functools.partial(_after_run, scheduler, settings.database_url),
+                           EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    return scheduler
+
+
+def start(scheduler: BackgroundScheduler, database_url: str) -> None:
+    """Start and publish each job's description and next run where the API can read them."""
+    scheduler.start()
+    _sync(scheduler, database_url)
+
+
+def _after_run(scheduler: BackgroundScheduler, database_url: str, event: JobExecutionEvent) -> None:
+    if event.exception is not None:
+        log.error("timed job %s failed: %s", event.job_id, event.exception)
+    _sync(scheduler, database_url)
+
+
+def _sync(scheduler: BackgroundScheduler, database_url: str) -> None:
+    sessions = make_session_factory(database_url)
+    with sessions() as session, session.begin():
+        for job in scheduler.get_jobs():
+            row = session.get(TimedJobRun, job.id) or TimedJobRun(id=job.id)
+            row.description, row.trigger = job.name, str(job.trigger)
+            row.next_run_at = job.next_run_time
+            session.add(row)
+    sessions.kw["bind"].dispose()
+
+
+def list_timed_jobs(session: Session) -> list[TimedJobRun]:
+    """The timed jobs as the scheduler process last recorded them."""
+    with session.begin():
+        return list(session.scalars(select(TimedJobRun).order_by(TimedJobRun.id)))

@@ -1,0 +1,159 @@
+"""Use cases of the work queue: submit, see, cancel and retry jobs (each owns its transaction)."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from scheduler.domain.catalogue import Page
+from scheduler.domain.job_states import (
+    CANCELLABLE,
+    LIVE_STATES,
+    RETRYABLE,
+    JobConflict,
+    JobNotFound,
+    JobNotYours,
+    JobState,
+)
+from scheduler.domain.review import Actor, Role
+from scheduler.queue.registry import job_kind
+from scheduler.store.db import paginate
+from scheduler.store.models import Job
+
+SEES_ALL_JOBS = frozenset({Role.OPERATOR, Role.ADMIN, Role.AUDITOR, Role.SYSTEM})
+STEERS_ALL_JOBS = frozenset({Role.OPERATOR, Role.ADMIN, Role.SYSTEM})
+
+
+def submit(
+    session: Session,
+    kind: str,
+    params: dict[str, Any] | None = None,
+    *,
+    now: datetime,
+    submitted_by: int | None = None,
+    dedupe_key: str | None = None,
+) -> tuple[Job, bool]:
+    """Queue a job; with a dedupe key already queued, running or succeeded, return that job instead.
+
+    Returns (job, created).
+    """
+    params = dict(params or {})
+    json.dumps(params)  # refuse what the database and the child process could not carry
+    spec = job_kind(kind)
+    spec.check_params(params)
+    with session.begin():
+        existing = _live_with_key(session, dedupe_key)
+        if existing is not None:
+            return existing, False
+        job = Job(
+            kind=kind, params=params, state=JobState.QUEUED, progress=0, attempts=0,
+            max_attempts=spec.max_attempts, dedupe_key=dedupe_key, submitted_by=submitted_by,
+            created_at=now, available_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(job)
+        except IntegrityError:  # another submitter won the race for this dedupe key
+            existing = _live_with_key(session, dedupe_key)
+            if existing is None:
+                raise
+            return existing, False
+    return job, True
+
+
+def _live_with_key(session: Session, dedupe_key: str | None) -> Job | None:
+    if dedupe_key is None:
+        return None
+    query = select(Job).where(Job.dedupe_key == dedupe_key, Job.state.in_(LIVE_STATES))
+    return session.scalars(query).first()
+
+
+def visible_jobs(actor: Actor | None) -> Select[Job]:
+    """Jobs this actor may see: operators, admins and auditors all, anyone else those they submitted."""
+    query = select(Job)
+    if actor is not None and actor.role not in SEES_ALL_JOBS:
+        query = query.where(Job.submitted_by == actor.user_id)
+    return query
+
+
+def _load(session: Session, actor: Actor | None, job_id: int) -> Job:
+    job = session.scalars(visible_jobs(actor).where(Job.id == job_id)).first()
+    if job is None:
+        raise JobNotFound(job_id)
+    return job
+
+
+def get_job(session: Session, job_id: int, actor: Actor | None = None) -> Job:
+    """One job (JobNotFound if it does not exist or is not the actor's to see)."""
+    with session.begin():
+        return _load(session, actor, job_id)
+
+
+def list_jobs(
+    session: Session,
+    actor: Actor | None = None,
+    *,
+    state: JobState | None = None,
+    kind: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> Page[Job]:
+    """Jobs the actor may see, newest first."""
+    query = visible_jobs(actor).order_by(Job.id.desc())
+    if state is not None:
+        query = query.where(Job.state == state)
+    if kind is not None:
+        query = query.where(Job.kind == kind)
+    with session.begin():
+        return paginate(session, query, page, per_page)
+
+
+def cancel(session: Session, job_id: int, *, now: datetime, actor: Actor | None = None) -> Job:
+    """Cancel a queued or running job; a running one's worker stops its child process and cleans up."""
+    with session.begin():
+        job = _load_to_steer(session, actor, job_id, "cancel")
+        changed = update_if(
+            session, job_id, Job.state.in_(CANCELLABLE), state=JobState.CANCELLED, finished_at=now
+        )
+        session.refresh(job)
+        if not changed:
+            raise JobConflict(job_id, job.state, "cancelled")
+        return job
+
+
+def retry(session: Session, job_id: int, *, now: datetime, actor: Actor | None = None) -> Job:
+    """Queue a failed or cancelled job again, with a fresh round of attempts."""
+    with session.begin():
+        job = _load_to_steer(session, actor, job_id, "retry")
+        if job.state not in RETRYABLE or (job.state is JobState.CANCELLED and job.worker_id is not None):
+            action = "retried while its worker is still stopping it" if job.state in RETRYABLE else "retried"
+            raise JobConflict(job_id, job.state, action)
+        try:
+            with session.begin_nested():
+                update_if(
+                    session, job_id, Job.state == job.state, state=JobState.QUEUED, attempts=0, progress=0,
+                    available_at=now, started_at=None, finished_at=None, result=None, worker_id=None,
+                    lease_expires_at=None, dispatched_at=None,
+                )
+        except IntegrityError:  # a live job with the same dedupe key exists meanwhile
+            raise JobConflict(job_id, job.state, "retried while another job with its dedupe key is live") from None
+        session.refresh(job)
+        return job
+
+
+def _load_to_steer(session: Session, actor: Actor | None, job_id: int, action: str) -> Job:
+    job = _load(session, actor, job_id)
+    if actor is not None and actor.role not in STEERS_ALL_JOBS and job.submitted_by != actor.user_id:
+        raise JobNotYours(job_id, action)
+    return job
+
+
+def update_if(session: Session, job_id: int, *conditions: Any, **values: Any) -> bool:
+    """UPDATE one job row only if the conditions still hold; True when it changed."""
+    statement = update(Job).where(Job.id == job_id, *conditions).values(**values)
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    return result.rowcount == 1  # type: ignore[attr-defined]

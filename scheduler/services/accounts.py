@@ -1,0 +1,139 @@
+"""Use cases of user accounts: creation, password login and API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from scheduler.domain.catalogue import AlreadyExists, InvalidInput, NotFound, Page
+from scheduler.domain.review import Role
+from scheduler.store.db import paginate
+from scheduler.store.models import ApiToken, City, County, School, User
+
+MIN_PASSWORD_LENGTH = 8
+PASSWORD_METHOD = "scrypt"  # werkzeug's default; the test suite swaps in a cheaper one for speed
+# Checked against when the username is unknown, so a miss costs as much as a wrong password.
+_DUMMY_HASH = generate_password_hash("airclass-timing-equaliser", method=PASSWORD_METHOD)
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    display_name: str,
+    at: datetime,
+    school_id: int | None = None,
+    county_id: int | None = None,
+    city_id: int | None = None,
+) -> User:
+    """Create an account; reviewers need their scope, teachers their school."""
+    username = username.strip()
+    if not username or len(username) > 64:
+        raise InvalidInput("username", "must be 1 to 64 characters")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    with session.begin():
+        if session.scalar(select(User.id).where(User.username == username)) is not None:
+            raise AlreadyExists("user", username)
+        county_id, city_id = _scope(session, role, school_id, county_id, city_id)
+        user = User(
+            username=username,
+            display_name=display_name.strip() or username,
+            password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+            role=role,
+            school_id=school_id,
+            county_id=county_id,
+            city_id=city_id,
+            created_at=at,
+        )
+        session.add(user)
+    return user
+
+
+def _scope(
+    session: Session, role: Role, school_id: int | None, county_id: int | None, city_id: int | None
+) -> tuple[int | None, int | None]:
+    if role is Role.SYSTEM:
+        raise InvalidInput("role", "the system role is not for people")
+    if school_id is not None and session.get(School, school_id) is None:
+        raise InvalidInput("school_id", "no such school")
+    if role is Role.TEACHER:
+        school = session.get(School, school_id) if school_id is not None else None
+        if school is None:
+            raise InvalidInput("school_id", "a teacher belongs to an existing school")
+        return school.county_id, school.county.city_id
+    if role is Role.COUNTY_REVIEWER:
+        county = session.get(County, county_id) if county_id is not None else None
+        if county is None:
+            raise InvalidInput("county_id", "a county reviewer needs an existing county")
+        return county.id, county.city_id
+    if role is Role.CITY_REVIEWER and city_id is None:
+        raise InvalidInput("city_id", "a city reviewer needs a city")
+    if city_id is not None and session.get(City, city_id) is None:
+        raise InvalidInput("city_id", "no such city")
+    return None, city_id
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this username and password, or None."""
+    with session.begin():
+        user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def get_user(session: Session, user_id: int) -> User:
+    """One active user account."""
+    with session.begin():
+        user = session.get(User, user_id)
+        if user is None or not user.active:
+            raise NotFound("user", user_id)
+        return user
+
+
+def find_user(session: Session, username: str) -> User:
+    """The active account with this username."""
+    with session.begin():
+        user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+        if user is None:
+            raise NotFound("user", username)
+        return user
+
+
+def list_users(session: Session, *, page: int = 1, per_page: int = 20) -> Page[User]:
+    """All accounts, by username."""
+    with session.begin():
+        return paginate(session, select(User).order_by(User.username), page, per_page)
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, user_id: int, name: str, *, at: datetime) -> str:
+    """Issue an API token; only its hash is stored, so it is shown this once."""
+    token = "ac_" + secrets.token_urlsafe(32)
+    with session.begin():
+        if session.get(User, user_id) is None:
+            raise NotFound("user", user_id)
+        session.add(ApiToken(user_id=user_id, name=name, token_sha256=_token_digest(token), created_at=at))
+    return token
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The active user an API token belongs to, or None."""
+    query = (
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_sha256 == _token_digest(token), User.active.is_(True))
+    )
+    with session.begin():
+        return session.scalar(query)

@@ -1,0 +1,461 @@
+"""Use cases of channels and channel days: templates, assembly, publishing, revocation, readiness.
+
+Each public function takes a session and plain values and owns its transaction, except
+`stand_in_for_revoked`, which runs inside the review decision that revoked the recording so that
+both commit or neither does. Stored days are versions: a draft may be replaced, a published
+version is frozen and a change to it becomes the next version (the old one is `superseded`).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from scheduler.domain.assembly import (
+    Airing,
+    ChannelDayPlan,
+    Clip,
+    LessonRecording,
+    PlannedLesson,
+    SlotReport,
+    StandIn,
+    assemble_day,
+    readiness,
+)
+from scheduler.domain.catalogue import AlreadyExists, NotFound
+from scheduler.domain.changes import SlotChange, diff_days, uses_recording, without_recording
+from scheduler.domain.channels import Channel, ScheduleError, WeeklyTemplate, describe_day, slots_for, validate_template
+from scheduler.domain.policy import check_day, check_template, policy_for
+from scheduler.domain.review import ReviewState
+from scheduler.exports.ical import feed_events, revise
+from scheduler.store import plan_json
+from scheduler.store.models import ChannelDay, ChannelRow, DayStatus, FillerClip, Lesson, OperatorAlert, Recording, User
+
+REVOKED_ALERT = "revoked"
+REVOKED_ALERT_TEXT = ("{channel} {day}: recording {recording} revoked: {reason}; "
+                      "the standby programme airs instead (version {version})")
+FEED_ALL = "*"  # the key of a day's grade-wide feed events; the others are subject codes
+
+
+class DayNotPublished(ScheduleError):
+    """An export asked for a channel day that has no published version."""
+
+    def __init__(self, channel_id: str, day: date) -> None:
+        super().__init__(f"{channel_id} has no published day on {day}")
+        self.channel_id = channel_id
+        self.day = day
+
+
+@dataclass(frozen=True)
+class DayOutcome:
+    """What assembling or publishing did to one channel day."""
+
+    channel_id: str
+    day: date
+    version: int
+    status: DayStatus
+    action: str  # assembled, unchanged, published, republished, stood_in
+    problems: tuple[SlotReport, ...] = ()
+    changes: tuple[SlotChange, ...] = ()
+
+
+# --- channels --------------------------------------------------------------------------------
+
+
+def save_channel(session: Session, channel: Channel, template: WeeklyTemplate, *, at: datetime, new: bool) -> None:
+    """Create (new=True) or update a channel and its template, refused unless the template keeps the policy."""
+    validate_template(channel, template)
+    check_template(policy_for(channel), channel, template)
+    with session.begin():
+        row = session.get(ChannelRow, channel.id)
+        if new and row is not None:
+            raise AlreadyExists("channel", channel.id)
+        if not new and (row is None or row.retired):
+            raise NotFound("channel", channel.id)
+        row = row or ChannelRow(id=channel.id, retired=False)
+        row.name, row.grades, row.updated_at = channel.name, list(channel.grades), at
+        row.settings = plan_json.channel_to_dict(channel)
+        row.template = plan_json.template_to_dict(template, channel.fps)
+        session.add(row)
+
+
+def channel_from_row(row: ChannelRow) -> tuple[Channel, WeeklyTemplate]:
+    channel = plan_json.channel_from_dict(row.settings)
+    return channel, plan_json.template_from_dict(row.template, channel.fps)
+
+
+def _load_channel(session: Session, channel_id: str) -> tuple[Channel, WeeklyTemplate]:
+    row = session.get(ChannelRow, channel_id)
+    if row is None or row.retired:
+        raise NotFound("channel", channel_id)
+    return channel_from_row(row)
+
+
+def get_channel(session: Session, channel_id: str) -> tuple[Channel, WeeklyTemplate]:
+    """A channel and its weekly template."""
+    with session.begin():
+        return _load_channel(session, channel_id)
+
+
+def channel_rows(session: Session, grade: int | None = None) -> list[ChannelRow]:
+    rows = session.scalars(select(ChannelRow).where(ChannelRow.retired.is_(False)).order_by(ChannelRow.id))
+    return [row for row in rows if grade is None or grade in row.grades]
+
+
+def list_channels(session: Session, grade: int | None = None) -> list[Channel]:
+    """Channels on air, optionally only those carrying a grade."""
+    with session.begin():
+        return [channel_from_row(row)[0] for row in channel_rows(session, grade)]
+
+
+def save_clip(session: Session, clip: Clip) -> None:
+    """Register or update a filler, break, slate or standby clip (media relative to the store)."""
+    with session.begin():
+        session.merge(FillerClip(id=clip.id, title=clip.title, media_name=clip.media, frames=clip.frames))
+
+
+def _clips(session: Session) -> dict[str, Clip]:
+    return {c.id: Clip(c.id, c.frames, c.title, c.media_name) for c in session.scalars(select(FillerClip))}
+
+
+# --- the catalogue as assembly sees it -------------------------------------------------------
+
+
+def _lesson_recording(recording: Recording) -> LessonRecording:
+    teacher = recording.teacher
+    school = teacher.school.name if teacher.school else ""
+    return LessonRecording(
+        recording.id, recording.state, recording.duration_frames, teacher.display_name, school,
+        recording.lesson.county.name, f"recordings/{recording.media_name}", recording.revision,
+    )
+
+
+def planned_lessons(session: Session, grades: Sequence[int]) -> list[PlannedLesson]:
+    """The curriculum plan of some grades, with every recording and its review state now."""
+    lessons = session.scalars(
+        select(Lesson).where(Lesson.grade.in_(grades)).options(joinedload(Lesson.subject), joinedload(Lesson.county))
+    ).all()
+    recordings: dict[int, list[LessonRecording]] = {}
+    query = (
+        select(Recording)
+        .join(Recording.lesson)
+        .where(Lesson.grade.in_(grades))
+        .options(joinedload(Recording.teacher).joinedload(User.school), joinedload(Recording.lesson))
+    )
+    for recording in session.scalars(query):
+        recordings.setdefault(recording.lesson_id, []).append(_lesson_recording(recording))
+    return [
+        PlannedLesson(
+            lesson.id, lesson.grade, lesson.subject.code, lesson.subject.name, lesson.sequence, lesson.title,
+            tuple(recordings.get(lesson.id, ())),
+        )
+        for lesson in lessons
+    ]
+
+
+# --- stored days ------------------------------------------------------------------------------
+
+
+def _versions(session: Session, channel_id: str, day: date) -> list[ChannelDay]:
+    query = select(ChannelDay).where(ChannelDay.channel_id == channel_id, ChannelDay.day == day)
+    return list(session.scalars(query.order_by(ChannelDay.version)))
+
+
+def _current(versions: Sequence[ChannelDay], status: DayStatus) -> ChannelDay | None:
+    return next((v for v in versions if v.status is status), None)
+
+
+def _on_air(session: Session, channel_id: str, day: date) -> ChannelDay | None:
+    """The version that will air: the published one, else the draft."""
+    versions = _versions(session, channel_id, day)
+    return _current(versions, DayStatus.PUBLISHED) or _current(versions, DayStatus.DRAFT)
+
+
+def _refreshed(airing: Airing, lessons: Mapping[int, PlannedLesson]) -> Airing | None:
+    """An earlier day's airing with today's review states (a revoked recording must not be replayed)."""
+    lesson = lessons.get(airing.lesson.id)
+    if lesson is None:
+        return None
+    recording = airing.recording and next((r for r in lesson.recordings if r.id == airing.recording.id), None)
+    return Airing(lesson, recording)
+
+
+def _history(
+    session: Session, channel: Channel, template: WeeklyTemplate, day: date, lessons: Sequence[PlannedLesson]
+) -> tuple[dict[str, int], dict[date, dict[int, Airing]]]:
+    """The cursor before `day` (from the nearest earlier stored day) and earlier days' airings for replays."""
+    by_id = {lesson.id: lesson for lesson in lessons}
+    earlier_row = session.scalars(
+        select(ChannelDay)
+        .where(ChannelDay.channel_id == channel.id, ChannelDay.day < day, ChannelDay.status != DayStatus.SUPERSEDED)
+        .order_by(ChannelDay.day.desc(), ChannelDay.version.desc())
+        .limit(1)
+    ).first()
+    cursor = dict(earlier_row.plan["cursor"]) if earlier_row else {}
+    reach = max((s.replay_of.days_back for s in slots_for(template, day) if s.replay_of), default=0)
+    earlier: dict[date, dict[int, Airing]] = {}
+    for back in range(1, reach + 1):
+        row = _on_air(session, channel.id, day - timedelta(days=back))
+        if row is not None:
+            airings = plan_json.plan_from_dict(row.plan).airings.items()
+            refreshed = {slot: _refreshed(a, by_id) for slot, a in airings}
+            earlier[row.day] = {slot: a for slot, a in refreshed.items() if a is not None}
+    return cursor, earlier
+
+
+def _assemble(
+    session: Session, channel: Channel, template: WeeklyTemplate, day: date, lessons: Sequence[PlannedLesson]
+) -> ChannelDayPlan:
+    cursor, earlier = _history(session, channel, template, day, lessons)
+    slots = slots_for(template, day)
+    plan = assemble_day(channel, day, slots, lessons, _clips(session), cursor=cursor, earlier=earlier)
+    check_day(policy_for(channel), channel, plan)
+    return plan
+
+
+def _recording_ids(plan: ChannelDayPlan) -> list[int]:
+    return sorted({r.recording_id for r in plan.slots if r.recording_id is not None and r.status == "filled"})
+
+
+def _store(
+    session: Session, channel_id: str, day: date, version: int, status: DayStatus, plan: ChannelDayPlan,
+    *, at: datetime, by: int | None, note: str = "",
+) -> ChannelDay:
+    row = ChannelDay(
+        channel_id=channel_id, day=day, version=version, status=status, plan=plan_json.plan_to_dict(plan),
+        recording_ids=_recording_ids(plan), problems=len(plan.problems), note=note, created_at=at, created_by=by,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _days(first: date, days: int) -> Iterator[date]:
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    return (first + timedelta(days=n) for n in range(days))
+
+
+# --- assemble ---------------------------------------------------------------------------------
+
+
+def assemble(session: Session, channel_id: str, first: date, days: int, *, at: datetime, by: int | None) -> list[DayOutcome]:
+    """Assemble days as drafts, in order; all or nothing (a policy violation refuses the whole run)."""
+    with session.begin():
+        channel, template = _load_channel(session, channel_id)
+        lessons = planned_lessons(session, channel.grades)
+        return [_assemble_one(session, channel, template, day, lessons, at, by) for day in _days(first, days)]
+
+
+def _assemble_one(
+    session: Session, channel: Channel, template: WeeklyTemplate, day: date,
+    lessons: Sequence[PlannedLesson], at: datetime, by: int | None,
+) -> DayOutcome:
+    plan = _assemble(session, channel, template, day, lessons)
+    versions = _versions(session, channel.id, day)
+    draft, published = _current(versions, DayStatus.DRAFT), _current(versions, DayStatus.PUBLISHED)
+    latest = draft or published
+    if latest is not None and plan_json.plan_from_dict(latest.plan) == plan:
+        return DayOutcome(channel.id, day, latest.version, latest.status, "unchanged", plan.problems)
+    if draft is not None:
+        session.delete(draft)
+        session.flush()
+    version = draft.version if draft else (versions[-1].version + 1 if versions else 1)
+    _store(session, channel.id, day, version, DayStatus.DRAFT, plan, at=at, by=by, note=describe_day(template, day))
+    changes = diff_days(plan_json.plan_from_dict(published.plan), plan) if published else ()
+    return DayOutcome(channel.id, day, version, DayStatus.DRAFT, "assembled", plan.problems, changes)
+
+
+# --- publish ------------------------------------------------------------------------------------
+
+
+def publish(session: Session, channel_id: str, first: date, days: int, *, at: datetime, by: int | None) -> list[DayOutcome]:
+    """Publish each day's draft (assembling one first where a day has neither draft nor published version)."""
+    with session.begin():
+        channel, template = _load_channel(session, channel_id)
+        lessons = planned_lessons(session, channel.grades)
+        outcomes = []
+        for day in _days(first, days):
+            versions = _versions(session, channel.id, day)
+            if not versions:
+                _assemble_one(session, channel, template, day, lessons, at, by)
+                versions = _versions(session, channel.id, day)
+            outcomes.append(_publish_one(session, channel, versions, lessons, at, by))
+        return outcomes
+
+
+def _approved_only(channel: Channel, plan: ChannelDayPlan, lessons: Sequence[PlannedLesson], clips: Mapping[str, Clip]) -> ChannelDayPlan:
+    """The plan with the standby programme wherever a recording is no longer approved (a stale draft)."""
+    approved = {r.id for lesson in lessons for r in lesson.recordings if r.state is ReviewState.APPROVED}
+    for recording_id in _recording_ids(plan):
+        if recording_id not in approved:
+            plan = without_recording(channel, plan, recording_id, clips, None)
+    return plan
+
+
+def _publish_one(
+    session: Session, channel: Channel, versions: Sequence[ChannelDay], lessons: Sequence[PlannedLesson],
+    at: datetime, by: int | None,
+) -> DayOutcome:
+    draft, published = _current(versions, DayStatus.DRAFT), _current(versions, DayStatus.PUBLISHED)
+    if draft is None:
+        assert published is not None
+        plan = plan_json.plan_from_dict(published.plan)
+        return DayOutcome(channel.id, published.day, published.version, published.status, "unchanged", plan.problems)
+    plan = _approved_only(channel, plan_json.plan_from_dict(draft.plan), lessons, _clips(session))
+    session.delete(draft)
+    session.flush()
+    row = _replace_published(session, channel, published, plan, draft.version, at=at, by=by, note=draft.note)
+    changes = diff_days(plan_json.plan_from_dict(published.plan), plan) if published else ()
+    action = "republished" if published else "published"
+    return DayOutcome(channel.id, row.day, row.version, row.status, action, plan.problems, changes)
+
+
+def _replace_published(
+    session: Session, channel: Channel, published: ChannelDay | None, plan: ChannelDayPlan, version: int,
+    *, at: datetime, by: int | None, note: str,
+) -> ChannelDay:
+    """Store `plan` as the published version, superseding the old one, with its feed events revised."""
+    previous_feeds = (published.feeds or {}) if published else {}
+    if published is not None:
+        published.status = DayStatus.SUPERSEDED
+        session.flush()
+    row = _store(session, channel.id, plan.day, version, DayStatus.PUBLISHED, plan, at=at, by=by, note=note)
+    row.published_at, row.published_by = at, by
+    row.feeds = _revised_feeds(channel, plan, previous_feeds)
+    session.flush()
+    return row
+
+
+def _revised_feeds(channel: Channel, plan: ChannelDayPlan, previous: Mapping[str, list[dict]]) -> dict[str, list[dict]]:
+    """Feed events of the grade-wide feed and of each subject feed, SEQUENCE and CANCELLED revised."""
+    current = {FEED_ALL: feed_events(channel, plan)}
+    for subject in {a.lesson.subject for a in plan.airings.values()} | (previous.keys() - {FEED_ALL}):
+        current[subject] = feed_events(channel, plan, subject=subject)
+    revised = {}
+    for key, events in current.items():
+        before = [plan_json.feed_event_from_dict(e) for e in previous.get(key, [])]
+        kept = revise(before, events)
+        if kept:
+            revised[key] = [plan_json.feed_event_to_dict(e) for e in kept]
+    return revised
+
+
+# --- revocation -------------------------------------------------------------------------------
+
+
+def stand_in_for_revoked(session: Session, recording_id: int, *, at: datetime, by: int | None, reason: str) -> list[DayOutcome]:
+    """In the caller's transaction: every published day not yet over that airs the recording gets the
+    standby programme in its place, as a new published version, and operators get an alert."""
+    clips = _clips(session)
+    outcomes = []
+    rows = session.scalars(
+        select(ChannelDay)
+        .where(ChannelDay.status != DayStatus.SUPERSEDED, ChannelDay.day >= at.date() - timedelta(days=1))
+        .order_by(ChannelDay.day)
+    )
+    for row in [r for r in rows if recording_id in r.recording_ids]:
+        channel, _template = _load_channel(session, row.channel_id)
+        if channel.day_bounds(row.day)[1] <= at:
+            continue  # already aired: history is not rewritten
+        plan = plan_json.plan_from_dict(row.plan)
+        if not uses_recording(plan, recording_id):
+            continue
+        outcomes.append(_stand_in(session, channel, row, plan, recording_id, clips, at=at, by=by, reason=reason))
+    return outcomes
+
+
+def _stand_in(
+    session: Session, channel: Channel, row: ChannelDay, plan: ChannelDayPlan, recording_id: int,
+    clips: Mapping[str, Clip], *, at: datetime, by: int | None, reason: str,
+) -> DayOutcome:
+    note = str(StandIn(recording_id, reason))
+    changed = without_recording(channel, plan, recording_id, clips, reason)
+    if row.status is DayStatus.DRAFT:
+        row.plan, row.recording_ids, row.problems = plan_json.plan_to_dict(changed), _recording_ids(changed), len(changed.problems)
+        return DayOutcome(channel.id, row.day, row.version, row.status, "stood_in", changed.problems, diff_days(plan, changed))
+    version = max(v.version for v in _versions(session, channel.id, row.day)) + 1
+    new = _replace_published(session, channel, row, changed, version, at=at, by=by, note=note)
+    facts = {"channel": channel.name, "day": row.day.isoformat(), "recording": recording_id, "reason": reason,
+             "version": version}
+    session.add(OperatorAlert(
+        channel_id=channel.id, day=row.day, kind=REVOKED_ALERT, recording_id=recording_id, created_at=at,
+        message=REVOKED_ALERT_TEXT.format(**facts), facts=facts,
+    ))
+    return DayOutcome(channel.id, row.day, new.version, new.status, "stood_in", changed.problems, diff_days(plan, changed))
+
+
+# --- reading days -------------------------------------------------------------------------------
+
+
+def day_plan(session: Session, channel_id: str, day: date, *, drafts: bool = False) -> tuple[Channel, ChannelDayPlan, ChannelDay]:
+    """The published plan of a day (or its draft when asked and there is one)."""
+    with session.begin():
+        return _day_plan(session, channel_id, day, drafts)
+
+
+def _day_plan(session: Session, channel_id: str, day: date, drafts: bool) -> tuple[Channel, ChannelDayPlan, ChannelDay]:
+    channel, _template = _load_channel(session, channel_id)
+    versions = _versions(session, channel_id, day)
+    row = (_current(versions, DayStatus.DRAFT) if drafts else None) or _current(versions, DayStatus.PUBLISHED)
+    if row is None:
+        raise DayNotPublished(channel_id, day)
+    return channel, plan_json.plan_from_dict(row.plan), row
+
+
+def day_plans(
+    session: Session, channel_ids: Sequence[str], first: date, days: int, *, drafts: bool = False
+) -> list[tuple[Channel, ChannelDayPlan]]:
+    """Plans of several channels and days; every one must exist (DayNotPublished names the first missing)."""
+    with session.begin():
+        found = []
+        for channel_id in channel_ids:
+            for day in _days(first, days):
+                channel, plan, _row = _day_plan(session, channel_id, day, drafts)
+                found.append((channel, plan))
+        return found
+
+
+def day_versions(session: Session, channel_id: str, first: date, days: int) -> list[ChannelDay]:
+    """Every stored version of some days of a channel, oldest first."""
+    with session.begin():
+        _load_channel(session, channel_id)
+        last = first + timedelta(days=days)
+        query = select(ChannelDay).where(ChannelDay.channel_id == channel_id, ChannelDay.day >= first, ChannelDay.day < last)
+        return list(session.scalars(query.order_by(ChannelDay.day, ChannelDay.version)))
+
+
+def readiness_report(session: Session, channel_id: str, first: date, days: int) -> tuple[SlotReport, ...]:
+    """Lesson and replay slots of the coming days: filled, at risk, unfilled or overlong."""
+    with session.begin():
+        channel, template = _load_channel(session, channel_id)
+        lessons = planned_lessons(session, channel.grades)
+        cursor, earlier = _history(session, channel, template, first, lessons)
+        return readiness(channel, template, first, days, lessons, cursor=cursor, earlier=earlier)
+
+
+# --- alerts -------------------------------------------------------------------------------------
+
+
+def list_alerts(session: Session, *, open_only: bool = True) -> list[OperatorAlert]:
+    """Operator alerts, newest first."""
+    with session.begin():
+        query = select(OperatorAlert).order_by(OperatorAlert.created_at.desc(), OperatorAlert.id.desc())
+        if open_only:
+            query = query.where(OperatorAlert.acknowledged_at.is_(None))
+        return list(session.scalars(query))
+
+
+def acknowledge_alert(session: Session, alert_id: int, *, at: datetime, by: int) -> OperatorAlert:
+    """Mark an alert as seen by an operator."""
+    with session.begin():
+        alert = session.get(OperatorAlert, alert_id)
+        if alert is None:
+            raise NotFound("alert", alert_id)
+        if alert.acknowledged_at is None:
+            alert.acknowledged_at, alert.acknowledged_by = at, by
+        return alert
+

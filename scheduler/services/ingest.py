@@ -1,0 +1,124 @@
+"""Use cases of media ingest: queue the QC + renditions job of an upload, store what it made, read it back.
+
+The job (`ingest`, registered in scheduler/ops/job_kinds.py) runs `media.renditions.ingest`:
+one audio-only loudness pass, then one decode producing the cable MPEG-TS, the HLS ladder, the
+MP4, the poster and the video QC. Its outputs land under renditions/<recording media stem>/ in
+the media store, written under temporary names and renamed into place.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from media.hls import MASTER
+from media.progress import Watch
+from media.qc import QcReport, Status, run_qc
+from media.renditions import CABLE_FILE, HLS_DIR, MANIFEST, MP4_FILE, POSTER_FILE, ingest
+from scheduler.queue.job_queue import JobQueue
+from scheduler.queue.registry import JobContext, PermanentJobError
+from scheduler.store.models import Job, Recording, RecordingIngest
+
+RENDITIONS_DIR = "renditions"
+MAX_OUTPUT_BYTES = 20 * 1024**3  # a lesson's renditions never come near this; a runaway encode would
+
+
+def rendition_dir(media_name: str) -> str:
+    """Where a recording's renditions live, relative to the media store."""
+    return f"{RENDITIONS_DIR}/{Path(media_name).stem}"
+
+
+def _job_key(recording_id: int) -> str:
+    return f"ingest:{recording_id}"
+
+
+def request_ingest(session: Session, recording_id: int, *, at: datetime, by: int | None) -> int:
+    """Queue the ingest job of a recording (once: a second request returns the same job); its job id."""
+    queue = JobQueue()
+    try:
+        job = queue.submit(session, "ingest", {"recording_id": recording_id}, now=at, submitted_by=by,
+                           dedupe_key=_job_key(recording_id))
+    finally:
+        queue.close()
+    return job.id
+
+
+def _failed_checks(report: QcReport) -> str | None:
+    failed = [check.name for check in report.checks if check.status is Status.FAIL]
+    return ", ".join(failed) or None
+
+
+def store_result(session: Session, recording_id: int, checksum: str, report: QcReport, outputs: dict[str, str],
+                 gain_db: float, *, at: datetime) -> RecordingIngest:
+    """Keep the QC report and rendition paths of a recording (replacing an earlier run's)."""
+    with session.begin():
+        row = session.get(RecordingIngest, recording_id) or RecordingIngest(recording_id=recording_id)
+        row.checksum, row.qc_status, row.qc_failed = checksum, report.status.value, _failed_checks(report)
+        row.qc_report, row.renditions, row.loudness_gain_db, row.finished_at = report.to_dict(), outputs, gain_db, at
+        session.add(row)
+        return row
+
+
+def _outputs(folder: str) -> dict[str, str]:
+    return {
+        "cable": f"{folder}/{CABLE_FILE}", "hls": f"{folder}/{HLS_DIR}/{MASTER}",
+        "mp4": f"{folder}/{MP4_FILE}", "poster": f"{folder}/{POSTER_FILE}",
+    }
+
+
+def ingest_recording(ctx: JobContext, recording_id: int) -> dict[str, Any]:
+    """The `ingest` job: QC and every rendition of one recording, from a single decode."""
+    return ingest_now(ctx.sessions(), ctx.media_dir, recording_id, ctx.progress)
+
+
+def ingest_now(
+    sessions: sessionmaker[Session], media_dir: Path, recording_id: int, progress: Callable[[float], None] | None = None
+) -> dict[str, Any]:
+    """Run a recording's ingest in this process (the job does this; so may an operator's command)."""
+    with sessions() as session:
+        recording = session.get(Recording, recording_id)
+        if recording is None:
+            raise PermanentJobError(f"recording {recording_id} does not exist")
+        media_name, checksum = recording.media_name, recording.checksum
+        done = session.get(RecordingIngest, recording_id)
+    folder, source = rendition_dir(media_name), Path("recordings") / media_name
+    result = ingest(source, media_dir, Path(folder), watch=Watch(progress, None, MAX_OUTPUT_BYTES))
+    report, gain = result.report, result.gain_db
+    if report is None:  # the renditions were already there and current
+        if done is not None and done.checksum == checksum:
+            return {"recording_id": recording_id, "qc_status": done.qc_status, "skipped": True}
+        report = run_qc(source, media_dir, watch=Watch(progress))
+        gain = json.loads((media_dir / folder / MANIFEST).read_text())["gain_db"]
+    row = store_result(sessions(), recording_id, checksum, report, _outputs(folder), gain, at=datetime.now(UTC))
+    return {"recording_id": recording_id, "qc_status": row.qc_status, "qc_failed": row.qc_failed,
+            "loudness_gain_db": gain, "renditions": row.renditions}
+
+
+def ingest_of(session: Session, recording_id: int) -> RecordingIngest | None:
+    """The stored ingest result of a recording, if its job has finished (caller checks visibility)."""
+    return session.get(RecordingIngest, recording_id)
+
+
+def ingest_job(session: Session, recording_id: int) -> Job | None:
+    """The newest ingest job of a recording (caller checks visibility)."""
+    query = select(Job).where(Job.dedupe_key == _job_key(recording_id)).order_by(Job.id.desc()).limit(1)
+    return session.scalars(query).first()
+
+
+def qc_failed(session: Session, recording: Recording) -> str | None:
+    """The failed QC checks of the recording's current media, None when QC passed or has not run."""
+    row = session.get(RecordingIngest, recording.id)
+    if row is None or row.checksum != recording.checksum:
+        return None
+    return row.qc_failed
+
+
+def cable_renditions(session: Session, recording_ids: list[int]) -> dict[int, str]:
+    """Cable playout files (media-store paths) of the recordings that have one."""
+    rows = session.scalars(select(RecordingIngest).where(RecordingIngest.recording_id.in_(recording_ids)))
+    return {row.recording_id: row.renditions["cable"] for row in rows if "cable" in row.renditions}

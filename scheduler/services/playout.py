@@ -1,0 +1,117 @@
+"""The playout file of a published channel day: one continuous MPEG-TS, every event at its exported offset.
+
+Lessons come from their cable renditions (stream-copied where they start on a keyframe); a lesson
+whose rendition is not made yet is re-encoded from its upload, and fillers are re-encoded. The
+job `render_day` (scheduler/ops/job_kinds.py) and `airclass media render-day` both run
+`render_published_day`; the operator's day page queues the job with `request_render` (one job per
+published version, deduplicated by `render_key`).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from media.dayrender import DayRender, DayRenderItem, ItemKind, render_day
+from media.progress import Watch
+from scheduler.domain.assembly import Event
+from scheduler.queue.job_queue import JobQueue
+from scheduler.queue.registry import JobContext
+from scheduler.services import channel_days, ingest
+from scheduler.store.models import DayStatus, Job
+
+DAYS_DIR = "days"
+
+
+def _recording_id(event: Event) -> int | None:
+    kind, _, key = event.source.partition(":")
+    return int(key) if kind == "recording" else None
+
+
+def render_items(events: Sequence[Event], cable: dict[int, str]) -> list[DayRenderItem]:
+    """One render item per event, consecutive passes of a clip within a slot joined into one looped item."""
+    items: list[DayRenderItem] = []
+    previous: Event | None = None
+    for event in events:
+        recording_id = _recording_id(event)
+        if recording_id is not None and recording_id in cable:
+            items.append(DayRenderItem(Path(cable[recording_id]), event.start, event.length, ItemKind.LESSON,
+                                       event.in_point))
+        elif previous is not None and _continues(previous, event) and items[-1].kind is ItemKind.FILLER:
+            last = items[-1]
+            items[-1] = DayRenderItem(last.path, last.start_frame, last.frames + event.length, ItemKind.FILLER,
+                                      last.in_frame)
+        else:
+            items.append(DayRenderItem(Path(event.media), event.start, event.length, ItemKind.FILLER, event.in_point))
+        previous = event
+    return items
+
+
+def _continues(previous: Event, event: Event) -> bool:
+    """The event is the next pass of the same looping clip in the same slot."""
+    return (
+        event.source == previous.source and event.slot == previous.slot and event.in_point == 0
+        and _recording_id(event) is None and previous.end == event.start
+    )
+
+
+def day_file(channel_id: str, day: date, version: int) -> str:
+    """Where a day's playout file lives in the media store (a new version is a new file)."""
+    return f"{DAYS_DIR}/{channel_id}/{day.isoformat()}-v{version}.ts"
+
+
+def render_key(channel_id: str, day: date, version: int) -> str:
+    """The dedupe key of a version's render: asking twice for it queues one job."""
+    return f"render_day:{channel_id}:{day.isoformat()}:v{version}"
+
+
+def request_render(session: Session, channel_id: str, day: date, version: int, *, at: datetime,
+                   by: int | None) -> Job:
+    """Queue the `render_day` job of a published version (once: asking again returns the same job)."""
+    queue = JobQueue()
+    try:
+        return queue.submit(session, "render_day", {"channel_id": channel_id, "day": day.isoformat()}, now=at,
+                            submitted_by=by, dedupe_key=render_key(channel_id, day, version))
+    finally:
+        queue.close()
+
+
+def render_job(session: Session, channel_id: str, day: date, version: int) -> Job | None:
+    """The latest render job of a version of the day (None if none was ever queued)."""
+    query = select(Job).where(Job.dedupe_key == render_key(channel_id, day, version)).order_by(Job.id.desc())
+    with session.begin():
+        return session.scalars(query.limit(1)).first()
+
+
+def rendered_file(session: Session, media_dir: Path, channel_id: str, day: date, version: int) -> Path | None:
+    """The playout file of a published (or since superseded) version, once rendered; else None."""
+    versions = channel_days.day_versions(session, channel_id, day, 1)  # NotFound for an unknown channel
+    if not any(v.version == version and v.status is not DayStatus.DRAFT for v in versions):
+        return None
+    path = media_dir / day_file(channel_id, day, version)
+    return path if path.is_file() else None
+
+
+def render_published_day(
+    sessions: sessionmaker[Session], media_dir: Path, channel_id: str, day: date,
+    progress: Callable[[float], None] | None = None,
+) -> tuple[str, DayRender]:
+    """Render the published version of a day into the media store; its path there and what was done."""
+    _channel, plan, row = channel_days.day_plan(sessions(), channel_id, day)
+    with sessions() as session:
+        recording_ids = [rid for e in plan.events if (rid := _recording_id(e)) is not None]
+        cable = ingest.cable_renditions(session, recording_ids)
+    target = day_file(channel_id, day, row.version)
+    done = render_day(render_items(plan.events, cable), plan.frames, Path(target), media_dir, watch=Watch(progress))
+    return target, done
+
+
+def render_day_job(ctx: JobContext, channel_id: str, day: str) -> dict[str, Any]:
+    """The `render_day` job."""
+    target, done = render_published_day(ctx.sessions(), ctx.media_dir, channel_id, date.fromisoformat(day),
+                                        ctx.progress)
+    return {"path": target, "frames": done.frames, "copied": len(done.copied), "reencoded": len(done.reencoded)}

@@ -1,0 +1,288 @@
+"""Use cases of the catalogue and the review chain; each owns its transaction."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+from typing import BinaryIO
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from media.errors import MediaError
+from media.probe import MediaProbe, probe_upload
+from media.runner import MediaTool
+from scheduler.domain import review
+from scheduler.domain.catalogue import NotFound, Page, UploadRejected
+from scheduler.domain.review import Action, Actor, ReviewState, Role
+from scheduler.services import channel_days, ingest
+from scheduler.store.db import paginate
+from scheduler.store.media_store import MediaStore, display_filename
+from scheduler.store.models import AuditEvent, County, Job, Lesson, Recording, RecordingIngest, User
+
+SYSTEM = Actor(user_id=None, role=Role.SYSTEM)
+
+
+def actor_for(user: User) -> Actor:
+    """The review-chain view of a user account."""
+    return Actor(user_id=user.id, role=user.role, county_id=user.county_id, city_id=user.city_id)
+
+
+# --- recordings: visibility lives in the query ------------------------------------------------
+
+def visible_recordings(actor: Actor) -> Select[tuple[Recording]]:
+    """Recordings this actor may see, as a select (see review.can_see for the rule in words)."""
+    query = (
+        select(Recording)
+        .join(Recording.lesson)
+        .join(Lesson.county)
+        .options(joinedload(Recording.lesson).joinedload(Lesson.subject), joinedload(Recording.teacher))
+    )
+    if actor.role is Role.TEACHER:
+        return query.where(Recording.teacher_id == actor.user_id)
+    query = query.where(Recording.state != ReviewState.DRAFT)
+    if actor.role is Role.COUNTY_REVIEWER:
+        return query.where(Lesson.county_id == actor.county_id)
+    if actor.role is Role.CITY_REVIEWER:
+        return query.where(County.city_id == actor.city_id)
+    if actor.role is Role.FINAL_REVIEWER and actor.city_id is not None:
+        return query.where(County.city_id == actor.city_id)
+    if actor.role in (Role.FINAL_REVIEWER, Role.OPERATOR, Role.ADMIN, Role.AUDITOR):
+        return query
+    return query.where(False)
+
+
+def list_recordings(
+    session: Session,
+    actor: Actor,
+    *,
+    state: ReviewState | None = None,
+    lesson_id: int | None = None,
+    awaiting_me: bool = False,
+    page: int = 1,
+    per_page: int = 20,
+) -> Page[Recording]:
+    """Recordings the actor may see; `awaiting_me` gives their review queue, oldest first."""
+    query = visible_recordings(actor)
+    if state is not None:
+        query = query.where(Recording.state == state)
+    if lesson_id is not None:
+        query = query.where(Recording.lesson_id == lesson_id)
+    if awaiting_me:
+        query = query.where(Recording.state.in_(review.queue_states(actor)))
+        query = query.order_by(Recording.created_at, Recording.id)
+    else:
+        query = query.order_by(Recording.created_at.desc(), Recording.id.desc())
+    with session.begin():
+        return paginate(session, query, page, per_page)
+
+
+def queue_counts(session: Session, actor: Actor) -> dict[ReviewState, int]:
+    """How many recordings wait on this actor, per state."""
+    states = review.queue_states(actor)
+    query = visible_recordings(actor).where(Recording.state.in_(states)).subquery()
+    with session.begin():
+        rows = session.execute(select(query.c.state, func.count()).group_by(query.c.state))
+        counts = {state: 0 for state in states}
+        counts.update({ReviewState(state): n for state, n in rows})
+        return counts
+
+
+def _load_visible(session: Session, actor: Actor, recording_id: int) -> Recording:
+    recording = session.scalars(visible_recordings(actor).where(Recording.id == recording_id)).first()
+    if recording is None:
+        raise review.RecordingNotFound(recording_id)
+    return recording
+
+
+def get_recording(session: Session, actor: Actor, recording_id: int) -> Recording:
+    """One recording, if the actor may see it."""
+    with session.begin():
+        return _load_visible(session, actor, recording_id)
+
+
+def recording_history(session: Session, actor: Actor, recording_id: int) -> list[AuditEvent]:
+    """The audit trail of a recording the actor may see, oldest first."""
+    with session.begin():
+        _load_visible(session, actor, recording_id)
+        query = (
+            select(AuditEvent)
+            .where(AuditEvent.recording_id == recording_id)
+            .options(joinedload(AuditEvent.actor))
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+        return list(session.scalars(query))
+
+
+def recording_ingest(session: Session, actor: Actor, recording_id: int) -> tuple[RecordingIngest | None, Job | None]:
+    """The QC report and renditions of a recording the actor may see (None until the ingest finished),
+    and its newest ingest job, whoever submitted it."""
+    with session.begin():
+        _load_visible(session, actor, recording_id)
+        return ingest.ingest_of(session, recording_id), ingest.ingest_job(session, recording_id)
+
+
+@dataclass(frozen=True)
+class ReviewedRecording:
+    """A recording with what the actor may do to it next."""
+
+    recording: Recording
+    allowed_actions: list[Action]
+
+
+def _under_review(session: Session, recording: Recording) -> review.RecordingUnderReview:
+    approvers = session.scalars(
+        select(AuditEvent.actor_id).where(
+            AuditEvent.recording_id == recording.id, AuditEvent.action == Action.APPROVE
+        )
+    ).all()
+    qc_signed_off = session.scalar(
+        select(func.count()).where(AuditEvent.recording_id == recording.id, AuditEvent.action == Action.SIGN_OFF_QC)
+    )
+    return review.RecordingUnderReview(
+        recording_id=recording.id,
+        revision=recording.revision,
+        teacher_id=recording.teacher_id,
+        county_id=recording.lesson.county_id,
+        city_id=recording.lesson.county.city_id,
+        state=recording.state,
+        checksum=recording.checksum,
+        approvers=frozenset(a for a in approvers if a is not None),
+        qc_failed=None if qc_signed_off else ingest.qc_failed(session, recording),
+    )
+
+
+def allowed_actions(session: Session, actor: Actor, recording_id: int) -> list[Action]:
+    """What the actor may do to the recording now."""
+    with session.begin():
+        recording = _load_visible(session, actor, recording_id)
+        return review.allowed_actions(_under_review(session, recording), actor)
+
+
+def act_on_recording(
+    session: Session,
+    actor: Actor,
+    recording_id: int,
+    action: Action,
+    *,
+    at: datetime,
+    comment: str | None = None,
+    reviewed_checksum: str | None = None,
+    expected_version: int | None = None,
+) -> Recording:
+    """Apply one review-chain action; exactly one of two racing reviewers wins."""
+    try:
+        with session.begin():
+            recording = _load_visible(session, actor, recording_id)
+            if expected_version is not None and expected_version != recording.version:
+                raise review.ReviewConflict(recording_id)
+            was_approved = recording.state is ReviewState.APPROVED
+            _apply(session, recording, actor, action, at=at, comment=comment, checksum=reviewed_checksum)
+            if was_approved and recording.state is not ReviewState.APPROVED:
+                channel_days.stand_in_for_revoked(session, recording.id, at=at, by=actor.user_id, reason=comment or "")
+            if recording.state is ReviewState.SUBMITTED:
+                # No technical QC stage yet: intake follows submission at once.
+                _apply(session, recording, SYSTEM, Action.INTAKE, at=at)
+    except StaleDataError as exc:
+        raise review.ReviewConflict(recording_id) from exc
+    return recording
+
+
+def _apply(
+    session: Session,
+    recording: Recording,
+    actor: Actor,
+    action: Action,
+    *,
+    at: datetime,
+    comment: str | None = None,
+    checksum: str | None = None,
+) -> None:
+    transition = review.decide(
+        _under_review(session, recording), actor, action, at=at, comment=comment, reviewed_checksum=checksum
+    )
+    recording.state = transition.to_state
+    session.add(
+        AuditEvent(
+            recording_id=recording.id,
+            revision=transition.revision,
+            actor_id=transition.actor_id,
+            role=transition.role,
+            action=transition.action,
+            from_state=transition.from_state,
+            to_state=transition.to_state,
+            comment=transition.comment,
+            checksum=transition.checksum,
+            at=transition.at,
+        )
+    )
+    session.flush()
+
+
+# --- upload ----------------------------------------------------------------------------------
+
+_SUFFIX = {"mp4": "mp4", "matroska": "mkv", "mpegts": "ts", "mxf": "mxf"}
+
+
+def upload_recording(
+    session: Session,
+    store: MediaStore,
+    actor: Actor,
+    lesson_id: int,
+    stream: BinaryIO,
+    original_filename: str,
+    *,
+    at: datetime,
+    tool: MediaTool | None = None,
+) -> Recording:
+    """Store, probe and register a new revision of a lesson's recording as a draft."""
+    with session.begin():
+        lesson = session.get(Lesson, lesson_id)
+        if lesson is None:
+            raise NotFound("lesson", lesson_id)
+        review.check_may_upload(actor, lesson_county_id=lesson.county_id)
+    incoming = store.receive(stream)
+    try:
+        probe = probe_upload(incoming.path, store.root, tool)
+    except MediaError as exc:
+        store.discard(incoming)
+        raise UploadRejected(getattr(exc, "reason", str(exc))) from exc
+    media_name = store.keep(incoming, _SUFFIX.get(probe.container, "bin"))
+    try:
+        with session.begin():
+            recording = _new_revision(session, lesson_id, actor, probe, media_name, at)
+            recording.original_filename = display_filename(original_filename)
+            recording.size_bytes = incoming.size_bytes
+            recording.checksum = incoming.sha256
+            session.add(recording)
+    except BaseException:
+        store.remove(media_name)
+        raise
+    ingest.request_ingest(session, recording.id, at=at, by=actor.user_id)
+    return recording
+
+
+def _new_revision(
+    session: Session, lesson_id: int, actor: Actor, probe: MediaProbe, media_name: str, at: datetime
+) -> Recording:
+    last = session.scalar(select(func.max(Recording.revision)).where(Recording.lesson_id == lesson_id))
+    rate = Fraction(probe.frame_rate)
+    return Recording(
+        lesson_id=lesson_id,
+        revision=(last or 0) + 1,
+        teacher_id=actor.user_id,
+        state=ReviewState.DRAFT,
+        media_name=media_name,
+        container=probe.container,
+        video_codec=probe.video_codec,
+        audio_codec=probe.audio_codec,
+        width=probe.width,
+        height=probe.height,
+        frame_rate_num=rate.numerator,
+        frame_rate_den=rate.denominator,
+        duration_frames=probe.duration_frames,
+        audio_sample_rate=probe.audio_sample_rate,
+        audio_channels=probe.audio_channels,
+        created_at=at,
+    )

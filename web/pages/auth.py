@@ -1,0 +1,108 @@
+"""Browser pages: sign in and out, each role's start page, and the guards the other page blueprints share."""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from scheduler.domain.review import Actor, Role
+from scheduler.services import login_throttle, recordings
+from web.context import current_actor, current_user, db, now
+
+F = TypeVar("F", bound=Callable[..., Any])
+bp = Blueprint("pages", __name__)
+
+REVIEWERS = (Role.COUNTY_REVIEWER, Role.CITY_REVIEWER, Role.FINAL_REVIEWER)
+START_PAGES = {
+    Role.TEACHER: "teacher.lessons", **{role: "review.queue" for role in REVIEWERS},
+    Role.OPERATOR: "operator.channels", Role.ADMIN: "admin.users",
+}
+
+
+def page_login_required(*roles: Role) -> Callable[[F], F]:
+    """Pages for signed-in users (sent to the sign-in page otherwise), optionally of these roles only."""
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_user() is None:
+                return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
+            if roles and current_actor().role not in roles:
+                abort(403, description=_("This page is not for your role."))
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+@bp.route("/")
+def home() -> Any:
+    """Send the signed-in user to their role's start page, or to the sign-in page."""
+    user = current_user()
+    if user is None:
+        return redirect(url_for("pages.login"))
+    return redirect(url_for(START_PAGES.get(user.role, "pages.overview")))
+
+
+@bp.route("/overview")
+@page_login_required()
+def overview() -> Any:
+    """Start page of roles without a page of their own yet: the latest recordings they may see."""
+    actor: Actor = current_actor()
+    recent = recordings.list_recordings(db(), actor, per_page=20)
+    return render_template("home.html", user=current_user(), recent=recent)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    """Sign in with a username and password."""
+    form = LoginForm()
+    error, status = None, 200
+    if form.validate_on_submit():
+        try:
+            user = login_throttle.sign_in(db(), form.username.data or "", form.password.data or "",
+                                    address=request.remote_addr or "", at=now())
+        except login_throttle.LoginThrottled as exc:
+            minutes = -(-exc.retry_after // 60)
+            error, status = _("Too many failed sign-ins. Try again in %(minutes)d minutes.", minutes=minutes), 429
+        else:
+            if user is not None:
+                session.clear()
+                session["user_id"] = user.id
+                return redirect(_safe_next(request.args.get("next")))
+            error, status = _("Wrong username or password."), 401
+    return render_template("login.html", form=form, error=error), status
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: an open redirect would let a phishing link borrow our login page.
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("pages.home")
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    """Sign out."""
+    session.clear()
+    return redirect(url_for("pages.login"))
+
+
+@bp.app_context_processor
+def signed_in_user() -> dict[str, Any]:
+    """Every page's header shows who is signed in (error pages too)."""
+    return {"signed_in": current_user()}

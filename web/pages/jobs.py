@@ -1,0 +1,82 @@
+"""The media jobs page: state and progress of transcodes, QC runs and day renders, with cancel and retry."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from scheduler.domain.job_states import CANCELLABLE, RETRYABLE, JobConflict, JobNotFound, JobState
+from scheduler.queue import job_control
+from scheduler.queue.job_queue import JobQueue
+from web.api.channels import SCHEDULE_READERS, SCHEDULERS
+from web.context import current_actor, db, now
+from web.pages.auth import page_login_required
+
+bp = Blueprint("jobs_pages", __name__, url_prefix="/operator/jobs")
+REFRESH_SECONDS = 5  # the <noscript> reload; with JavaScript, jobs.js polls the jobs API instead
+POLL_MILLISECONDS = 2000
+PER_PAGE = 50
+JOB_STATE_LABELS = {
+    JobState.QUEUED: _l("Queued"),
+    JobState.RUNNING: _l("Running"),
+    JobState.SUCCEEDED: _l("Succeeded"),
+    JobState.FAILED: _l("Failed"),
+    JobState.CANCELLED: _l("Cancelled"),
+}
+
+
+def _queue() -> JobQueue:
+    # The same queue object the jobs API uses (it nudges Celery when that is the backend).
+    return current_app.extensions.setdefault("airclass.jobs", JobQueue())
+
+
+@bp.route("/")
+@page_login_required(*SCHEDULE_READERS)
+def jobs() -> Any:
+    """Jobs, newest first; while any of them is queued or running the rows update themselves (jobs.js)."""
+    page = job_control.list_jobs(db(), current_actor(), page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
+    live = any(job.state in CANCELLABLE for job in page.items)
+    return render_template(
+        "operator/jobs.html", jobs=page, refresh=REFRESH_SECONDS if live else None, cancellable=CANCELLABLE,
+        retryable=RETRYABLE, job_state_label=JOB_STATE_LABELS.get, may_act=current_actor().role in SCHEDULERS,
+        live=_live_settings(page.page) if live else None,
+    )
+
+
+def _live_settings(page: int) -> dict[str, Any]:
+    """What jobs.js needs, rendered into the page: where to poll, how often, the state rules and labels."""
+    return {
+        "poll": url_for("jobs.list_jobs", page=page, per_page=PER_PAGE),
+        "interval_ms": POLL_MILLISECONDS,
+        "labels": {state.value: str(label) for state, label in JOB_STATE_LABELS.items()},
+        "cancellable": sorted(state.value for state in CANCELLABLE),
+        "retryable": sorted(state.value for state in RETRYABLE),
+    }
+
+
+def _act(job_id: int, done: str, action: Any) -> Any:
+    try:
+        action(db(), job_id, now=now(), actor=current_actor())
+    except JobNotFound:
+        abort(404)
+    except JobConflict as conflict:
+        flash(_("Job %(id)s is %(state)s: nothing was done.", id=job_id, state=JOB_STATE_LABELS[conflict.state]))
+    else:
+        flash(done)
+    return redirect(url_for("jobs_pages.jobs"), 303)
+
+
+@bp.route("/<int:job_id>/cancel", methods=["POST"])
+@page_login_required(*SCHEDULERS)
+def cancel(job_id: int) -> Any:
+    """Cancel a queued or running job."""
+    return _act(job_id, _("Job %(id)s cancelled.", id=job_id), job_control.cancel)
+
+
+@bp.route("/<int:job_id>/retry", methods=["POST"])
+@page_login_required(*SCHEDULERS)
+def retry(job_id: int) -> Any:
+    """Queue a failed or cancelled job again."""
+    return _act(job_id, _("Job %(id)s queued again.", id=job_id), _queue().retry)

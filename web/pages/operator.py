@@ -1,0 +1,298 @@
+"""Operator pages: channels, a channel day as a timeline, the week grid, readiness, assemble and publish, alerts.
+
+The views call the same channel-day use cases as the JSON API (web/api/channels.py); exports link
+to the API's download routes and to the public feeds.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField
+from wtforms.validators import InputRequired, NumberRange
+from wtforms.widgets import HiddenInput
+
+from scheduler.domain.assembly import SlotReport, SlotStatus
+from scheduler.domain.changes import diff_days
+from scheduler.domain.channels import Channel, ScheduleError
+from scheduler.services import channel_days, curriculum, playout, recordings
+from scheduler.services.guide import broadcast_day
+from scheduler.store.models import ChannelDay, DayStatus
+from web.api.channel_schemas import MAX_DAYS
+from web.api.channels import SCHEDULE_READERS, SCHEDULERS
+from web.context import current_actor, db, now, store
+from web.pages.auth import page_login_required
+from web.pages.jobs import JOB_STATE_LABELS
+from web.presenters.messages import schedule_refusal
+from web.presenters.timeline import (
+    DAY_STATUS_LABELS,
+    KIND_LABELS,
+    STATUS_LABELS,
+    day_cells,
+    day_timeline,
+    projected_cells,
+)
+
+bp = Blueprint("operator", __name__, url_prefix="/operator")
+WEEK = 7
+ACTION_LABELS = {
+    "assembled": _l("Assembled as a draft"),
+    "unchanged": _l("Unchanged"),
+    "published": _l("Published"),
+    "republished": _l("Republished"),
+    "stood_in": _l("Standby put in"),
+}
+CHANGE_LABELS = {"added": _l("added"), "removed": _l("removed"), "changed": _l("changed")}
+
+
+class RangeForm(FlaskForm):
+    """Which days to assemble or publish."""
+
+    first = DateField(_l("First day"), validators=[InputRequired(_l("Choose the first day."))])
+    days = IntegerField(
+        _l("Days"), default=1,
+        validators=[InputRequired(_l("Say how many days.")), NumberRange(1, MAX_DAYS, _l("From 1 to %(max)s days.", max=MAX_DAYS))],
+    )
+
+
+class RenderForm(FlaskForm):
+    """Render the playout file of the published version the operator is looking at."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1)])
+
+
+@bp.record_once
+def schedule_labels(state: Any) -> None:
+    """Labels of slot kinds, readiness, day versions and outcomes, for every template (macros too)."""
+    state.app.jinja_env.globals.update(
+        kind_label=KIND_LABELS.get, status_label=STATUS_LABELS.get, day_status_label=DAY_STATUS_LABELS.get,
+        outcome_label=ACTION_LABELS.get, change_label=CHANGE_LABELS.get, may_schedule=_may_schedule,
+    )
+
+
+def _may_schedule() -> bool:
+    return current_actor().role in SCHEDULERS
+
+
+def _today(channel: Channel) -> date:
+    return broadcast_day(channel, now())
+
+
+def _first_arg(channel: Channel) -> date:
+    asked = request.args.get("from", "")
+    try:
+        return date.fromisoformat(asked) if asked else _today(channel)
+    except ValueError:
+        return _today(channel)
+
+
+@bp.route("/")
+@page_login_required(*SCHEDULE_READERS)
+def channels() -> Any:
+    """The channels on air, each with today's day, its week and its readiness; open alerts."""
+    found = channel_days.list_channels(db())
+    today = {c.id: _today(c) for c in found}
+    alerts = channel_days.list_alerts(db())
+    return render_template("operator/channels.html", channels=found, today=today, alerts=alerts)
+
+
+def _stored(channel_id: str, day: date) -> tuple[ChannelDay | None, ChannelDay | None]:
+    versions = channel_days.day_versions(db(), channel_id, day, 1)
+
+    def pick(status: DayStatus) -> ChannelDay | None:
+        return next((v for v in versions if v.status is status), None)
+
+    return pick(DayStatus.DRAFT), pick(DayStatus.PUBLISHED)
+
+
+def _day_context(channel_id: str, day: date) -> dict[str, Any]:
+    channel, _template = channel_days.get_channel(db(), channel_id)
+    draft, published = _stored(channel_id, day)
+    context: dict[str, Any] = {
+        "channel": channel, "day": day, "draft": draft, "published": published, "plan": None,
+        "previous": day - timedelta(days=1), "following": day + timedelta(days=1), "exports": _exports(channel, day),
+    }
+    if draft or published:
+        _channel, plan, shown = channel_days.day_plan(db(), channel_id, day, drafts=True)
+        context.update(plan=plan, shown=shown, timeline=day_timeline(channel, plan), cells=day_cells(channel, plan))
+        if draft and published:
+            _channel, before, _row = channel_days.day_plan(db(), channel_id, day)
+            context["pending"] = diff_days(before, plan)
+    else:
+        context["projected"] = channel_days.readiness_report(db(), channel_id, day, 1)
+    context["versions"] = channel_days.day_versions(db(), channel_id, day, 1)
+    if published:
+        context["playout"] = _playout(channel_id, day, published.version)
+    return context
+
+
+def _playout(channel_id: str, day: date, version: int) -> dict[str, Any]:
+    """The published version's playout file: its render job, whether the file is there, the form to render it."""
+    job = playout.render_job(db(), channel_id, day, version)
+    ready = playout.rendered_file(db(), store().root, channel_id, day, version) is not None
+    return {"job": job, "ready": ready, "form": RenderForm(formdata=None, version=version),
+            "job_state_label": JOB_STATE_LABELS.get}
+
+
+def _exports(channel: Channel, day: date) -> dict[str, Any]:
+    """Download links of a published day: the API's XMLTV and playlists, the grades' public iCal feeds."""
+    query: dict[str, Any] = {"channel": channel.id, "from": day.isoformat(), "days": 1}
+    links: dict[str, Any] = {"xmltv": url_for("channels.xmltv", **query)}
+    for fmt in ("json", "csv", "txt"):
+        links[fmt] = url_for("channels.playlist", channel_id=channel.id, day=day, fmt=fmt)
+    links["ical"] = [(grade, url_for("feeds.grade_feed", grade=grade)) for grade in channel.grades]
+    return links
+
+
+@bp.route("/channels/<channel_id>/days/<isodate:day>")
+@page_login_required(*SCHEDULE_READERS)
+def day_view(channel_id: str, day: date) -> Any:
+    """One channel day: the timeline, its slots, what publishing would change, the forms and the exports."""
+    form = RangeForm(formdata=None, first=day, days=1)
+    return render_template("operator/day.html", form=form, **_day_context(channel_id, day))
+
+
+@bp.route("/channels/<channel_id>/days/<isodate:day>/render", methods=["POST"])
+@page_login_required(*SCHEDULERS)
+def render_day(channel_id: str, day: date) -> Any:
+    """Queue the render of the day's playout file (the version on the page; twice gives the same job)."""
+    form = RenderForm()
+    if not form.validate_on_submit():
+        abort(400, description=_("The form does not name a version of the day."))
+    _draft, published = _stored(channel_id, day)
+    if published is None or published.version != form.version.data:
+        flash(_("Version %(n)s is no longer the published version of this day: nothing was queued.",
+                n=form.version.data))
+    else:
+        job = playout.request_render(db(), channel_id, day, published.version, at=now(),
+                                     by=current_actor().user_id)
+        flash(_("Job %(id)s renders the playout file of version %(n)s.", id=job.id, n=published.version))
+    return redirect(url_for("operator.day_view", channel_id=channel_id, day=day), 303)
+
+
+@bp.route("/channels/<channel_id>/days/<isodate:day>/playout-v<int:version>.ts")
+@page_login_required(*SCHEDULE_READERS)
+def playout_file(channel_id: str, day: date, version: int) -> Any:
+    """Download a version's playout file (MPEG-TS, range requests); 404 until it is rendered."""
+    path = playout.rendered_file(db(), store().root, channel_id, day, version)
+    if path is None:
+        abort(404, description=_("This version of the day has no playout file yet."))
+    return send_file(path, mimetype="video/mp2t", conditional=True, as_attachment=True,
+                     download_name=f"{channel_id}-{day.isoformat()}-v{version}.ts")
+
+
+@bp.route("/channels/<channel_id>/today")
+@page_login_required(*SCHEDULE_READERS)
+def today(channel_id: str) -> Any:
+    """Today's broadcast day of a channel, in the channel's zone."""
+    channel, _template = channel_days.get_channel(db(), channel_id)
+    return redirect(url_for("operator.day_view", channel_id=channel_id, day=_today(channel)))
+
+
+def _week_rows(channel: Channel, first: date) -> list[dict[str, Any]]:
+    versions = channel_days.day_versions(db(), channel.id, first, WEEK)
+    stored = {v.day: v for v in versions if v.status is not DayStatus.SUPERSEDED}
+    projected = channel_days.readiness_report(db(), channel.id, first, WEEK)
+    rows = []
+    for day in (first + timedelta(days=n) for n in range(WEEK)):
+        row: ChannelDay | None
+        if day in stored:
+            _channel, plan, row = channel_days.day_plan(db(), channel.id, day, drafts=True)
+            cells = day_cells(channel, plan)
+        else:
+            row, cells = None, projected_cells(channel, [r for r in projected if r.day == day])
+        rows.append({"day": day, "version": row, "cells": {cell.slot: cell for cell in cells}})
+    return rows
+
+
+@bp.route("/channels/<channel_id>/week")
+@page_login_required(*SCHEDULE_READERS)
+def week(channel_id: str) -> Any:
+    """Seven days by slots, each cell coloured by its readiness; days not assembled yet show the projection."""
+    channel, _template = channel_days.get_channel(db(), channel_id)
+    first = _first_arg(channel)
+    rows = _week_rows(channel, first)
+    columns = max((slot for r in rows for slot in r["cells"]), default=0)
+    form = RangeForm(formdata=None, first=first, days=WEEK)
+    return render_template(
+        "operator/week.html", channel=channel, first=first, rows=rows, columns=columns, form=form,
+        previous=first - timedelta(days=WEEK), following=first + timedelta(days=WEEK),
+    )
+
+
+def _missing(reports: Sequence[SlotReport]) -> dict[int, dict[str, Any]]:
+    """For each lesson a slot needs: the lesson and its latest recording (what a teacher or reviewer must finish)."""
+    actor = current_actor()
+    found = {}
+    for lesson_id in {r.lesson_id for r in reports if r.lesson_id is not None}:
+        latest = recordings.list_recordings(db(), actor, lesson_id=lesson_id, per_page=1).items
+        found[lesson_id] = {"lesson": curriculum.get_lesson(db(), lesson_id), "latest": latest[0] if latest else None}
+    return found
+
+
+@bp.route("/channels/<channel_id>/readiness")
+@page_login_required(*SCHEDULE_READERS)
+def readiness(channel_id: str) -> Any:
+    """Lesson and replay slots of the coming days: filled, at risk, unfilled or overlong, with what is missing."""
+    channel, _template = channel_days.get_channel(db(), channel_id)
+    first = _first_arg(channel)
+    days = min(max(request.args.get("days", WEEK, type=int) or WEEK, 1), 31)
+    reports = channel_days.readiness_report(db(), channel_id, first, days)
+    counts = {status: sum(1 for r in reports if r.status is status) for status in SlotStatus}
+    return render_template(
+        "operator/readiness.html", channel=channel, first=first, days=days, reports=reports, counts=counts,
+        lessons=_missing(reports), clock=lambda r: channel.moment(r.day, r.start).strftime("%H:%M"),
+    )
+
+
+def _run(channel_id: str, verb: str) -> Any:
+    """Assemble or publish the days of the posted form; show each day's outcome and what changed."""
+    form = RangeForm()
+    if not form.validate_on_submit():
+        day = form.first.data or _today(channel_days.get_channel(db(), channel_id)[0])
+        return render_template("operator/day.html", form=form, **_day_context(channel_id, day)), 422
+    use_case = channel_days.assemble if verb == "assemble" else channel_days.publish
+    channel, _template = channel_days.get_channel(db(), channel_id)
+    try:
+        outcomes = use_case(db(), channel_id, form.first.data, form.days.data, at=now(), by=current_actor().user_id)
+    except ScheduleError as error:
+        error_text = schedule_refusal(error)
+        return render_template("operator/outcome.html", channel=channel, verb=verb, outcomes=[], error=error_text), 422
+    return render_template("operator/outcome.html", channel=channel, verb=verb, outcomes=outcomes, error=None)
+
+
+@bp.route("/channels/<channel_id>/assemble", methods=["POST"])
+@page_login_required(*SCHEDULERS)
+def assemble(channel_id: str) -> Any:
+    """Assemble days as drafts (all or nothing)."""
+    return _run(channel_id, "assemble")
+
+
+@bp.route("/channels/<channel_id>/publish", methods=["POST"])
+@page_login_required(*SCHEDULERS)
+def publish(channel_id: str) -> Any:
+    """Publish the days' drafts (assembling where a day has none); republishing lists what changed."""
+    return _run(channel_id, "publish")
+
+
+@bp.route("/alerts/")
+@page_login_required(*SCHEDULE_READERS)
+def alerts() -> Any:
+    """Open alerts, newest first."""
+    return render_template("operator/alerts.html", alerts=channel_days.list_alerts(db()), form=FlaskForm())
+
+
+@bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
+@page_login_required(*SCHEDULERS)
+def acknowledge(alert_id: int) -> Any:
+    """Mark an alert as seen."""
+    user_id = current_actor().user_id
+    assert user_id is not None  # a signed-in person
+    channel_days.acknowledge_alert(db(), alert_id, at=now(), by=user_id)
+    flash(_("Alert acknowledged."))
+    return redirect(url_for("operator.alerts"), 303)

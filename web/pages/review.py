@@ -1,0 +1,147 @@
+"""Review pages: my queue, and a recording's page with preview, technical QC, history and decisions."""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, TextAreaField
+from wtforms.validators import AnyOf, InputRequired, Length
+from wtforms.widgets import HiddenInput
+
+from scheduler.domain import review
+from scheduler.domain.review import Action, Actor
+from scheduler.services import recordings
+from scheduler.store.models import Recording
+from web.context import current_actor, db, now, store
+from web.i18n import ACTION_LABELS
+from web.pages.auth import REVIEWERS, page_login_required
+from web.presenters.qc_panel import QcPanel, failed_labels, qc_panel
+
+bp = Blueprint("review", __name__)
+
+NEEDS_COMMENT = frozenset({Action.REQUEST_CHANGES, Action.REVOKE, Action.SIGN_OFF_QC})
+PAGE_ACTIONS = (Action.SUBMIT, Action.SIGN_OFF_QC, Action.APPROVE, Action.REQUEST_CHANGES, Action.WITHDRAW,
+                Action.REVOKE)
+
+
+class ActionForm(FlaskForm):
+    """One decision on the revision the reviewer saw (its version and checksum ride along)."""
+
+    action = HiddenField(validators=[AnyOf([a.value for a in PAGE_ACTIONS])])
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=4000)])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    checksum = HiddenField(validators=[InputRequired(), Length(max=64)])
+
+    def validate_comment(self, field: TextAreaField) -> None:
+        """request_changes, revoke and sign_off_qc say why."""
+        if self.action.data not in NEEDS_COMMENT or (field.data or "").strip():
+            return
+        if self.action.data == Action.SIGN_OFF_QC:
+            field.errors.append(_("Write a comment: say why the recording may air despite the failed QC."))
+        else:
+            field.errors.append(_("Write a comment: say what must change and why."))
+
+
+@bp.route("/review/")
+@page_login_required(*REVIEWERS)
+def queue() -> Any:
+    """What waits on my decision, oldest first, with the counts per step."""
+    actor = current_actor()
+    page = request.args.get("page", 1, type=int)
+    waiting = recordings.list_recordings(db(), actor, awaiting_me=True, page=page, per_page=20)
+    counts = recordings.queue_counts(db(), actor)
+    return render_template("review/queue.html", waiting=waiting, counts=counts)
+
+
+def _forms(recording: Recording, allowed: list[Action], failed: ActionForm | None) -> dict[Action, ActionForm]:
+    forms = {}
+    for action in (a for a in PAGE_ACTIONS if a in allowed):
+        if failed is not None and failed.action.data == action.value:
+            forms[action] = failed
+            continue
+        form = ActionForm(formdata=None, action=action.value, version=recording.version, checksum=recording.checksum)
+        forms[action] = form
+    return forms
+
+
+def _recording_page(
+    actor: Actor, recording_id: int, *, failed: ActionForm | None = None, conflict: bool = False,
+    blocked: str | None = None,
+) -> Any:
+    recording = recordings.get_recording(db(), actor, recording_id)
+    history = recordings.recording_history(db(), actor, recording_id)
+    allowed = recordings.allowed_actions(db(), actor, recording_id)
+    qc = qc_panel(db(), actor, recording, store().root, history)
+    status = 409 if conflict or blocked else 422 if failed is not None else 200
+    page = render_template(
+        "review/recording.html",
+        recording=recording,
+        history=history,
+        forms=_forms(recording, allowed, failed),
+        needs_comment=NEEDS_COMMENT,
+        conflict=conflict,
+        qc=qc,
+        approval_blocked=blocked is not None,
+        qc_failed_checks=_qc_failed_checks(qc, allowed, blocked),
+    )
+    return page, status
+
+
+def _qc_failed_checks(qc: QcPanel, allowed: list[Action], blocked: str | None) -> str | None:
+    """The failed checks in the page's words, when they now stand between this reviewer and approval."""
+    if blocked is not None:
+        return failed_labels(blocked)
+    if Action.SIGN_OFF_QC in allowed and qc.report is not None:
+        return failed_labels(",".join(qc.report.failed))
+    return None
+
+
+@bp.route("/recordings/<int:recording_id>")
+@page_login_required()
+def recording(recording_id: int) -> Any:
+    """A recording: preview, technical facts, the full audit history and what I may decide."""
+    return _recording_page(current_actor(), recording_id)
+
+
+@bp.route("/recordings/<int:recording_id>/actions", methods=["POST"])
+@page_login_required()
+def act(recording_id: int) -> Any:
+    """Take a decision; if someone else decided meanwhile, show the recording as it now stands."""
+    actor, form = current_actor(), ActionForm()
+    if not form.validate_on_submit():
+        return _recording_page(actor, recording_id, failed=form)
+    action = Action(form.action.data)
+    try:
+        recordings.act_on_recording(
+            db(),
+            actor,
+            recording_id,
+            action,
+            at=now(),
+            comment=form.comment.data,
+            reviewed_checksum=form.checksum.data,
+            expected_version=form.version.data,
+        )
+    except (review.ReviewConflict, review.NothingToSignOff):  # NothingToSignOff: another signed it off meanwhile
+        return _recording_page(actor, recording_id, conflict=True)
+    except review.QcBlocksApproval as exc:
+        return _recording_page(actor, recording_id, blocked=exc.failed)
+    flash(_("Done: %(action)s.", action=ACTION_LABELS[action]))
+    return redirect(url_for("review.recording", recording_id=recording_id), 303)
+
+
+@bp.app_template_filter("duration")
+def duration(recording: Recording) -> str:
+    """The recording's length as m:ss."""
+    seconds = int(Fraction(recording.duration_frames * recording.frame_rate_den, recording.frame_rate_num))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@bp.app_template_filter("megabytes")
+def megabytes(size_bytes: int) -> str:
+    """A file size in MB with one decimal."""
+    return f"{size_bytes / 1_000_000:.1f} MB"

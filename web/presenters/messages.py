@@ -1,0 +1,320 @@
+"""The pure domain's refusals, violations, slot notes and QC findings, worded in the page's language.
+
+scheduler/ and media/ know no Flask and no Babel: their errors and results carry a kind and the values
+they name, and `str()` of each is an English sentence for logs, the API and the CLI. Here each kind has
+its sentence as a msgid with named placeholders (the English words the domain uses), translated in
+web/translations like every other page text. API problem bodies keep the domain's English.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from scheduler.domain.assembly import MissingClip, NoteKind, SlotNote, SlotReport, StandIn
+from scheduler.domain.catalogue import AlreadyExists, CatalogueError, NotFound
+from scheduler.domain.channels import WEEKDAYS, Flaw, InvalidTemplate, ReplayRef, ScheduleError
+from scheduler.domain.policy import PolicyViolation, Rule, Span, Violation
+from scheduler.domain.review import (
+    Action,
+    ChecksumMismatch,
+    CommentRequired,
+    InvalidTransition,
+    NothingToSignOff,
+    NotPermitted,
+    QcBlocksApproval,
+    Reason,
+    RecordingNotFound,
+    ReviewConflict,
+    ReviewError,
+    ReviewState,
+    Role,
+)
+from scheduler.services.channel_days import REVOKED_ALERT, DayNotPublished
+from scheduler.store.models import OperatorAlert
+from web.presenters.qc_panel import failed_labels, qc_finding
+
+# --- words shared by the sentences ----------------------------------------------------------------
+
+ROLE_NOUNS = {
+    Role.TEACHER: _l("a teacher"),
+    Role.COUNTY_REVIEWER: _l("a county reviewer"),
+    Role.CITY_REVIEWER: _l("a city reviewer"),
+    Role.FINAL_REVIEWER: _l("a final reviewer"),
+    Role.OPERATOR: _l("an operator"),
+    Role.ADMIN: _l("an admin"),
+    Role.AUDITOR: _l("an auditor"),
+    Role.SYSTEM: _l("a system"),
+}
+ACTION_VERBS = {
+    Action.SUBMIT: _l("submit"),
+    Action.INTAKE: _l("intake"),
+    Action.APPROVE: _l("approve"),
+    Action.REQUEST_CHANGES: _l("request changes"),
+    Action.WITHDRAW: _l("withdraw"),
+    Action.REVOKE: _l("revoke"),
+    Action.SIGN_OFF_QC: _l("sign off qc"),
+}
+STATE_WORDS = {
+    ReviewState.DRAFT: _l("draft"),
+    ReviewState.SUBMITTED: _l("submitted"),
+    ReviewState.COUNTY_REVIEW: _l("county review"),
+    ReviewState.CITY_REVIEW: _l("city review"),
+    ReviewState.FINAL_REVIEW: _l("final review"),
+    ReviewState.APPROVED: _l("approved"),
+    ReviewState.CHANGES_REQUESTED: _l("changes requested"),
+    ReviewState.WITHDRAWN: _l("withdrawn"),
+    ReviewState.REVOKED: _l("revoked"),
+}
+RULE_LABELS = {
+    Rule.MAX_LESSONS: _l("Lessons per day"),
+    Rule.MAX_LESSON_MINUTES: _l("Lesson minutes per day"),
+    Rule.MAX_SINGLE_LESSON: _l("Minutes at a time"),
+    Rule.MIN_BREAK: _l("Break between lessons"),
+    Rule.LATEST_END: _l("Latest end"),
+}
+WEEKDAY_LABELS = dict(zip(WEEKDAYS, (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"),
+                                     _l("Saturday"), _l("Sunday")), strict=True))
+_DAY_NAME = re.compile(rf"(\d{{4}}-\d\d-\d\d) \(({'|'.join(WEEKDAYS)})\)")
+
+
+def _about(recording_id: int | None) -> str:
+    return "" if recording_id is None else _(" (recording %(id)s)", id=recording_id)
+
+
+def _listed(items: list[str]) -> str:
+    """'a, b or c' in the page's language."""
+    text = items[0]
+    for item in items[1:-1]:
+        text = _("%(list)s, %(item)s", list=text, item=item)
+    return _("%(list)s or %(last)s", list=text, last=items[-1]) if len(items) > 1 else text
+
+
+# --- review refusals ------------------------------------------------------------------------------
+
+REASONS = {
+    Reason.ROLE: _l("only %(roles)s may do that"),
+    Reason.ANOTHER_TEACHER: _l("it belongs to teacher %(teacher)s"),
+    Reason.ANOTHER_COUNTY: _l("it is from county %(county)s, the reviewer's is %(own)s"),
+    Reason.ANOTHER_CITY: _l("it is from city %(city)s, the reviewer's is %(own)s"),
+    Reason.ANOTHER_STEP: _l("it is in %(state)s, a step for %(step_role)s"),
+    Reason.OWN_LESSON: _l("user %(user)s is its teacher"),
+    Reason.SECOND_STEP: _l("user %(user)s already approved a step of this revision"),
+    Reason.TEACHERS_UPLOAD: _l("only teachers upload recordings"),
+    Reason.LESSON_OF_ANOTHER_COUNTY: _l("this lesson is produced by another county"),
+}
+
+
+def _reason(error: NotPermitted) -> str:
+    if error.why is None:  # a reason given as text only
+        return error.reason
+    facts = dict(error.facts)
+    if "roles" in facts:
+        facts["roles"] = _listed([str(ROLE_NOUNS[role]) for role in facts["roles"]])
+    if "state" in facts:
+        facts["state"], facts["step_role"] = STATE_WORDS[facts["state"]], ROLE_NOUNS[facts["step_role"]]
+    return str(REASONS[error.why]) % facts
+
+
+def review_refusal(error: ReviewError) -> str:
+    """A refused review decision as a sentence in the page's language."""
+    about = _about(error.recording_id)
+    if isinstance(error, NotPermitted):
+        who = str(ROLE_NOUNS[error.role])
+        return _("%(who)s may not %(action)s%(about)s: %(reason)s.", who=who[:1].upper() + who[1:],
+                 action=ACTION_VERBS[error.action], about=about, reason=_reason(error))
+    if isinstance(error, InvalidTransition):
+        return _("Cannot %(action)s a recording in state '%(state)s'%(about)s.",
+                 action=ACTION_VERBS[error.action], state=STATE_WORDS[error.state], about=about)
+    if isinstance(error, CommentRequired):
+        return _("A comment is required to %(action)s%(about)s.", action=ACTION_VERBS[error.action], about=about)
+    if isinstance(error, ChecksumMismatch) and error.actual is None:
+        return _("The checksum of the media reviewed is missing%(about)s; stored: %(expected)s.",
+                 about=about, expected=error.expected)
+    if isinstance(error, ChecksumMismatch):
+        return _("The media changed since it was reviewed%(about)s: sha256 %(actual)s was reviewed, "
+                 "%(expected)s is stored.", about=about, actual=error.actual, expected=error.expected)
+    if isinstance(error, QcBlocksApproval):
+        return _("Technical QC failed (%(failed)s)%(about)s: a final reviewer must sign it off with a comment "
+                 "before approval.", failed=failed_labels(error.failed), about=about)
+    if isinstance(error, NothingToSignOff):
+        return _("There is no failed technical QC to sign off%(about)s.", about=about)
+    if isinstance(error, RecordingNotFound):
+        return _("Recording %(id)s does not exist.", id=error.recording_id)
+    if isinstance(error, ReviewConflict):
+        return _("Recording %(id)s was decided on by someone else meanwhile; reload it.", id=error.recording_id)
+    return str(error)
+
+
+# --- screen-time policy and other scheduling refusals --------------------------------------------
+
+DETAILS = {
+    Rule.MAX_SINGLE_LESSON: _l("lasts %(measured)s; at most %(limit)s min at a time"),
+    Rule.MIN_BREAK: _l("starts %(measured)s after slot %(previous)s ends; at least %(limit)s min required"),
+    Rule.LATEST_END: _l("ends %(measured)s after %(limit)s, the latest end"),
+    Rule.MAX_LESSONS: _l("is lesson %(measured)s of the day; at most %(limit)s"),
+    Rule.MAX_LESSON_MINUTES: _l("brings the day's lessons to %(measured)s; at most %(limit)s min a day"),
+}
+
+
+def span(length: Span) -> str:
+    """'5 min 30 s' in the page's language."""
+    minutes, seconds, frames = length.parts
+    parts = [_("%(n)s min", n=minutes) if minutes else "", _("%(n)s s", n=seconds) if seconds else "",
+             _("%(n)s frames", n=frames) if frames else ""]
+    return " ".join(p for p in parts if p) or _("%(n)s s", n=0)
+
+
+def where_label(where: str) -> str:
+    """A weekday, or a date with its weekday, in the page's language; an override's dates and label as they are."""
+    if where in WEEKDAY_LABELS:
+        return str(WEEKDAY_LABELS[where])
+    if where in TEMPLATE_PARTS:
+        return str(TEMPLATE_PARTS[where])
+    day = _DAY_NAME.fullmatch(where)
+    return _("%(day)s (%(weekday)s)", day=day[1], weekday=WEEKDAY_LABELS[day[2]]) if day else where
+
+
+def violation_detail(violation: Violation) -> str:
+    """What a slot does against a screen-time rule."""
+    measured = span(violation.measured) if isinstance(violation.measured, Span) else violation.measured
+    return str(DETAILS[violation.rule]) % {"measured": measured, "limit": violation.limit,
+                                           "previous": violation.previous}
+
+
+def violation_sentence(violation: Violation) -> str:
+    """One broken rule, naming the rule, the day and the slot."""
+    rule, where, detail = RULE_LABELS[violation.rule], where_label(violation.where), violation_detail(violation)
+    if violation.slot is None:
+        return _("Screen-time rule “%(rule)s”: %(where)s %(detail)s", rule=rule, where=where, detail=detail)
+    clock = violation.start.strftime("%H:%M") if violation.start else "--:--"
+    return _("Screen-time rule “%(rule)s”: %(where)s slot %(slot)s (%(clock)s) %(detail)s",
+             rule=rule, where=where, slot=violation.slot, clock=clock, detail=detail)
+
+
+FLAWS = {
+    Flaw.WEEKDAYS: _l("needs 7 weekdays, has %(count)s"),
+    Flaw.ENDS_BEFORE_IT_STARTS: _l("ends before it starts"),
+    Flaw.ROTA: _l("names %(subjects)s subjects for %(lessons)s lesson slots"),
+    Flaw.BETWEEN_FRAMES: _l("starts between two frames at %(fps)s fps"),
+    Flaw.NO_FRAMES: _l("lasts %(frames)s frames; a slot lasts at least one"),
+    Flaw.SUBJECT: _l("a lesson slot names its subject, and only a lesson slot does"),
+    Flaw.REPLAY_OF: _l("a replay slot names the slot it repeats, and only a replay slot does"),
+    Flaw.LESSON_CLIP: _l("lesson and replay slots take their clip and title from the lesson"),
+    Flaw.NOT_AN_EARLIER_SLOT: _l("replays %(ref)s, which is not an earlier slot"),
+    Flaw.NOT_AN_EARLIER_LESSON: _l("replays %(ref)s, which is not an earlier lesson slot"),
+    Flaw.OVERLAP: _l("starts before slot %(previous)s (%(previous_start)s) ends; list slots in order"),
+    Flaw.AFTER_THE_DAY: _l("ends after the broadcast day"),
+}
+TEMPLATE_PARTS = {"weekly template": _l("weekly template"), "template": _l("template"), "rota": _l("rota")}
+
+
+def template_refusal(error: InvalidTemplate) -> str:
+    """Why slots cannot make a broadcast day; a reason given as text only (JSON that cannot be read) stays as it is."""
+    reason = error.reason
+    if error.why is not None:
+        ref = error.facts.get("ref")
+        reason = str(FLAWS[error.why]) % {**error.facts, "ref": replay_ref(ref) if ref else ""}
+    where = where_label(error.where)
+    if error.slot is None:
+        return _("%(where)s: %(reason)s.", where=where, reason=reason)
+    if error.start is None:
+        return _("%(where)s slot %(slot)s: %(reason)s.", where=where, slot=error.slot, reason=reason)
+    return _("%(where)s slot %(slot)s (%(clock)s): %(reason)s.", where=where, slot=error.slot,
+             clock=f"{error.start:%H:%M}", reason=reason)
+
+
+def schedule_refusal(error: ScheduleError) -> str:
+    """A refusal of the scheduling core as a sentence in the page's language (a channel's values stay English)."""
+    if isinstance(error, InvalidTemplate):
+        return template_refusal(error)
+    if isinstance(error, PolicyViolation):
+        first, more = violation_sentence(error.violations[0]), len(error.violations) - 1
+        return _("%(first)s (and %(more)s more)", first=first, more=more) if more else first
+    if isinstance(error, MissingClip):
+        return _("Clip “%(clip)s” is needed to fill the day but was not given.", clip=error.clip_id)
+    if isinstance(error, DayNotPublished):
+        return _("%(channel)s has no published day on %(day)s.", channel=error.channel_id, day=error.day)
+    return str(error)
+
+
+# --- slot notes -----------------------------------------------------------------------------------
+
+NOTES = {
+    NoteKind.ON_AIR: "%(label)s",  # the lesson's label or the slot's title: the same in every language
+    NoteKind.IN_PREPARATION: _l("%(label)s: a recording is still in preparation or review"),
+    NoteKind.NO_APPROVED: _l("%(label)s: no approved recording"),
+    NoteKind.NOT_APPROVED: _l("%(label)s: recording %(recording)s is %(state)s, not approved"),
+    NoteKind.OVERLONG: _l("%(label)s: recording %(recording)s lasts %(lasts)s, longer than the slot's %(length)s"),
+    NoteKind.NO_LESSON_LEFT: _l("no %(subject)s lesson left in the plan"),
+    NoteKind.NOTHING_HELD: _l("nothing to replay: %(ref)s held no lesson"),
+    NoteKind.DID_NOT_AIR: _l("nothing to replay: %(label)s did not air in %(ref)s"),
+}
+REPLAY_KINDS = frozenset({NoteKind.NOTHING_HELD, NoteKind.DID_NOT_AIR})
+
+
+def replay_ref(ref: ReplayRef) -> str:
+    """Which earlier slot a replay repeats: today's slot 1, yesterday's slot 3."""
+    if ref.days_back == 0:
+        return _("today's slot %(slot)s", slot=ref.slot)
+    if ref.days_back == 1:
+        return _("yesterday's slot %(slot)s", slot=ref.slot)
+    return _("%(days)s days ago, slot %(slot)s", days=ref.days_back, slot=ref.slot)
+
+
+def _note(why: SlotNote) -> str:
+    values: dict[str, Any] = {**vars(why), "ref": replay_ref(why.ref) if why.ref else ""}
+    values["state"] = STATE_WORDS[why.state] if why.state else ""
+    text = str(NOTES[why.kind]) % values
+    if why.ref is not None and why.kind not in REPLAY_KINDS:
+        text = _("%(note)s (replay of %(ref)s)", note=text, ref=values["ref"])
+    return _("%(note)s: %(stood_in)s", note=text, stood_in=_stand_in(why.stood_in)) if why.stood_in else text
+
+
+def _stand_in(stood_in: StandIn) -> str:
+    if stood_in.revoked_because is None:
+        return _("no longer approved at publication")
+    return _("recording %(recording)s revoked: %(reason)s", recording=stood_in.recording, reason=stood_in.revoked_because)
+
+
+def slot_note(report: SlotReport) -> str:
+    """Why a slot airs what it airs; the stored English note for plans stored before notes were data."""
+    return report.note if report.why is None else _note(report.why)
+
+
+# --- technical QC ---------------------------------------------------------------------------------
+
+KIND_NAMES = {
+    "alert": _l("alert"), "channel": _l("channel"), "grade": _l("grade"), "lesson": _l("lesson"),
+    "lesson on demand": _l("lesson on demand"), "subject": _l("subject"), "user": _l("user"),
+}
+
+
+def catalogue_refusal(error: CatalogueError) -> str:
+    """A thing not found or already there, in the page's language; other catalogue refusals as they are."""
+    if not isinstance(error, NotFound | AlreadyExists) or error.kind not in KIND_NAMES:
+        return str(error)
+    what = KIND_NAMES[error.kind]
+    if isinstance(error, NotFound):
+        return _("%(what)s %(key)s not found", what=what, key=error.key)
+    return _("%(what)s %(key)s already exists", what=what, key=error.key)
+
+
+def alert_text(alert: OperatorAlert) -> str:
+    """An operator alert in the page's language; an alert stored before its facts were, as stored."""
+    if alert.kind != REVOKED_ALERT or not alert.facts:
+        return alert.message
+    return _("%(channel)s %(day)s: recording %(recording)s revoked: %(reason)s; "
+             "the standby programme airs instead (version %(version)s)", **alert.facts)
+
+
+JINJA_GLOBALS = {
+    "alert_text": alert_text,
+    "slot_note": slot_note,
+    "qc_finding": qc_finding,
+    "violation_detail": violation_detail,
+    "where_label": where_label,
+    "rule_label": RULE_LABELS.get,
+}
