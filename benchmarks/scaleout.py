@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import select
 
 from scheduler.domain.job_states import JobState
+from scheduler.ops.job_kinds import load_job_kinds
 from scheduler.queue.config import load_queue_config
 from scheduler.queue.job_queue import JobQueue
 from scheduler.store.db import make_session_factory, upgrade_database
@@ -84,6 +85,7 @@ def run(workers: int, jobs: int, seconds: float, size: str, workdir: Path) -> di
     flush_broker()
     procs = start_workers(workers, env, run_dir)
     sessions = make_session_factory(url)
+    load_job_kinds()
     queue = JobQueue(load_queue_config(backend="celery", broker_url=BROKER))
     try:
         for n in range(jobs):

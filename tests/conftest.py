@@ -10,9 +10,12 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from scheduler.ops.job_kinds import load_job_kinds
 from scheduler.store.db import make_session_factory, upgrade_database
 from scheduler.store.models import Base
 from tests.support.databases import migrated_copy
+
+load_job_kinds()  # the tests submit and run jobs as the app, the command and the workers do
 
 
 @pytest.fixture(autouse=True, scope="session")

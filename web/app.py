@@ -8,6 +8,7 @@ from flask import Flask, Request
 from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
+from scheduler.ops.job_kinds import load_job_kinds
 from scheduler.services import feed_files
 from scheduler.settings import Settings, load_settings
 from scheduler.store.db import make_session_factory
@@ -71,6 +72,7 @@ class InsecureConfiguration(RuntimeError):
 def create_app(config: dict[str, Any] | None = None, settings: Settings | None = None) -> Flask:
     """Build the app from settings (environment by default) and optional config overrides."""
     settings = settings or load_settings()
+    load_job_kinds()  # the app submits jobs (uploads, day renders)
     if settings.production and settings.uses_default_secret:
         raise InsecureConfiguration("set AIRCLASS_SECRET_KEY: the default secret key is refused in production")
     app = Flask(__name__)

@@ -1,4 +1,5 @@
-"""The process one job attempt runs in: `python -m scheduler.queue.child`, spawned by a worker.
+"""The protocol of the process one job attempt runs in (its entry point, which loads the job kinds first, is
+`python -m scheduler.ops.job_process`, spawned by a worker).
 
 Protocol: the worker writes the job spec as one JSON line on stdin and keeps stdin open; the child
 writes JSON lines on stdout ({"progress": p} ..., then {"result": {...}} or {"error": "...",
@@ -107,6 +108,3 @@ def main() -> int:
     except JobInterrupted:
         return INTERRUPTED
 
-
-if __name__ == "__main__":
-    sys.exit(main())

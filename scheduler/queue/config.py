@@ -10,6 +10,9 @@ BACKENDS = ("local", "celery")
 DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/5"  # not db 0: leave that to whoever else uses Redis
 # Celery (Redis) redelivers an unacknowledged message after this long: it must outlast any job.
 VISIBILITY_TIMEOUT = int(MAX_TIME_LIMIT + 3600)
+# The module a worker runs each job attempt in: an entry point that registers the job kinds, then
+# speaks the child protocol (the queue itself knows no handler).
+CHILD_MODULE = "scheduler.ops.job_process"
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.domain.job_states import JobState, error_tail
 from scheduler.queue import leases
-from scheduler.queue.config import QueueConfig
+from scheduler.queue.config import CHILD_MODULE, QueueConfig
 from scheduler.queue.leases import Claim
 from scheduler.queue.registry import job_kind
 
@@ -89,7 +89,7 @@ class ChildProcess:
     def __init__(self, spec: dict[str, Any]) -> None:
         self.stderr = tempfile.TemporaryFile()  # noqa: SIM115  # closed by close(), with the pipes
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "scheduler.queue.child"],
+            [sys.executable, "-m", CHILD_MODULE],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr, start_new_session=True,
         )
         assert self.process.stdin is not None

@@ -1,4 +1,7 @@
-"""Job kinds: a name, the function that does the work, its time limit and its retry budget."""
+"""Job kinds: a name, the function that does the work, its time limit and its retry budget.
+
+A leaf: it knows no handler. The composition root (scheduler/ops/job_kinds.py) registers them.
+"""
 from __future__ import annotations
 
 import inspect
@@ -63,9 +66,13 @@ def register(
     return kind
 
 
+def is_registered(name: str) -> bool:
+    """Whether a kind of this name is registered."""
+    return name in _KINDS
+
+
 def job_kind(name: str) -> JobKind:
-    """The registered kind of this name (built-in handlers are loaded on first use)."""
-    load_handlers()
+    """The registered kind of this name (scheduler.ops.job_kinds.load_job_kinds registers airclass's)."""
     try:
         return _KINDS[name]
     except KeyError:
@@ -74,13 +81,7 @@ def job_kind(name: str) -> JobKind:
 
 def kind_names() -> list[str]:
     """Names of all registered kinds."""
-    load_handlers()
     return sorted(_KINDS)
-
-
-def load_handlers() -> None:
-    """Import the module that registers airclass's handlers (idempotent)."""
-    import scheduler.ops.job_kinds  # noqa: F401
 
 
 @dataclass

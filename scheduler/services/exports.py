@@ -22,7 +22,7 @@ from scheduler.exports import playlist as playlists
 from scheduler.exports.ical import Feed, to_ical
 from scheduler.exports.xmltv import to_xmltv
 from scheduler.services.channel_days import FEED_ALL, channel_from_row, channel_rows, day_plan, day_plans
-from scheduler.services.ingest import cable_renditions
+from scheduler.services.renditions import cable_renditions
 from scheduler.store import plan_json
 from scheduler.store.models import ChannelDay, ChannelRow, DayStatus, Subject
 

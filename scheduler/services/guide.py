@@ -17,7 +17,7 @@ from scheduler.domain.assembly import ChannelDayPlan, Event, EventKind
 from scheduler.domain.catalogue import NotFound, lesson_label
 from scheduler.domain.channels import Channel
 from scheduler.domain.review import ReviewState
-from scheduler.services import channel_days, ingest
+from scheduler.services import channel_days, renditions
 from scheduler.store.models import ChannelDay, DayStatus, Recording
 
 WEEK = 7
@@ -153,11 +153,11 @@ def on_demand(session: Session, recording_id: int) -> OnDemand:
         if recording is None or recording.state is not ReviewState.APPROVED or not _aired(session, recording):
             raise NotFound("lesson on demand", recording_id)
         lesson = recording.lesson
-        made = ingest.ingest_of(session, recording_id)
-        renditions = made.renditions if made else {}
+        made = renditions.ingest_of(session, recording_id)
+        files = made.renditions if made else {}
         return OnDemand(
             recording_id, lesson_label(lesson.grade, lesson.subject.name, lesson.sequence, lesson.title),
-            recording.teacher.display_name, renditions.get("mp4"), renditions.get("poster"),
+            recording.teacher.display_name, files.get("mp4"), files.get("poster"),
         )
 
 

@@ -1,4 +1,5 @@
-"""Use cases of media ingest: queue the QC + renditions job of an upload, store what it made, read it back.
+"""Use cases of media ingest: queue the QC + renditions job of an upload, run it, store what it made
+(scheduler/services/renditions.py reads it back).
 
 The job (`ingest`, registered in scheduler/ops/job_kinds.py) runs `media.renditions.ingest`:
 one audio-only loudness pass, then one decode producing the cable MPEG-TS, the HLS ladder, the
@@ -13,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from media.hls import MASTER
@@ -22,7 +22,8 @@ from media.qc import QcReport, Status, run_qc
 from media.renditions import CABLE_FILE, HLS_DIR, MANIFEST, MP4_FILE, POSTER_FILE, ingest
 from scheduler.queue.job_queue import JobQueue
 from scheduler.queue.registry import JobContext, PermanentJobError
-from scheduler.store.models import Job, Recording, RecordingIngest
+from scheduler.services.renditions import ingest_job_key
+from scheduler.store.models import Recording, RecordingIngest
 
 RENDITIONS_DIR = "renditions"
 MAX_OUTPUT_BYTES = 20 * 1024**3  # a lesson's renditions never come near this; a runaway encode would
@@ -33,16 +34,12 @@ def rendition_dir(media_name: str) -> str:
     return f"{RENDITIONS_DIR}/{Path(media_name).stem}"
 
 
-def _job_key(recording_id: int) -> str:
-    return f"ingest:{recording_id}"
-
-
 def request_ingest(session: Session, recording_id: int, *, at: datetime, by: int | None) -> int:
     """Queue the ingest job of a recording (once: a second request returns the same job); its job id."""
     queue = JobQueue()
     try:
         job = queue.submit(session, "ingest", {"recording_id": recording_id}, now=at, submitted_by=by,
-                           dedupe_key=_job_key(recording_id))
+                           dedupe_key=ingest_job_key(recording_id))
     finally:
         queue.close()
     return job.id
@@ -97,28 +94,3 @@ def ingest_now(
     row = store_result(sessions(), recording_id, checksum, report, _outputs(folder), gain, at=datetime.now(UTC))
     return {"recording_id": recording_id, "qc_status": row.qc_status, "qc_failed": row.qc_failed,
             "loudness_gain_db": gain, "renditions": row.renditions}
-
-
-def ingest_of(session: Session, recording_id: int) -> RecordingIngest | None:
-    """The stored ingest result of a recording, if its job has finished (caller checks visibility)."""
-    return session.get(RecordingIngest, recording_id)
-
-
-def ingest_job(session: Session, recording_id: int) -> Job | None:
-    """The newest ingest job of a recording (caller checks visibility)."""
-    query = select(Job).where(Job.dedupe_key == _job_key(recording_id)).order_by(Job.id.desc()).limit(1)
-    return session.scalars(query).first()
-
-
-def qc_failed(session: Session, recording: Recording) -> str | None:
-    """The failed QC checks of the recording's current media, None when QC passed or has not run."""
-    row = session.get(RecordingIngest, recording.id)
-    if row is None or row.checksum != recording.checksum:
-        return None
-    return row.qc_failed
-
-
-def cable_renditions(session: Session, recording_ids: list[int]) -> dict[int, str]:
-    """Cable playout files (media-store paths) of the recordings that have one."""
-    rows = session.scalars(select(RecordingIngest).where(RecordingIngest.recording_id.in_(recording_ids)))
-    return {row.recording_id: row.renditions["cable"] for row in rows if "cable" in row.renditions}

@@ -21,7 +21,7 @@ from media.progress import Watch
 from scheduler.domain.assembly import Event
 from scheduler.queue.job_queue import JobQueue
 from scheduler.queue.registry import JobContext
-from scheduler.services import channel_days, ingest
+from scheduler.services import channel_days, renditions
 from scheduler.store.models import DayStatus, Job
 
 DAYS_DIR = "days"
@@ -104,7 +104,7 @@ def render_published_day(
     _channel, plan, row = channel_days.day_plan(sessions(), channel_id, day)
     with sessions() as session:
         recording_ids = [rid for e in plan.events if (rid := _recording_id(e)) is not None]
-        cable = ingest.cable_renditions(session, recording_ids)
+        cable = renditions.cable_renditions(session, recording_ids)
     target = day_file(channel_id, day, row.version)
     done = render_day(render_items(plan.events, cable), plan.frames, Path(target), media_dir, watch=Watch(progress))
     return target, done

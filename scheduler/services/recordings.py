@@ -16,7 +16,7 @@ from media.runner import MediaTool
 from scheduler.domain import review
 from scheduler.domain.catalogue import NotFound, Page, UploadRejected
 from scheduler.domain.review import Action, Actor, ReviewState, Role
-from scheduler.services import channel_days, ingest
+from scheduler.services import channel_days, ingest, renditions
 from scheduler.store.db import paginate
 from scheduler.store.media_store import MediaStore, display_filename
 from scheduler.store.models import AuditEvent, County, Job, Lesson, Recording, RecordingIngest, User
@@ -120,7 +120,7 @@ def recording_ingest(session: Session, actor: Actor, recording_id: int) -> tuple
     and its newest ingest job, whoever submitted it."""
     with session.begin():
         _load_visible(session, actor, recording_id)
-        return ingest.ingest_of(session, recording_id), ingest.ingest_job(session, recording_id)
+        return renditions.ingest_of(session, recording_id), renditions.ingest_job(session, recording_id)
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ def _under_review(session: Session, recording: Recording) -> review.RecordingUnd
         state=recording.state,
         checksum=recording.checksum,
         approvers=frozenset(a for a in approvers if a is not None),
-        qc_failed=None if qc_signed_off else ingest.qc_failed(session, recording),
+        qc_failed=None if qc_signed_off else renditions.qc_failed(session, recording),
     )
 
 

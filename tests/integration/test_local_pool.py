@@ -80,7 +80,7 @@ def test_celery_is_set_up_for_long_jobs():
 def test_a_job_process_killed_from_outside_counts_as_a_failed_attempt(pool, sessions, tmp_path):
     job, _ = job_control.submit(sessions(), "selftest", {"output": "out/long.mp4", **ENDLESS_CLIP}, now=utc_now())
     wait_for_job(sessions, job.id, encoding(tmp_path / "media"))
-    [child] = [p for p in child_processes() if b"scheduler.queue.child" in p[1]]
+    [child] = [p for p in child_processes() if b"scheduler.ops.job_process" in p[1]]
     os.kill(child[0], signal.SIGKILL)  # as the kernel's OOM killer would
     requeued = wait_for_job(sessions, job.id, lambda j: j.attempts == 2)
     assert "the job process ended without a result (killed by signal 9)" in requeued.error

@@ -1,11 +1,12 @@
 """Timed jobs: the nightly assembly, publication and export drop, their job store and recorded outcomes."""
 from __future__ import annotations
 
+import pickle
 import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from scheduler.ops import timed_jobs
 from tests.support.channels_world import CHANNEL, next_monday
@@ -57,3 +58,42 @@ def test_the_scheduler_keeps_its_jobs_in_the_database_and_publishes_next_runs(on
         assert job["last_outcome"] == "ok", job
     finally:
         scheduler.shutdown(wait=True)
+
+
+def _point_stored_jobs_at(database_url: str, module: str) -> list[str]:
+    """Rewrite the job store's pickled rows as an older release wrote them (functions in another module)."""
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        rows = connection.execute(text("SELECT id, job_state FROM apscheduler_jobs")).all()
+        for job_id, blob in rows:
+            state = pickle.loads(blob)
+            state["func"] = f"{module}:{state['func'].split(':')[1]}"
+            connection.execute(text("UPDATE apscheduler_jobs SET job_state = :s WHERE id = :i"),
+                               {"s": pickle.dumps(state, pickle.HIGHEST_PROTOCOL), "i": job_id})
+        refs = [pickle.loads(blob)["func"] for (blob,) in connection.execute(text("SELECT job_state FROM apscheduler_jobs"))]
+    engine.dispose()
+    return refs
+
+
+def test_a_job_store_written_before_the_layers_moved_still_loads(on_air, settings):
+    """Stores kept `scheduler.jobs:assemble_ahead` (the module before it became scheduler.ops.timed_jobs)."""
+    first = timed_jobs.build_scheduler(settings)
+    timed_jobs.start(first, settings.database_url)
+    first.shutdown(wait=True)
+    old_refs = _point_stored_jobs_at(settings.database_url, "scheduler.jobs")
+    assert old_refs and all(ref.startswith("scheduler.jobs:") for ref in old_refs)
+
+    again = timed_jobs.build_scheduler(settings)
+    timed_jobs.start(again, settings.database_url)
+    try:
+        jobs = {job.id: job for job in again.get_jobs()}
+        assert set(jobs) == {"assemble_ahead", "publish_ahead", "export_drop", "refresh_feeds", "sweep_orphans"}
+        assert jobs["assemble_ahead"].func is timed_jobs.assemble_ahead
+        assert all(job.next_run_time is not None for job in jobs.values())
+    finally:
+        again.shutdown(wait=True)
+    engine = create_engine(settings.database_url)
+    with engine.connect() as connection:
+        stored = [pickle.loads(blob)["func"] for (blob,) in connection.execute(text("SELECT job_state FROM apscheduler_jobs"))]
+    engine.dispose()
+    assert sorted(stored) == sorted(f"scheduler.ops.timed_jobs:{job_id}" for job_id in jobs)

@@ -9,6 +9,7 @@ from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 
 from scheduler.domain.catalogue import NotFound
 from scheduler.domain.review import Role
+from scheduler.ops.job_kinds import load_job_kinds
 from scheduler.services import accounts, feed_files
 from scheduler.settings import Settings
 from scheduler.store.db import upgrade_database
@@ -26,6 +27,7 @@ def _settings() -> Settings:
 @click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False)
 def cli() -> None:
     """airclass: broadcast scheduling for TV air-classroom channels."""
+    load_job_kinds()  # workers run them, `jobs submit` checks them
 
 
 # Flask's own `run` is a development server: `airclass serve` is the way to serve.
