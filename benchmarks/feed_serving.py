@@ -29,14 +29,16 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from scheduler.services.channels import save_clip
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from media.samples import tiny_clip
-from scheduler.domain.assembly import Clip
 from scheduler.domain.frames import FPS
-from scheduler.domain.review import Action, Role
-from scheduler.services import accounts, channel_days, curriculum, recordings
+from scheduler.domain.plan import Clip
+from scheduler.domain.review_terms import Action, Role
+from scheduler.services import accounts, curriculum, recordings
 from scheduler.settings import Settings
 from scheduler.store.db import make_session_factory, upgrade_database
 from scripts.load_generator import run as python_load
@@ -84,7 +86,7 @@ def build_semester(workdir: Path, days: int) -> tuple[Settings, date]:
     # Clip lengths as benchmarks/semester.py: an hour-long programme filler, not a 30-second loop.
     for clip_id, title, seconds in [("standby", "节目预告", 300), ("eye-exercise", "眼保健操", 300),
                                     ("slate", "空中课堂", 30), ("programme-filler", "防疫知识", 3600)]:
-        channel_days.save_clip(sessions(), Clip(clip_id, seconds * FPS, title, f"clips/{clip_id}.mp4"))
+        save_clip(sessions(), Clip(clip_id, seconds * FPS, title, f"clips/{clip_id}.mp4"))
     first = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     _channels_published(settings, users, first, days)
     sessions.kw["bind"].dispose()

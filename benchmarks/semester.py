@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from icalendar import Calendar, Event
 
-from scheduler.domain.assembly import ChannelDayPlan, Clip, LessonRecording, PlannedLesson, assemble_day
+from scheduler.domain.assembly import assemble_day
 from scheduler.domain.catalogue import GRADE_NAMES
 from scheduler.domain.channels import (
     Channel,
@@ -39,8 +39,9 @@ from scheduler.domain.channels import (
     validate_template,
 )
 from scheduler.domain.frames import FPS
+from scheduler.domain.plan import ChannelDayPlan, Clip, LessonRecording, PlannedLesson
 from scheduler.domain.policy import check_day, check_template, policy_for
-from scheduler.domain.review import ReviewState
+from scheduler.domain.review_terms import ReviewState
 from scheduler.exports.ical import Feed, FeedEvent, feed_events, to_ical
 from scheduler.exports.xmltv import to_xmltv
 

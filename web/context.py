@@ -11,7 +11,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.domain.catalogue import NotFound
-from scheduler.domain.review import Actor, Role
+from scheduler.domain.review import Actor
+from scheduler.domain.review_terms import Role
 from scheduler.services import accounts
 from scheduler.services.recordings import actor_for
 from scheduler.store.media_store import MediaStore

@@ -21,7 +21,7 @@ from flask import Flask, request
 from flask_babel import Babel, Domain, get_locale
 from flask_babel import lazy_gettext as _l
 
-from scheduler.domain.review import Action, ReviewState, Role
+from scheduler.domain.review_terms import Action, ReviewState, Role
 from web.presenters.messages import JINJA_GLOBALS
 
 LANGUAGES = ("zh", "en")  # the first is the default

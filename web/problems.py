@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from scheduler.domain import review
+from scheduler.domain import review_errors
 from scheduler.domain.catalogue import (
     AlreadyExists,
     CatalogueError,
@@ -25,12 +25,12 @@ from web.presenters.messages import catalogue_refusal, review_refusal, schedule_
 PROBLEM_TYPE = "application/problem+json"
 
 _REVIEW_STATUS: list[tuple[type[Exception], int]] = [
-    (review.RecordingNotFound, 404),
-    (review.NotPermitted, 403),
-    (review.CommentRequired, 422),
-    (review.InvalidTransition, 409),
-    (review.ChecksumMismatch, 409),
-    (review.ReviewConflict, 409),
+    (review_errors.RecordingNotFound, 404),
+    (review_errors.NotPermitted, 403),
+    (review_errors.CommentRequired, 422),
+    (review_errors.InvalidTransition, 409),
+    (review_errors.ChecksumMismatch, 409),
+    (review_errors.ReviewConflict, 409),
 ]
 _CATALOGUE_STATUS: list[tuple[type[Exception], int]] = [
     (NotFound, 404),
@@ -75,7 +75,7 @@ def _respond(status: int, detail: str, *, page_detail: str | None = None, **extr
     return render_template("error.html", status=status, title=_title(status), detail=shown), status
 
 
-def handle_review_error(exc: review.ReviewError) -> Response | tuple[str, int]:
+def handle_review_error(exc: review_errors.ReviewError) -> Response | tuple[str, int]:
     """Review-chain refusals: 403 not yours, 404 unseen, 409 state or race, 422 missing comment."""
     return _respond(_status_for(exc, _REVIEW_STATUS, 409), str(exc), page_detail=review_refusal(exc),
                     error=type(exc).__name__)
@@ -147,7 +147,7 @@ def handle_audit_immutable(exc: AuditTrailImmutable) -> Response | tuple[str, in
 
 def register(app: Flask) -> None:
     """Install the handlers on the app."""
-    app.register_error_handler(review.ReviewError, handle_review_error)
+    app.register_error_handler(review_errors.ReviewError, handle_review_error)
     app.register_error_handler(CatalogueError, handle_catalogue_error)
     app.register_error_handler(ScheduleError, handle_schedule_error)
     app.register_error_handler(HTTPException, handle_http_error)

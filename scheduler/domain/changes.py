@@ -10,19 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from scheduler.domain.assembly import (
-    Airing,
-    ChannelDayPlan,
-    Clip,
-    Event,
-    EventKind,
-    SlotReport,
-    SlotStatus,
-    StandIn,
-    loop_clip,
-    require_clip,
-)
+from scheduler.domain.assembly import loop_clip, require_clip
 from scheduler.domain.channels import Channel
+from scheduler.domain.plan import Airing, ChannelDayPlan, Clip, Event, EventKind, SlotReport, SlotStatus, StandIn
 
 
 class Change(StrEnum):

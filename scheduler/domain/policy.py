@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from datetime import date, time
 from enum import StrEnum
 
-from scheduler.domain.assembly import ChannelDayPlan, EventKind
 from scheduler.domain.channels import WEEKDAYS, Channel, ScheduleError, SlotKind, SlotSpec, WeeklyTemplate, place_slots
+from scheduler.domain.plan import ChannelDayPlan, EventKind
 
 
 class Rule(StrEnum):

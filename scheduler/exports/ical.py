@@ -32,8 +32,8 @@ from functools import lru_cache
 
 from icalendar import Calendar, Event, Timezone, vDuration, vText
 
-from scheduler.domain.assembly import Airing, ChannelDayPlan, SlotStatus
 from scheduler.domain.channels import Channel, SlotKind
+from scheduler.domain.plan import Airing, ChannelDayPlan, SlotStatus
 
 PRODID = "-//airclass//air classroom schedule//ZH"
 REFRESH = timedelta(hours=1)

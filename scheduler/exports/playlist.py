@@ -26,9 +26,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from scheduler.domain.assembly import ChannelDayPlan, Event
 from scheduler.domain.channels import Channel
 from scheduler.domain.frames import frames_to_timecode
+from scheduler.domain.plan import ChannelDayPlan, Event
 
 SCHEMA_PATH = Path(__file__).with_name("playlist.schema.json")
 CSV_COLUMNS = (

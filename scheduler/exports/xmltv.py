@@ -24,8 +24,8 @@ from itertools import groupby
 
 from lxml import etree
 
-from scheduler.domain.assembly import ChannelDayPlan, Event, EventKind
 from scheduler.domain.channels import Channel
+from scheduler.domain.plan import ChannelDayPlan, Event, EventKind
 
 DOCTYPE = '<!DOCTYPE tv SYSTEM "xmltv.dtd">'
 _UNWANTED = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffc\U00010000-\U0010ffff]")

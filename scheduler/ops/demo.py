@@ -10,12 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from media.probe import probe_upload
-from scheduler.domain.assembly import Clip
 from scheduler.domain.catalogue import GRADE_NAMES
 from scheduler.domain.channels import Channel, Distributor, ReplayRef, SlotKind, SlotSpec, WeeklyTemplate, apply_rota
 from scheduler.domain.frames import FPS
-from scheduler.domain.review import Action, Role
+from scheduler.domain.plan import Clip
+from scheduler.domain.review_terms import Action, Role
 from scheduler.services import accounts, channel_days, curriculum, recordings
+from scheduler.services.channels import save_channel, save_clip
 from scheduler.store.media_store import MediaStore
 from scheduler.store.models import City, Lesson, Subject, User
 
@@ -172,7 +173,7 @@ def _clips(sessions: sessionmaker[Session], store: MediaStore, samples: dict[str
         if not target.exists():
             shutil.copyfile(samples[sample], target)
         frames = probe_upload(target, store.root).duration_frames
-        channel_days.save_clip(sessions(), Clip(clip_id, frames, title, f"clips/{target.name}"))
+        save_clip(sessions(), Clip(clip_id, frames, title, f"clips/{target.name}"))
 
 
 def _lesson_minutes(grade: int) -> int:
@@ -219,8 +220,8 @@ def test_template() -> WeeklyTemplate:
 def _channels(sessions: sessionmaker[Session], at: datetime, on_demand_url: str) -> None:
     for grade in range(1, 9):
         channel = demo_channel(grade, on_demand_url)
-        channel_days.save_channel(sessions(), channel, demo_template(grade), at=at, new=True)
-    channel_days.save_channel(sessions(), TEST_CHANNEL, test_template(), at=at, new=True)
+        save_channel(sessions(), channel, demo_template(grade), at=at, new=True)
+    save_channel(sessions(), TEST_CHANNEL, test_template(), at=at, new=True)
 
 
 def _publish_week(sessions: sessionmaker[Session], at: datetime) -> str:

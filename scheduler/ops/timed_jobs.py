@@ -25,6 +25,7 @@ from sqlalchemy.pool import NullPool
 
 from scheduler.domain.channels import Channel, ScheduleError
 from scheduler.services import channel_days, exports, feed_files, orphans
+from scheduler.services.channels import list_channels
 from scheduler.settings import Settings
 from scheduler.store.db import make_session_factory
 from scheduler.store.media_store import MediaStore
@@ -74,7 +75,7 @@ def recorded(job_id: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
 def _each_channel(sessions: sessionmaker[Session], now: datetime, work: Callable[[Session, Channel, date], str]) -> str:
     """Run work per channel (sessions: the job's own); one channel's refusal does not stop the others, but fails the job."""
     lines, failures = [], []
-    for channel in channel_days.list_channels(sessions()):
+    for channel in list_channels(sessions()):
         try:
             lines.append(work(sessions(), channel, _first_day(channel, now)))
         except ScheduleError as error:

@@ -19,7 +19,8 @@ from scheduler.domain.job_states import (
     JobNotYours,
     JobState,
 )
-from scheduler.domain.review import Actor, Role
+from scheduler.domain.review import Actor
+from scheduler.domain.review_terms import Role
 from scheduler.queue.registry import job_kind
 from scheduler.store.db import paginate
 from scheduler.store.models import Job

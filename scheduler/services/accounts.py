@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from scheduler.domain.catalogue import AlreadyExists, InvalidInput, NotFound, Page
-from scheduler.domain.review import Role
+from scheduler.domain.review_terms import Role
 from scheduler.store.db import paginate
 from scheduler.store.models import ApiToken, City, County, School, User
 

@@ -1,4 +1,4 @@
-"""Use cases of channels and channel days: templates, assembly, publishing, revocation, readiness.
+"""Use cases of channel days: assembly, publishing, the stand-in after a revocation, readiness.
 
 Each public function takes a session and plain values and owns its transaction, except
 `stand_in_for_revoked`, which runs inside the review decision that revoked the recording so that
@@ -14,29 +14,18 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from scheduler.domain.assembly import (
-    Airing,
-    ChannelDayPlan,
-    Clip,
-    LessonRecording,
-    PlannedLesson,
-    SlotReport,
-    StandIn,
-    assemble_day,
-    readiness,
-)
-from scheduler.domain.catalogue import AlreadyExists, NotFound
+from scheduler.domain.assembly import assemble_day, readiness
 from scheduler.domain.changes import SlotChange, diff_days, uses_recording, without_recording
-from scheduler.domain.channels import Channel, ScheduleError, WeeklyTemplate, describe_day, slots_for, validate_template
-from scheduler.domain.policy import check_day, check_template, policy_for
-from scheduler.domain.review import ReviewState
+from scheduler.domain.channels import Channel, ScheduleError, WeeklyTemplate, describe_day, slots_for
+from scheduler.domain.plan import Airing, ChannelDayPlan, Clip, LessonRecording, PlannedLesson, SlotReport, StandIn
+from scheduler.domain.policy import check_day, policy_for
+from scheduler.domain.review_terms import ReviewState
 from scheduler.exports.ical import feed_events, revise
+from scheduler.services.channels import clips_by_id, load_channel
+from scheduler.services.operator_alerts import REVOKED_ALERT, REVOKED_ALERT_TEXT
 from scheduler.store import plan_json
-from scheduler.store.models import ChannelDay, ChannelRow, DayStatus, FillerClip, Lesson, OperatorAlert, Recording, User
+from scheduler.store.models import ChannelDay, DayStatus, Lesson, OperatorAlert, Recording, User
 
-REVOKED_ALERT = "revoked"
-REVOKED_ALERT_TEXT = ("{channel} {day}: recording {recording} revoked: {reason}; "
-                      "the standby programme airs instead (version {version})")
 FEED_ALL = "*"  # the key of a day's grade-wide feed events; the others are subject codes
 
 
@@ -60,65 +49,6 @@ class DayOutcome:
     action: str  # assembled, unchanged, published, republished, stood_in
     problems: tuple[SlotReport, ...] = ()
     changes: tuple[SlotChange, ...] = ()
-
-
-# --- channels --------------------------------------------------------------------------------
-
-
-def save_channel(session: Session, channel: Channel, template: WeeklyTemplate, *, at: datetime, new: bool) -> None:
-    """Create (new=True) or update a channel and its template, refused unless the template keeps the policy."""
-    validate_template(channel, template)
-    check_template(policy_for(channel), channel, template)
-    with session.begin():
-        row = session.get(ChannelRow, channel.id)
-        if new and row is not None:
-            raise AlreadyExists("channel", channel.id)
-        if not new and (row is None or row.retired):
-            raise NotFound("channel", channel.id)
-        row = row or ChannelRow(id=channel.id, retired=False)
-        row.name, row.grades, row.updated_at = channel.name, list(channel.grades), at
-        row.settings = plan_json.channel_to_dict(channel)
-        row.template = plan_json.template_to_dict(template, channel.fps)
-        session.add(row)
-
-
-def channel_from_row(row: ChannelRow) -> tuple[Channel, WeeklyTemplate]:
-    channel = plan_json.channel_from_dict(row.settings)
-    return channel, plan_json.template_from_dict(row.template, channel.fps)
-
-
-def _load_channel(session: Session, channel_id: str) -> tuple[Channel, WeeklyTemplate]:
-    row = session.get(ChannelRow, channel_id)
-    if row is None or row.retired:
-        raise NotFound("channel", channel_id)
-    return channel_from_row(row)
-
-
-def get_channel(session: Session, channel_id: str) -> tuple[Channel, WeeklyTemplate]:
-    """A channel and its weekly template."""
-    with session.begin():
-        return _load_channel(session, channel_id)
-
-
-def channel_rows(session: Session, grade: int | None = None) -> list[ChannelRow]:
-    rows = session.scalars(select(ChannelRow).where(ChannelRow.retired.is_(False)).order_by(ChannelRow.id))
-    return [row for row in rows if grade is None or grade in row.grades]
-
-
-def list_channels(session: Session, grade: int | None = None) -> list[Channel]:
-    """Channels on air, optionally only those carrying a grade."""
-    with session.begin():
-        return [channel_from_row(row)[0] for row in channel_rows(session, grade)]
-
-
-def save_clip(session: Session, clip: Clip) -> None:
-    """Register or update a filler, break, slate or standby clip (media relative to the store)."""
-    with session.begin():
-        session.merge(FillerClip(id=clip.id, title=clip.title, media_name=clip.media, frames=clip.frames))
-
-
-def _clips(session: Session) -> dict[str, Clip]:
-    return {c.id: Clip(c.id, c.frames, c.title, c.media_name) for c in session.scalars(select(FillerClip))}
 
 
 # --- the catalogue as assembly sees it -------------------------------------------------------
@@ -211,7 +141,7 @@ def _assemble(
 ) -> ChannelDayPlan:
     cursor, earlier = _history(session, channel, template, day, lessons)
     slots = slots_for(template, day)
-    plan = assemble_day(channel, day, slots, lessons, _clips(session), cursor=cursor, earlier=earlier)
+    plan = assemble_day(channel, day, slots, lessons, clips_by_id(session), cursor=cursor, earlier=earlier)
     check_day(policy_for(channel), channel, plan)
     return plan
 
@@ -245,7 +175,7 @@ def _days(first: date, days: int) -> Iterator[date]:
 def assemble(session: Session, channel_id: str, first: date, days: int, *, at: datetime, by: int | None) -> list[DayOutcome]:
     """Assemble days as drafts, in order; all or nothing (a policy violation refuses the whole run)."""
     with session.begin():
-        channel, template = _load_channel(session, channel_id)
+        channel, template = load_channel(session, channel_id)
         lessons = planned_lessons(session, channel.grades)
         return [_assemble_one(session, channel, template, day, lessons, at, by) for day in _days(first, days)]
 
@@ -275,7 +205,7 @@ def _assemble_one(
 def publish(session: Session, channel_id: str, first: date, days: int, *, at: datetime, by: int | None) -> list[DayOutcome]:
     """Publish each day's draft (assembling one first where a day has neither draft nor published version)."""
     with session.begin():
-        channel, template = _load_channel(session, channel_id)
+        channel, template = load_channel(session, channel_id)
         lessons = planned_lessons(session, channel.grades)
         outcomes = []
         for day in _days(first, days):
@@ -305,7 +235,7 @@ def _publish_one(
         assert published is not None
         plan = plan_json.plan_from_dict(published.plan)
         return DayOutcome(channel.id, published.day, published.version, published.status, "unchanged", plan.problems)
-    plan = _approved_only(channel, plan_json.plan_from_dict(draft.plan), lessons, _clips(session))
+    plan = _approved_only(channel, plan_json.plan_from_dict(draft.plan), lessons, clips_by_id(session))
     session.delete(draft)
     session.flush()
     row = _replace_published(session, channel, published, plan, draft.version, at=at, by=by, note=draft.note)
@@ -350,7 +280,7 @@ def _revised_feeds(channel: Channel, plan: ChannelDayPlan, previous: Mapping[str
 def stand_in_for_revoked(session: Session, recording_id: int, *, at: datetime, by: int | None, reason: str) -> list[DayOutcome]:
     """In the caller's transaction: every published day not yet over that airs the recording gets the
     standby programme in its place, as a new published version, and operators get an alert."""
-    clips = _clips(session)
+    clips = clips_by_id(session)
     outcomes = []
     rows = session.scalars(
         select(ChannelDay)
@@ -358,7 +288,7 @@ def stand_in_for_revoked(session: Session, recording_id: int, *, at: datetime, b
         .order_by(ChannelDay.day)
     )
     for row in [r for r in rows if recording_id in r.recording_ids]:
-        channel, _template = _load_channel(session, row.channel_id)
+        channel, _template = load_channel(session, row.channel_id)
         if channel.day_bounds(row.day)[1] <= at:
             continue  # already aired: history is not rewritten
         plan = plan_json.plan_from_dict(row.plan)
@@ -398,7 +328,7 @@ def day_plan(session: Session, channel_id: str, day: date, *, drafts: bool = Fal
 
 
 def _day_plan(session: Session, channel_id: str, day: date, drafts: bool) -> tuple[Channel, ChannelDayPlan, ChannelDay]:
-    channel, _template = _load_channel(session, channel_id)
+    channel, _template = load_channel(session, channel_id)
     versions = _versions(session, channel_id, day)
     row = (_current(versions, DayStatus.DRAFT) if drafts else None) or _current(versions, DayStatus.PUBLISHED)
     if row is None:
@@ -422,7 +352,7 @@ def day_plans(
 def day_versions(session: Session, channel_id: str, first: date, days: int) -> list[ChannelDay]:
     """Every stored version of some days of a channel, oldest first."""
     with session.begin():
-        _load_channel(session, channel_id)
+        load_channel(session, channel_id)
         last = first + timedelta(days=days)
         query = select(ChannelDay).where(ChannelDay.channel_id == channel_id, ChannelDay.day >= first, ChannelDay.day < last)
         return list(session.scalars(query.order_by(ChannelDay.day, ChannelDay.version)))
@@ -431,31 +361,7 @@ def day_versions(session: Session, channel_id: str, first: date, days: int) -> l
 def readiness_report(session: Session, channel_id: str, first: date, days: int) -> tuple[SlotReport, ...]:
     """Lesson and replay slots of the coming days: filled, at risk, unfilled or overlong."""
     with session.begin():
-        channel, template = _load_channel(session, channel_id)
+        channel, template = load_channel(session, channel_id)
         lessons = planned_lessons(session, channel.grades)
         cursor, earlier = _history(session, channel, template, first, lessons)
         return readiness(channel, template, first, days, lessons, cursor=cursor, earlier=earlier)
-
-
-# --- alerts -------------------------------------------------------------------------------------
-
-
-def list_alerts(session: Session, *, open_only: bool = True) -> list[OperatorAlert]:
-    """Operator alerts, newest first."""
-    with session.begin():
-        query = select(OperatorAlert).order_by(OperatorAlert.created_at.desc(), OperatorAlert.id.desc())
-        if open_only:
-            query = query.where(OperatorAlert.acknowledged_at.is_(None))
-        return list(session.scalars(query))
-
-
-def acknowledge_alert(session: Session, alert_id: int, *, at: datetime, by: int) -> OperatorAlert:
-    """Mark an alert as seen by an operator."""
-    with session.begin():
-        alert = session.get(OperatorAlert, alert_id)
-        if alert is None:
-            raise NotFound("alert", alert_id)
-        if alert.acknowledged_at is None:
-            alert.acknowledged_at, alert.acknowledged_by = at, by
-        return alert
-

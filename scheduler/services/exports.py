@@ -15,13 +15,14 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from scheduler.domain.assembly import Event
 from scheduler.domain.catalogue import GRADE_NAMES, NotFound
 from scheduler.domain.channels import Channel
+from scheduler.domain.plan import Event
 from scheduler.exports import playlist as playlists
 from scheduler.exports.ical import Feed, to_ical
 from scheduler.exports.xmltv import to_xmltv
-from scheduler.services.channel_days import FEED_ALL, channel_from_row, channel_rows, day_plan, day_plans
+from scheduler.services.channel_days import FEED_ALL, day_plan, day_plans
+from scheduler.services.channels import channel_from_row, channel_rows
 from scheduler.services.renditions import cable_renditions
 from scheduler.store import plan_json
 from scheduler.store.models import ChannelDay, ChannelRow, DayStatus, Subject

@@ -28,7 +28,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.services import exports
-from scheduler.services.channel_days import channel_rows
+from scheduler.services.channels import channel_rows
 from scheduler.store.models import ChannelDay, ChannelRow, Subject
 
 log = logging.getLogger(__name__)

@@ -13,11 +13,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.domain.assembly import ChannelDayPlan, Event, EventKind
 from scheduler.domain.catalogue import NotFound, lesson_label
 from scheduler.domain.channels import Channel
-from scheduler.domain.review import ReviewState
+from scheduler.domain.plan import ChannelDayPlan, Event, EventKind
+from scheduler.domain.review_terms import ReviewState
 from scheduler.services import channel_days, renditions
+from scheduler.services.channels import channel_rows, list_channels
 from scheduler.store.models import ChannelDay, DayStatus, Recording
 
 WEEK = 7
@@ -118,7 +119,7 @@ def grade_guide(session: Session, grade: int, *, now: datetime, first: date | No
 
     What is on now and next is only looked for in the default window, the one that holds `now`.
     """
-    channels = channel_days.list_channels(session, grade)
+    channels = list_channels(session, grade)
     if not channels:
         raise NotFound("grade", grade)
     found = []
@@ -132,7 +133,7 @@ def grade_guide(session: Session, grade: int, *, now: datetime, first: date | No
 
 def guide_grades(session: Session) -> list[int]:
     """The grades that have a channel on air, in order."""
-    return sorted({grade for channel in channel_days.list_channels(session) for grade in channel.grades})
+    return sorted({grade for channel in list_channels(session) for grade in channel.grades})
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ def on_demand(session: Session, recording_id: int) -> OnDemand:
 
 def _aired(session: Session, recording: Recording) -> bool:
     """Whether a published day of a channel carrying the lesson's grade airs the recording."""
-    channels = [row.id for row in channel_days.channel_rows(session, recording.lesson.grade)]
+    channels = [row.id for row in channel_rows(session, recording.lesson.grade)]
     published = session.scalars(
         select(ChannelDay.recording_ids).where(ChannelDay.channel_id.in_(channels), ChannelDay.status == DayStatus.PUBLISHED)
     )

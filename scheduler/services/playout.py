@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from media.dayrender import DayRender, DayRenderItem, ItemKind, render_day
 from media.progress import Watch
-from scheduler.domain.assembly import Event
+from scheduler.domain.plan import Event
 from scheduler.queue.job_queue import JobQueue
 from scheduler.queue.registry import JobContext
 from scheduler.services import channel_days, renditions

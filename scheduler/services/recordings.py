@@ -13,9 +13,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from media.errors import MediaError
 from media.probe import MediaProbe, probe_upload
 from media.runner import MediaTool
-from scheduler.domain import review
+from scheduler.domain import review, review_errors
 from scheduler.domain.catalogue import NotFound, Page, UploadRejected
-from scheduler.domain.review import Action, Actor, ReviewState, Role
+from scheduler.domain.review import Actor
+from scheduler.domain.review_terms import Action, ReviewState, Role
 from scheduler.services import channel_days, ingest, renditions
 from scheduler.store.db import paginate
 from scheduler.store.media_store import MediaStore, display_filename
@@ -92,7 +93,7 @@ def queue_counts(session: Session, actor: Actor) -> dict[ReviewState, int]:
 def _load_visible(session: Session, actor: Actor, recording_id: int) -> Recording:
     recording = session.scalars(visible_recordings(actor).where(Recording.id == recording_id)).first()
     if recording is None:
-        raise review.RecordingNotFound(recording_id)
+        raise review_errors.RecordingNotFound(recording_id)
     return recording
 
 
@@ -176,7 +177,7 @@ def act_on_recording(
         with session.begin():
             recording = _load_visible(session, actor, recording_id)
             if expected_version is not None and expected_version != recording.version:
-                raise review.ReviewConflict(recording_id)
+                raise review_errors.ReviewConflict(recording_id)
             was_approved = recording.state is ReviewState.APPROVED
             _apply(session, recording, actor, action, at=at, comment=comment, checksum=reviewed_checksum)
             if was_approved and recording.state is not ReviewState.APPROVED:
@@ -185,7 +186,7 @@ def act_on_recording(
                 # No technical QC stage yet: intake follows submission at once.
                 _apply(session, recording, SYSTEM, Action.INTAKE, at=at)
     except StaleDataError as exc:
-        raise review.ReviewConflict(recording_id) from exc
+        raise review_errors.ReviewConflict(recording_id) from exc
     return recording
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from scheduler.domain.job_states import LIVE_STATES, JobState
-from scheduler.domain.review import Action, ReviewState, Role
+from scheduler.domain.review_terms import Action, ReviewState, Role
 
 
 class UTCDateTime(TypeDecorator[datetime]):

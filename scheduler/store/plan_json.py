@@ -13,7 +13,18 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from scheduler.domain.assembly import (
+from scheduler.domain.channels import (
+    Channel,
+    DayOverride,
+    Distributor,
+    InvalidTemplate,
+    ReplayRef,
+    SlotKind,
+    SlotSpec,
+    WeeklyTemplate,
+)
+from scheduler.domain.frames import FPS, frames_to_timecode, timecode_to_frames
+from scheduler.domain.plan import (
     Airing,
     ChannelDayPlan,
     Event,
@@ -26,18 +37,7 @@ from scheduler.domain.assembly import (
     SlotStatus,
     StandIn,
 )
-from scheduler.domain.channels import (
-    Channel,
-    DayOverride,
-    Distributor,
-    InvalidTemplate,
-    ReplayRef,
-    SlotKind,
-    SlotSpec,
-    WeeklyTemplate,
-)
-from scheduler.domain.frames import FPS, frames_to_timecode, timecode_to_frames
-from scheduler.domain.review import ReviewState
+from scheduler.domain.review_terms import ReviewState
 from scheduler.exports.ical import FeedEvent
 
 Json = dict[str, Any]

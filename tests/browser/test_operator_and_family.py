@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 from playwright.sync_api import Page, expect
 
-from scheduler.services import channel_days
+from scheduler.services.channels import get_channel
 from scheduler.services.guide import broadcast_day
 from tests.browser.conftest import PHONE
 from tests.support.channels_world import CHANNEL
@@ -23,7 +23,7 @@ LESSON = "三年级 数学 第12课《两位数乘两位数》"
 
 def next_school_day(sessions) -> date:  # type: ignore[no-untyped-def]
     """The first weekday after the current broadcast day: always inside the guide's week."""
-    channel, _template = channel_days.get_channel(sessions(), CHANNEL)
+    channel, _template = get_channel(sessions(), CHANNEL)
     day = broadcast_day(channel, datetime.now(UTC)) + timedelta(days=1)
     while day.weekday() > 4:
         day += timedelta(days=1)

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, text
 
-from scheduler.domain.review import Role
+from scheduler.domain.review_terms import Role
 from scheduler.ops.backup import BackupDamaged, BackupRefused, backup, restore
 from scheduler.services import accounts
 from scheduler.store.db import make_engine, make_session_factory

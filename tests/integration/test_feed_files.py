@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from scheduler.ops import timed_jobs
-from scheduler.services import channel_days
+from scheduler.services.channels import get_channel, save_channel
 from scheduler.services.feed_files import refresh_feed_files
 from scheduler.store.models import ChannelRow
 from tests.support.channels_world import CHANNEL, next_monday
@@ -101,9 +101,9 @@ def test_a_rewrite_within_the_same_second_to_as_many_bytes_still_changes_nginx_e
     feed = settings.public / "feeds/grade3.ics"
     before = feed.stat()
     app_sessions = app.extensions["airclass.sessions"]
-    channel, template = channel_days.get_channel(app_sessions(), CHANNEL)
+    channel, template = get_channel(app_sessions(), CHANNEL)
     renamed = dataclasses.replace(channel, name=channel.name.replace("三年级", "四年级"))  # as many bytes
-    channel_days.save_channel(app_sessions(), renamed, template, at=datetime.now(UTC), new=False)
+    save_channel(app_sessions(), renamed, template, at=datetime.now(UTC), new=False)
     after = feed.stat()
     assert after.st_size == before.st_size and b"\xe5\x9b\x9b\xe5\xb9\xb4\xe7\xba\xa7" in feed.read_bytes()  # 四年级
     assert int(after.st_mtime) > int(before.st_mtime)  # nginx ETag: "<mtime hex>-<size hex>"

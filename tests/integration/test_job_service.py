@@ -10,7 +10,8 @@ from sqlalchemy import create_engine, insert, inspect, update
 from sqlalchemy.exc import IntegrityError
 
 from scheduler.domain.job_states import InvalidJobParams, JobConflict, JobNotFound, JobState, UnknownJobKind
-from scheduler.domain.review import Actor, Role
+from scheduler.domain.review import Actor
+from scheduler.domain.review_terms import Role
 from scheduler.queue import job_control, leases
 from scheduler.store.db import alembic_config
 from scheduler.store.models import Job

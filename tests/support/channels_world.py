@@ -5,10 +5,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from scheduler.domain.assembly import Clip
 from scheduler.domain.frames import FPS
-from scheduler.domain.review import Action
-from scheduler.services import channel_days, curriculum, recordings
+from scheduler.domain.plan import Clip
+from scheduler.domain.review_terms import Action
+from scheduler.services import curriculum, recordings
+from scheduler.services.channels import save_clip
 
 CHANNEL = "grade3.test.airclass"
 ON_DEMAND = "https://airclass.example/watch/{recording}"
@@ -67,7 +68,7 @@ def build_on_air(app, sessions, world, clips, api_as):  # type: ignore[no-untype
     }
     for clip_id, title in [("standby", "节目预告"), ("eye-exercise", "眼保健操"), ("slate", "空中课堂"),
                            ("programme-filler", "防疫知识")]:
-        channel_days.save_clip(sessions(), Clip(clip_id, 30 * FPS, title, f"clips/{clip_id}.mp4"))
+        save_clip(sessions(), Clip(clip_id, 30 * FPS, title, f"clips/{clip_id}.mp4"))
     response = api_as("admin").post("/api/channels/", json=channel_doc())
     assert response.status_code == 201, response.get_json()
     return world

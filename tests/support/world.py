@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from scheduler.domain.review import Role
+from scheduler.domain.review_terms import Role
 from scheduler.services import accounts, curriculum
 from scheduler.store.models import Lesson, User
 

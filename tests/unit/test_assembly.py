@@ -11,19 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.domain.assembly import (
-    Airing,
-    ChannelDayPlan,
-    Clip,
-    EventKind,
-    InvalidPlan,
-    LessonRecording,
-    MissingClip,
-    PlannedLesson,
-    SlotStatus,
-    assemble_day,
-    readiness,
-)
+from scheduler.domain.assembly import assemble_day, readiness
 from scheduler.domain.catalogue import GRADE_NAMES
 from scheduler.domain.changes import Change, diff_days
 from scheduler.domain.channels import (
@@ -36,7 +24,18 @@ from scheduler.domain.channels import (
     WeeklyTemplate,
 )
 from scheduler.domain.frames import FPS
-from scheduler.domain.review import ReviewState
+from scheduler.domain.plan import (
+    Airing,
+    ChannelDayPlan,
+    Clip,
+    EventKind,
+    InvalidPlan,
+    LessonRecording,
+    MissingClip,
+    PlannedLesson,
+    SlotStatus,
+)
+from scheduler.domain.review_terms import ReviewState
 
 S = ReviewState
 M = 60 * FPS  # frames in a minute

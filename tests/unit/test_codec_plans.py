@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from scheduler.domain.assembly import StandIn
 from scheduler.domain.changes import without_recording
+from scheduler.domain.plan import StandIn
 from scheduler.store import plan_json
 from tests.unit.test_assembly import CLIPS, grade_channel, sample_day
 

@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 from lxml import etree
 
-from scheduler.domain.assembly import ChannelDayPlan, assemble_day
+from scheduler.domain.assembly import assemble_day
+from scheduler.domain.plan import ChannelDayPlan
 from scheduler.exports.ical import Feed, feed_events, ical_text, to_ical
 from scheduler.exports.playlist import to_as_run, to_csv, to_json
 from scheduler.exports.xmltv import clean_text, to_xmltv

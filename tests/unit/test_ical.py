@@ -9,8 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from scheduler.domain.assembly import Airing, assemble_day
-from scheduler.domain.review import ReviewState
+from scheduler.domain.assembly import assemble_day
+from scheduler.domain.plan import Airing
+from scheduler.domain.review_terms import ReviewState
 from scheduler.exports.ical import Feed, FeedEvent, event_uid, feed_events, ical_text, refold, revise, to_ical
 from tests.unit.test_assembly import CLIPS, DAY, grade_channel, sample_day, sample_plan, school_day
 

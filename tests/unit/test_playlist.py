@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from jsonschema import Draft202012Validator
 
-from scheduler.domain.assembly import Clip, Event, assemble_day
+from scheduler.domain.assembly import assemble_day
+from scheduler.domain.plan import Clip, Event
 from scheduler.exports.playlist import CSV_COLUMNS, SCHEMA_PATH, to_as_run, to_csv, to_json
 from tests.unit.test_assembly import CLIPS, DAY, M, catalogues, grade_channel, sample_day, templates
 

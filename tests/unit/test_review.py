@@ -10,8 +10,15 @@ from hypothesis import given, settings, target
 from hypothesis import strategies as st
 
 from scheduler.domain.review import (
-    Action,
     Actor,
+    RecordingUnderReview,
+    Transition,
+    allowed_actions,
+    can_see,
+    decide,
+    queue_states,
+)
+from scheduler.domain.review_errors import (
     ChecksumMismatch,
     CommentRequired,
     InvalidTransition,
@@ -20,19 +27,12 @@ from scheduler.domain.review import (
     OutOfScope,
     QcBlocksApproval,
     RecordingNotFound,
-    RecordingUnderReview,
     ReviewConflict,
     ReviewError,
-    ReviewState,
-    Role,
     SecondStepBySameReviewer,
     SelfApproval,
-    Transition,
-    allowed_actions,
-    can_see,
-    decide,
-    queue_states,
 )
+from scheduler.domain.review_terms import Action, ReviewState, Role
 
 S, R, A = ReviewState, Role, Action
 TEACHER_ID, COUNTY, CITY = 1, 10, 100

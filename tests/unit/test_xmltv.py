@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from scheduler.domain.assembly import ChannelDayPlan, assemble_day
+from scheduler.domain.assembly import assemble_day
+from scheduler.domain.plan import ChannelDayPlan
 from scheduler.exports.xmltv import clean_text, to_xmltv
 from tests.unit.test_assembly import CLIPS, DAY, grade_channel, sample_day, sample_plan, school_day
 

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from scheduler.services import accounts, channel_days
+from scheduler.services import accounts
+from scheduler.services.channels import get_channel
 from tests.support.channels_world import CHANNEL, channel_doc, school_day, slot
 from tests.web.test_pages import Browser
 
@@ -98,7 +99,7 @@ def test_a_template_breaking_the_policy_is_shown_inline_and_not_saved(client, se
     assert ("min_break", "课间休息时长", "星期一", "2 (08:58)") in rows
     assert "时长 25 分钟；每次最多 20 分钟" in page and "在时段 1 结束后 3 分钟 即开始；课间至少需休息 10 分钟" in page
     assert "00:25:00:00" in page and "08:58" in page  # the submitted text stays in the form
-    _channel, template = channel_days.get_channel(sessions(), CHANNEL)
+    _channel, template = get_channel(sessions(), CHANNEL)
     assert template.week[0][0].frames == 20 * 60 * 25  # unchanged
 
 
@@ -118,5 +119,5 @@ def test_a_template_keeping_the_policy_is_saved(client, sessions, channel):
     status, _page = save(admin, {"week": [later] + [school_day()] * 4 + [[], []]})
     assert status == 303
     assert "嘉兴空中课堂·三年级 的模板已保存。" in admin.page(TEMPLATE_URL)
-    _channel, template = channel_days.get_channel(sessions(), CHANNEL)
+    _channel, template = get_channel(sessions(), CHANNEL)
     assert template.week[0][2].start.strftime("%H:%M") == "09:05"

@@ -13,12 +13,13 @@ import pytest
 
 from media.analysis import TimeRange
 from media.qc import FINDINGS, Check, QcReport, Status, finding
-from scheduler.domain import review
-from scheduler.domain.assembly import NOTES, NoteKind, SlotNote, SlotReport, SlotStatus, StandIn
+from scheduler.domain import review, review_errors
 from scheduler.domain.catalogue import AlreadyExists
 from scheduler.domain.channels import FLAWS, Flaw, InvalidTemplate, ReplayRef, SlotKind
+from scheduler.domain.plan import NOTES, NoteKind, SlotNote, SlotReport, SlotStatus, StandIn
 from scheduler.domain.policy import DETAILS, Rule, Span, Violation
-from scheduler.domain.review import Action, Actor, RecordingUnderReview, ReviewState, Role
+from scheduler.domain.review import Actor, RecordingUnderReview
+from scheduler.domain.review_terms import Action, ReviewState, Role
 from scheduler.services.ingest import store_result
 from scheduler.store.models import Recording
 from tests.support.channels_world import CHANNEL, channel_doc, next_monday, school_day, slot
@@ -156,13 +157,13 @@ def test_a_failed_qc_check_is_explained_in_the_pages_language(app, client, world
 RECORDING = RecordingUnderReview(7, 1, 5, 11, 101, ReviewState.COUNTY_REVIEW, "0a1b")
 
 
-def refusal(rec: RecordingUnderReview, actor: Actor, action: Action, **kw: str) -> review.ReviewError:
-    with pytest.raises(review.ReviewError) as refused:
+def refusal(rec: RecordingUnderReview, actor: Actor, action: Action, **kw: str) -> review_errors.ReviewError:
+    with pytest.raises(review_errors.ReviewError) as refused:
         review.decide(rec, actor, action, at=AT, **kw)
     return refused.value
 
 
-def refusals() -> list[review.ReviewError]:
+def refusals() -> list[review_errors.ReviewError]:
     county, city = Actor(9, Role.COUNTY_REVIEWER, county_id=11), Actor(9, Role.CITY_REVIEWER, city_id=101)
     at_city = RecordingUnderReview(7, 1, 5, 11, 101, ReviewState.CITY_REVIEW, "0a1b")
     own = RecordingUnderReview(7, 1, 9, 11, 101, ReviewState.COUNTY_REVIEW, "0a1b")
@@ -182,8 +183,8 @@ def refusals() -> list[review.ReviewError]:
         refusal(final, Actor(9, Role.FINAL_REVIEWER), Action.SIGN_OFF_QC, comment="ok", reviewed_checksum="0a1b"),
         refusal(RecordingUnderReview(7, 1, 5, 11, 101, ReviewState.APPROVED, "0a1b"), county, Action.APPROVE,
                 reviewed_checksum="0a1b"),
-        review.RecordingNotFound(7),
-        review.ReviewConflict(7),
+        review_errors.RecordingNotFound(7),
+        review_errors.ReviewConflict(7),
     ]
 
 
@@ -227,12 +228,12 @@ def report(why: SlotNote) -> SlotReport:
 
 
 def test_every_kind_of_domain_message_has_its_wording():
-    assert wording.REASONS.keys() == set(review.Reason)
+    assert wording.REASONS.keys() == set(review_errors.Reason)
     assert wording.DETAILS.keys() == DETAILS.keys() == set(Rule)
     assert wording.NOTES.keys() == NOTES.keys() == set(NoteKind)
     assert qc_panel.QC_FINDINGS.keys() == FINDINGS.keys()
     assert wording.FLAWS.keys() == FLAWS.keys() == set(Flaw)
-    assert {type(e) for e in refusals()} >= set(review.ReviewError.__subclasses__()) - {review.QcBlocksApproval}
+    assert {type(e) for e in refusals()} >= set(review_errors.ReviewError.__subclasses__()) - {review_errors.QcBlocksApproval}
 
 
 def test_english_pages_say_what_the_domain_says(app):
@@ -263,7 +264,7 @@ def test_chinese_pages_word_every_domain_message_in_chinese(app):
 
 def test_chinese_names_the_failed_checks_and_the_weekday_of_a_date(app):
     with app.test_request_context("/?lang=zh"):
-        blocked = wording.review_refusal(review.QcBlocksApproval("black, decode_errors", 7))
+        blocked = wording.review_refusal(review_errors.QcBlocksApproval("black, decode_errors", 7))
         assert blocked == "技术质检未通过（黑场, 解码错误）（录像 7）：须由终审员填写意见签认后方可通过。"
         late = wording.violation_sentence(violations()[2])
         assert late == "违反屏幕时间规定“最晚结束”：2020-02-10（星期一） 时段 3（16:50）结束时间比最晚结束时间 17:00 晚 10 分钟"

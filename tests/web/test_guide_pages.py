@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduler.domain.assembly import EventKind
+from scheduler.domain.plan import EventKind
 from scheduler.services import channel_days, guide
 from tests.support.channels_world import CHANNEL, next_monday
 from web.pages import guide as guide_pages

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from scheduler.domain.review import Action
-from scheduler.services import channel_days, curriculum, recordings
+from scheduler.domain.review_terms import Action
+from scheduler.services import curriculum, recordings
+from scheduler.services.operator_alerts import list_alerts
 from tests.support.channels_world import CHANNEL, next_monday
 from tests.web.test_pages import Browser
 
@@ -127,7 +128,7 @@ def test_a_revoked_recording_raises_an_alert_the_operator_acknowledges(client, a
                               comment="画面有误")
     assert "1 条未处理的提醒" in operator.page("/operator/")
     alerts = operator.page("/operator/alerts/")
-    alert_id = channel_days.list_alerts(sessions())[0].id
+    alert_id = list_alerts(sessions())[0].id
     recording = world.recordings["math12"]
     assert f"{monday.isoformat()}：录像 {recording} 已撤回（画面有误），改播备用节目（第 2 版）" in alerts
     assert f"/operator/alerts/{alert_id}/acknowledge" in alerts

@@ -9,9 +9,9 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from scheduler.domain.frames import frames_to_timecode
-from scheduler.domain.review import Role
+from scheduler.domain.review_terms import Role
 from scheduler.ops.timed_jobs import list_timed_jobs
-from scheduler.services import channel_days, exports
+from scheduler.services import channel_days, channels, exports, operator_alerts
 from scheduler.store import plan_json
 from web.api.channel_schemas import (
     AlertSchema,
@@ -36,7 +36,7 @@ SCHEDULERS = (Role.OPERATOR, Role.ADMIN)
 
 
 def _today(channel_id: str | None = None) -> date:
-    zone = channel_days.get_channel(db(), channel_id)[0].zone if channel_id else ZoneInfo("Asia/Shanghai")
+    zone = channels.get_channel(db(), channel_id)[0].zone if channel_id else ZoneInfo("Asia/Shanghai")
     return now().astimezone(zone).date()
 
 
@@ -49,7 +49,7 @@ def _first(args: dict[str, Any], channel_id: str | None = None) -> date:
 @bp.response(200, ChannelSchema(many=True))
 def list_channels() -> Any:
     """Channels on air."""
-    return [plan_json.channel_to_dict(c) for c in channel_days.list_channels(db())]
+    return [plan_json.channel_to_dict(c) for c in channels.list_channels(db())]
 
 
 @bp.route("/channels/", methods=["POST"])
@@ -62,12 +62,12 @@ def create_channel(args: dict[str, Any]) -> Any:
     template_doc = args.pop("template")
     channel = plan_json.channel_from_dict(args)
     template = plan_json.template_from_dict(template_doc, channel.fps)
-    channel_days.save_channel(db(), channel, template, at=now(), new=True)
+    channels.save_channel(db(), channel, template, at=now(), new=True)
     return _channel_doc(channel.id)
 
 
 def _channel_doc(channel_id: str) -> dict[str, Any]:
-    channel, template = channel_days.get_channel(db(), channel_id)
+    channel, template = channels.get_channel(db(), channel_id)
     return {**plan_json.channel_to_dict(channel), "template": plan_json.template_to_dict(template, channel.fps)}
 
 
@@ -86,9 +86,9 @@ def get_channel(channel_id: str) -> Any:
 @bp.response(200, ChannelWithTemplateSchema)
 def put_template(args: dict[str, Any], channel_id: str) -> Any:
     """Replace a channel's weekly slot template (checked against the screen-time policy)."""
-    channel, _old = channel_days.get_channel(db(), channel_id)
+    channel, _old = channels.get_channel(db(), channel_id)
     template = plan_json.template_from_dict(args["template"], channel.fps)
-    channel_days.save_channel(db(), channel, template, at=now(), new=False)
+    channels.save_channel(db(), channel, template, at=now(), new=False)
     return _channel_doc(channel_id)
 
 
@@ -176,7 +176,7 @@ def readiness(args: dict[str, Any], channel_id: str) -> Any:
 @bp.response(200, content_type="application/xml")
 def xmltv(args: dict[str, Any]) -> Any:
     """XMLTV for chosen channels (or every channel of a grade, or all) and days; published days only unless draft."""
-    ids = args["channel"] or [c.id for c in channel_days.list_channels(db(), args.get("grade"))]
+    ids = args["channel"] or [c.id for c in channels.list_channels(db(), args.get("grade"))]
     body = exports.xmltv(db(), ids, _first(args), args["days"], drafts=args["draft"])
     return _download(body, "application/xml", "airclass.xml")
 
@@ -187,7 +187,7 @@ def xmltv(args: dict[str, Any]) -> Any:
 @bp.response(200, AlertSchema(many=True))
 def alerts() -> Any:
     """Open operator alerts, newest first (e.g. a published day that lost a revoked recording)."""
-    return channel_days.list_alerts(db())
+    return operator_alerts.list_alerts(db())
 
 
 @bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
@@ -196,7 +196,7 @@ def alerts() -> Any:
 @bp.response(200, AlertSchema)
 def acknowledge(alert_id: int) -> Any:
     """Mark an alert as seen."""
-    return channel_days.acknowledge_alert(db(), alert_id, at=now(), by=current_actor().user_id)
+    return operator_alerts.acknowledge_alert(db(), alert_id, at=now(), by=current_actor().user_id)
 
 
 

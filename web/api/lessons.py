@@ -5,7 +5,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from scheduler.domain.review import Role
+from scheduler.domain.review_terms import Role
 from scheduler.services import curriculum, recordings
 from web.api.schemas import LessonCreateSchema, LessonQuerySchema, LessonSchema, RecordingSchema, UploadSchema, page_of
 from web.context import api_login_required, current_actor, db, now, roles_required, store

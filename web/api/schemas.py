@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
-from scheduler.domain.review import Action, ReviewState, Role
+from scheduler.domain.review_terms import Action, ReviewState, Role
 
 
 class ProblemSchema(Schema):

@@ -6,7 +6,7 @@ from typing import Any
 from flask import abort, request
 from flask_smorest import Blueprint
 
-from scheduler.domain.review import Role
+from scheduler.domain.review_terms import Role
 from scheduler.services import accounts, login_throttle
 from web.api.schemas import PageArgsSchema, TokenRequestSchema, TokenSchema, UserSchema, page_of
 from web.context import api_login_required, current_user, db, now, roles_required

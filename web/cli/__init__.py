@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 
 from scheduler.domain.catalogue import NotFound
-from scheduler.domain.review import Role
+from scheduler.domain.review_terms import Role
 from scheduler.ops.job_kinds import load_job_kinds
 from scheduler.services import accounts, feed_files
 from scheduler.settings import Settings

@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 
 from scheduler.domain.catalogue import CatalogueError
 from scheduler.domain.channels import ScheduleError
-from scheduler.domain.review import ReviewError
+from scheduler.domain.review_errors import ReviewError
 from scheduler.services import accounts, orphans, playout, recordings
 from scheduler.services.ingest import ingest_now
 from scheduler.store.media_store import MediaStore

@@ -15,6 +15,7 @@ from scheduler.domain.catalogue import CatalogueError
 from scheduler.domain.channels import Channel, ScheduleError
 from scheduler.ops import timed_jobs
 from scheduler.services import channel_days, exports
+from scheduler.services.channels import get_channel, list_channels
 
 
 def sessions():  # type: ignore[no-untyped-def]
@@ -23,8 +24,8 @@ def sessions():  # type: ignore[no-untyped-def]
 
 def selected_channels(grade: int | None, channel_id: str | None) -> list[Channel]:
     if channel_id:
-        return [channel_days.get_channel(sessions()(), channel_id)[0]]
-    channels = channel_days.list_channels(sessions()(), grade)
+        return [get_channel(sessions()(), channel_id)[0]]
+    channels = list_channels(sessions()(), grade)
     if not channels:
         raise click.ClickException(f"no channel carries grade {grade}" if grade else "no channels yet")
     return channels

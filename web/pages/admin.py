@@ -15,8 +15,9 @@ from wtforms.validators import DataRequired, Length
 from scheduler.domain.catalogue import AlreadyExists, InvalidInput
 from scheduler.domain.channels import InvalidTemplate, WeeklyTemplate
 from scheduler.domain.policy import PolicyViolation, policy_for
-from scheduler.domain.review import Role
-from scheduler.services import accounts, channel_days, regions
+from scheduler.domain.review_terms import Role
+from scheduler.services import accounts, regions
+from scheduler.services.channels import get_channel, list_channels, save_channel
 from scheduler.store import plan_json
 from web.context import db, now
 from web.i18n import ROLE_LABELS
@@ -108,11 +109,11 @@ def create_user() -> Any:
 @page_login_required(Role.ADMIN)
 def channels() -> Any:
     """The channels on air, to edit their slot templates."""
-    return render_template("admin/channels.html", channels=channel_days.list_channels(db()))
+    return render_template("admin/channels.html", channels=list_channels(db()))
 
 
 def _channel_page(channel_id: str, form: TemplateForm, *, violations: tuple = (), error: str | None = None) -> Any:
-    channel, _template = channel_days.get_channel(db(), channel_id)
+    channel, _template = get_channel(db(), channel_id)
     status = 422 if violations or error or form.errors else 200
     return render_template(
         "admin/channel.html", channel=channel, form=form, policy=policy_for(channel), violations=violations,
@@ -124,7 +125,7 @@ def _channel_page(channel_id: str, form: TemplateForm, *, violations: tuple = ()
 @page_login_required(Role.ADMIN)
 def channel(channel_id: str) -> Any:
     """A channel and its weekly slot template as JSON, with the grade's screen-time policy."""
-    found, template = channel_days.get_channel(db(), channel_id)
+    found, template = get_channel(db(), channel_id)
     text = json.dumps(plan_json.template_to_dict(template, found.fps), ensure_ascii=False, indent=2)
     return _channel_page(channel_id, TemplateForm(formdata=None, template=text))
 
@@ -143,10 +144,10 @@ def save_template(channel_id: str) -> Any:
     form = TemplateForm()
     if not form.validate_on_submit():
         return _channel_page(channel_id, form)
-    found, _old = channel_days.get_channel(db(), channel_id)
+    found, _old = get_channel(db(), channel_id)
     try:
         template = _parse_template(form.template.data or "", found.fps)
-        channel_days.save_channel(db(), found, template, at=now(), new=False)
+        save_channel(db(), found, template, at=now(), new=False)
     except json.JSONDecodeError as bad:
         return _channel_page(channel_id, form, error=_("Not valid JSON: line %(line)s, column %(column)s.",
                                                        line=bad.lineno, column=bad.colno))

@@ -13,7 +13,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from scheduler.domain.review import Actor, Role
+from scheduler.domain.review import Actor
+from scheduler.domain.review_terms import Role
 from scheduler.services import login_throttle, recordings
 from web.context import current_actor, current_user, db, now
 

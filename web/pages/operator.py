@@ -17,11 +17,13 @@ from wtforms import DateField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
 from wtforms.widgets import HiddenInput
 
-from scheduler.domain.assembly import SlotReport, SlotStatus
 from scheduler.domain.changes import diff_days
 from scheduler.domain.channels import Channel, ScheduleError
+from scheduler.domain.plan import SlotReport, SlotStatus
 from scheduler.services import channel_days, curriculum, playout, recordings
+from scheduler.services.channels import get_channel, list_channels
 from scheduler.services.guide import broadcast_day
+from scheduler.services.operator_alerts import acknowledge_alert, list_alerts
 from scheduler.store.models import ChannelDay, DayStatus
 from web.api.channel_schemas import MAX_DAYS
 from web.api.channels import SCHEDULE_READERS, SCHEDULERS
@@ -95,9 +97,9 @@ def _first_arg(channel: Channel) -> date:
 @page_login_required(*SCHEDULE_READERS)
 def channels() -> Any:
     """The channels on air, each with today's day, its week and its readiness; open alerts."""
-    found = channel_days.list_channels(db())
+    found = list_channels(db())
     today = {c.id: _today(c) for c in found}
-    alerts = channel_days.list_alerts(db())
+    alerts = list_alerts(db())
     return render_template("operator/channels.html", channels=found, today=today, alerts=alerts)
 
 
@@ -111,7 +113,7 @@ def _stored(channel_id: str, day: date) -> tuple[ChannelDay | None, ChannelDay |
 
 
 def _day_context(channel_id: str, day: date) -> dict[str, Any]:
-    channel, _template = channel_days.get_channel(db(), channel_id)
+    channel, _template = get_channel(db(), channel_id)
     draft, published = _stored(channel_id, day)
     context: dict[str, Any] = {
         "channel": channel, "day": day, "draft": draft, "published": published, "plan": None,
@@ -190,7 +192,7 @@ def playout_file(channel_id: str, day: date, version: int) -> Any:
 @page_login_required(*SCHEDULE_READERS)
 def today(channel_id: str) -> Any:
     """Today's broadcast day of a channel, in the channel's zone."""
-    channel, _template = channel_days.get_channel(db(), channel_id)
+    channel, _template = get_channel(db(), channel_id)
     return redirect(url_for("operator.day_view", channel_id=channel_id, day=_today(channel)))
 
 
@@ -214,7 +216,7 @@ def _week_rows(channel: Channel, first: date) -> list[dict[str, Any]]:
 @page_login_required(*SCHEDULE_READERS)
 def week(channel_id: str) -> Any:
     """Seven days by slots, each cell coloured by its readiness; days not assembled yet show the projection."""
-    channel, _template = channel_days.get_channel(db(), channel_id)
+    channel, _template = get_channel(db(), channel_id)
     first = _first_arg(channel)
     rows = _week_rows(channel, first)
     columns = max((slot for r in rows for slot in r["cells"]), default=0)
@@ -239,7 +241,7 @@ def _missing(reports: Sequence[SlotReport]) -> dict[int, dict[str, Any]]:
 @page_login_required(*SCHEDULE_READERS)
 def readiness(channel_id: str) -> Any:
     """Lesson and replay slots of the coming days: filled, at risk, unfilled or overlong, with what is missing."""
-    channel, _template = channel_days.get_channel(db(), channel_id)
+    channel, _template = get_channel(db(), channel_id)
     first = _first_arg(channel)
     days = min(max(request.args.get("days", WEEK, type=int) or WEEK, 1), 31)
     reports = channel_days.readiness_report(db(), channel_id, first, days)
@@ -254,10 +256,10 @@ def _run(channel_id: str, verb: str) -> Any:
     """Assemble or publish the days of the posted form; show each day's outcome and what changed."""
     form = RangeForm()
     if not form.validate_on_submit():
-        day = form.first.data or _today(channel_days.get_channel(db(), channel_id)[0])
+        day = form.first.data or _today(get_channel(db(), channel_id)[0])
         return render_template("operator/day.html", form=form, **_day_context(channel_id, day)), 422
     use_case = channel_days.assemble if verb == "assemble" else channel_days.publish
-    channel, _template = channel_days.get_channel(db(), channel_id)
+    channel, _template = get_channel(db(), channel_id)
     try:
         outcomes = use_case(db(), channel_id, form.first.data, form.days.data, at=now(), by=current_actor().user_id)
     except ScheduleError as error:
@@ -284,7 +286,7 @@ def publish(channel_id: str) -> Any:
 @page_login_required(*SCHEDULE_READERS)
 def alerts() -> Any:
     """Open alerts, newest first."""
-    return render_template("operator/alerts.html", alerts=channel_days.list_alerts(db()), form=FlaskForm())
+    return render_template("operator/alerts.html", alerts=list_alerts(db()), form=FlaskForm())
 
 
 @bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
@@ -293,6 +295,6 @@ def acknowledge(alert_id: int) -> Any:
     """Mark an alert as seen."""
     user_id = current_actor().user_id
     assert user_id is not None  # a signed-in person
-    channel_days.acknowledge_alert(db(), alert_id, at=now(), by=user_id)
+    acknowledge_alert(db(), alert_id, at=now(), by=user_id)
     flash(_("Alert acknowledged."))
     return redirect(url_for("operator.alerts"), 303)

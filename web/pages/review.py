@@ -12,8 +12,9 @@ from wtforms import HiddenField, IntegerField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length
 from wtforms.widgets import HiddenInput
 
-from scheduler.domain import review
-from scheduler.domain.review import Action, Actor
+from scheduler.domain import review_errors
+from scheduler.domain.review import Actor
+from scheduler.domain.review_terms import Action
 from scheduler.services import recordings
 from scheduler.store.models import Recording
 from web.context import current_actor, db, now, store
@@ -126,9 +127,9 @@ def act(recording_id: int) -> Any:
             reviewed_checksum=form.checksum.data,
             expected_version=form.version.data,
         )
-    except (review.ReviewConflict, review.NothingToSignOff):  # NothingToSignOff: another signed it off meanwhile
+    except (review_errors.ReviewConflict, review_errors.NothingToSignOff):  # NothingToSignOff: another signed it off meanwhile
         return _recording_page(actor, recording_id, conflict=True)
-    except review.QcBlocksApproval as exc:
+    except review_errors.QcBlocksApproval as exc:
         return _recording_page(actor, recording_id, blocked=exc.failed)
     flash(_("Done: %(action)s.", action=ACTION_LABELS[action]))
     return redirect(url_for("review.recording", recording_id=recording_id), 303)

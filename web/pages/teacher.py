@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from scheduler.domain.catalogue import UploadRejected
-from scheduler.domain.review import Role
+from scheduler.domain.review_terms import Role
 from scheduler.services import curriculum, recordings
 from scheduler.store.models import AuditEvent, Lesson, Recording
 from web.context import current_actor, db, now, store

@@ -13,12 +13,11 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from scheduler.domain.assembly import MissingClip, NoteKind, SlotNote, SlotReport, StandIn
 from scheduler.domain.catalogue import AlreadyExists, CatalogueError, NotFound
 from scheduler.domain.channels import WEEKDAYS, Flaw, InvalidTemplate, ReplayRef, ScheduleError
+from scheduler.domain.plan import MissingClip, NoteKind, SlotNote, SlotReport, StandIn
 from scheduler.domain.policy import PolicyViolation, Rule, Span, Violation
-from scheduler.domain.review import (
-    Action,
+from scheduler.domain.review_errors import (
     ChecksumMismatch,
     CommentRequired,
     InvalidTransition,
@@ -29,10 +28,10 @@ from scheduler.domain.review import (
     RecordingNotFound,
     ReviewConflict,
     ReviewError,
-    ReviewState,
-    Role,
 )
-from scheduler.services.channel_days import REVOKED_ALERT, DayNotPublished
+from scheduler.domain.review_terms import Action, ReviewState, Role
+from scheduler.services.channel_days import DayNotPublished
+from scheduler.services.operator_alerts import REVOKED_ALERT
 from scheduler.store.models import OperatorAlert
 from web.presenters.qc_panel import failed_labels, qc_finding
 

@@ -17,7 +17,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from media.qc import Finding
-from scheduler.domain.review import Action, Actor
+from scheduler.domain.review import Actor
+from scheduler.domain.review_terms import Action
 from scheduler.services import recordings
 from scheduler.store.models import AuditEvent, Job, Recording
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from scheduler.domain.assembly import ChannelDayPlan, Event, EventKind, SlotReport, SlotStatus
 from scheduler.domain.channels import Channel
+from scheduler.domain.plan import ChannelDayPlan, Event, EventKind, SlotReport, SlotStatus
 from scheduler.store.models import DayStatus
 from web.presenters.messages import slot_note
 
