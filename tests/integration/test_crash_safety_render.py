@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,59 +22,18 @@ from tests.support.channels_world import next_monday
 from tests.support.playout_world import SHORT_CHANNEL, day_frames, published_alone
 from tests.support.processes import processes_naming
 from tests.support.waiting import wait_for_job
+from tests.support.workers import WorkerProcesses, worker_env
 
 pytestmark = pytest.mark.ffmpeg
 
-AIRCLASS = str(Path(sys.executable).with_name("airclass"))
 MINUTES = 3  # long enough to be caught mid-render, short enough to render again in well under a minute
 WAIT_SECONDS = 120.0
 
 
-class Workers:
-    """`airclass worker` processes on the test's database and media store, stopped at the end."""
-
-    def __init__(self, env: dict[str, str], logs: Path) -> None:
-        self.env, self.logs, self.started = env, logs, []  # type: ignore[var-annotated]
-
-    def start(self) -> subprocess.Popen[bytes]:
-        with (self.logs / f"worker-{len(self.started)}.log").open("wb") as log:
-            worker = subprocess.Popen([AIRCLASS, "worker", "--backend", "local", "--concurrency", "1"],
-                                      env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        self.started.append(worker)
-        return worker
-
-    def text(self) -> str:
-        return "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted(self.logs.glob("worker-*.log")))
-
-    def stop(self) -> None:
-        for worker in self.started:
-            if worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
-        for worker in self.started:
-            try:
-                worker.wait(15)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
-            try:
-                os.killpg(worker.pid, signal.SIGKILL)  # whatever the worker left behind in its group
-            except ProcessLookupError:
-                pass
-
-
 @pytest.fixture
-def workers(settings, database_url, tmp_path) -> Iterator[Workers]:  # type: ignore[no-untyped-def]
-    env = {
-        **os.environ,
-        "AIRCLASS_DATABASE_URL": database_url,
-        "AIRCLASS_MEDIA_DIR": str(settings.media_dir),
-        "AIRCLASS_VAR_DIR": str(tmp_path / "var"),
-        "AIRCLASS_QUEUE_BACKEND": "local",
-        "AIRCLASS_WORKER_POLL_SECONDS": "0.2",
-        "AIRCLASS_JOB_RETRY_SECONDS": "0",
-        "AIRCLASS_JOB_RECOVERY_SECONDS": "0.5",
-    }
-    found = Workers(env, tmp_path)
+def workers(settings, database_url, tmp_path) -> Iterator[WorkerProcesses]:  # type: ignore[no-untyped-def]
+    env = worker_env(database_url, settings.media_dir, tmp_path / "var")
+    found = WorkerProcesses(env, tmp_path)
     yield found
     found.stop()
 
@@ -86,8 +44,8 @@ def published_short_day(on_air, api_as, settings, sessions):  # type: ignore[no-
     return published_alone(api_as, sessions, settings.media_dir, MINUTES, ("06:00:30", "00:01:00:00"), next_monday())
 
 
-def wait_for(sessions, job_id: int, until: Callable[[Job], bool], logs: Workers) -> Job:  # type: ignore[no-untyped-def]
-    return wait_for_job(sessions, job_id, until, seconds=WAIT_SECONDS, context=logs.text)
+def wait_for(sessions, job_id: int, until: Callable[[Job], bool], logs: WorkerProcesses) -> Job:  # type: ignore[no-untyped-def]
+    return wait_for_job(sessions, job_id, until, seconds=WAIT_SECONDS, context=logs.logs_text)
 
 
 def scratch(folder: Path) -> list[Path]:
@@ -125,7 +83,7 @@ def test_worker_killed_mid_render_leaves_no_file_and_the_retry_renders_the_whole
 
     survivor = workers.start()
     done = wait_for(sessions, job.id, lambda j: j.state not in CANCELLABLE, workers)
-    assert done.state is JobState.SUCCEEDED, f"{done.error}\n{workers.text()}"
+    assert done.state is JobState.SUCCEEDED, f"{done.error}\n{workers.logs_text()}"
     assert done.attempts == 2 and f":{survivor.pid}:" in done.worker_id
     assert (done.result["path"], done.result["frames"]) == (playout.day_file(SHORT_CHANNEL, day, 1), day_frames(MINUTES))
     assert video_frames(target) == day_frames(MINUTES)

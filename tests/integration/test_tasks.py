@@ -8,11 +8,10 @@ import hashlib
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -28,10 +27,10 @@ from scheduler.queue.executor import utc_now
 from scheduler.queue.job_queue import JobQueue, is_finished
 from scheduler.store.models import Job
 from tests.support.processes import processes_naming
+from tests.support.workers import WorkerProcesses, worker_env
 
 pytestmark = pytest.mark.ffmpeg
 
-AIRCLASS = str(Path(sys.executable).with_name("airclass"))
 TEST_BROKER_URL = os.environ.get("AIRCLASS_TEST_BROKER_URL", "redis://127.0.0.1:6379/6")
 WAIT_SECONDS = 30.0
 # An encode long enough to be caught mid-way (about 1 s on an idle machine), short enough to redo.
@@ -55,20 +54,11 @@ class Backend:
     name: str
     sessions: sessionmaker[Session]
     media_dir: Path
-    env: dict[str, str]
-    logs: Path
+    workers: WorkerProcesses
     queue: JobQueue
-    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def start_worker(self) -> subprocess.Popen[bytes]:
-        log = (self.logs / f"worker-{len(self.workers)}.log").open("wb")
-        worker = subprocess.Popen(
-            [AIRCLASS, "worker", "--backend", self.name, "--concurrency", "2"],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        log.close()
-        self.workers.append(worker)
-        return worker
+        return self.workers.start()
 
     def submit(self, kind: str, params: dict, **kw: object) -> Job:  # type: ignore[type-arg]
         return self.queue.submit(self.sessions(), kind, params, now=utc_now(), **kw)  # type: ignore[arg-type]
@@ -84,21 +74,10 @@ class Backend:
             if until(job):
                 return job
             time.sleep(0.05)
-        raise AssertionError(f"job {job_id} stuck as {job.state}: {job.error}\n{self.worker_logs()}")
-
-    def worker_logs(self) -> str:
-        return "\n".join(p.read_text(errors="replace")[-3000:] for p in sorted(self.logs.glob("worker-*.log")))
+        raise AssertionError(f"job {job_id} stuck as {job.state}: {job.error}\n{self.workers.logs_text()}")
 
     def close(self) -> None:
-        for worker in self.workers:
-            if worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
-        for worker in self.workers:
-            try:
-                worker.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(worker.pid, signal.SIGKILL)
-                worker.wait()
+        self.workers.stop()
         self.queue.close()
 
 
@@ -110,19 +89,9 @@ def backend(request, database_url, sessions, tmp_path, broker_url) -> Iterator[B
         backend=request.param, broker_url=broker_url, queue_name=f"airclass.test.{uuid.uuid4().hex[:8]}",
         poll_seconds=0.2, retry_base_seconds=0.0,
     )
-    env = {
-        **os.environ,
-        "AIRCLASS_DATABASE_URL": database_url,
-        "AIRCLASS_MEDIA_DIR": str(media_dir),
-        "AIRCLASS_VAR_DIR": str(tmp_path / "var"),
-        "AIRCLASS_QUEUE_BACKEND": request.param,
-        "AIRCLASS_BROKER_URL": broker_url,
-        "AIRCLASS_QUEUE_NAME": config.queue_name,
-        "AIRCLASS_WORKER_POLL_SECONDS": "0.2",
-        "AIRCLASS_JOB_RETRY_SECONDS": "0",
-        "AIRCLASS_JOB_RECOVERY_SECONDS": "0.5",
-    }
-    backend = Backend(request.param, sessions, media_dir, env, tmp_path, JobQueue(config))
+    env = worker_env(database_url, media_dir, tmp_path / "var", request.param,
+                     AIRCLASS_BROKER_URL=broker_url, AIRCLASS_QUEUE_NAME=config.queue_name)
+    backend = Backend(request.param, sessions, media_dir, WorkerProcesses(env, tmp_path, request.param, 2), JobQueue(config))
     yield backend
     backend.close()
 
