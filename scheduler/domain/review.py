@@ -24,16 +24,17 @@ Checks run in this order, so a refusal names the most specific true cause:
 Each refusal carries its facts as fields (a `Reason` and its facts for NotPermitted), so the web
 layer words it in the page's language; `str()` is the English sentence (logs, API, CLI).
 
-Visibility (`can_see`): a teacher sees their own recordings in every state; nobody else sees
-drafts; a county reviewer sees their county's, a city reviewer their city's; a final reviewer
-sees all (only their city's when their city_id is set); admin, auditor, operator and system
-see all.
+Visibility (`visibility`, the one rule; services/recordings.visible_recordings makes it a query):
+a teacher sees their own recordings in every state; nobody else sees drafts; a county reviewer
+sees their county's, a city reviewer their city's; a final reviewer sees all (only their city's
+when their city_id is set); admin, auditor, operator and system see all.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from scheduler.domain.review_errors import (
@@ -244,11 +245,36 @@ def allowed_actions(rec: RecordingUnderReview, actor: Actor) -> list[Action]:
     return allowed
 
 
-def can_see(rec: RecordingUnderReview, actor: Actor) -> bool:
-    """Tell whether the actor may see the recording (scope in the module docstring)."""
+class Reach(StrEnum):
+    """How far into the recordings an actor sees."""
+
+    OWN = "own"  # the teacher's own recordings, drafts too
+    COUNTY = "county"  # the recordings of one county's lessons, drafts excepted
+    CITY = "city"  # the recordings of the lessons of one city's counties, drafts excepted
+    ALL = "all"  # every recording, drafts excepted
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Which recordings an actor sees: how far, and whose (the teacher's user id, the county's or the city's id)."""
+
+    reach: Reach
+    key: int | None = None
+
+
+_SEE_ALL = frozenset({Role.FINAL_REVIEWER, Role.OPERATOR, Role.ADMIN, Role.AUDITOR, Role.SYSTEM})
+
+
+def visibility(actor: Actor) -> Visibility:
+    """Say which recordings the actor sees (the rule in the module docstring; the query applies it)."""
     if actor.role is Role.TEACHER:
-        return actor.user_id == rec.teacher_id
-    return rec.state is not ReviewState.DRAFT and _scope_gap(rec, actor) is None
+        return Visibility(Reach.OWN, actor.user_id)
+    if actor.role is Role.COUNTY_REVIEWER:
+        return Visibility(Reach.COUNTY, actor.county_id)
+    if actor.role is Role.CITY_REVIEWER or (actor.role is Role.FINAL_REVIEWER and actor.city_id is not None):
+        return Visibility(Reach.CITY, actor.city_id)
+    return Visibility(Reach.ALL) if actor.role in _SEE_ALL else Visibility(Reach.NONE)
 
 
 def queue_states(actor: Actor) -> frozenset[ReviewState]:
