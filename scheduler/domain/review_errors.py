@@ -34,7 +34,7 @@ def _about(recording_id: int | None) -> str:
     return "" if recording_id is None else f" (recording {recording_id})"
 
 
-def _a(role: Role) -> str:
+def _with_article(role: Role) -> str:
     """Put the indefinite article before a role: 'an auditor', 'a teacher'."""
     words = in_words(role)
     return f"{'an' if words[0] in 'aeiou' else 'a'} {words}"
@@ -68,10 +68,10 @@ REASONS = {
 def reason_text(why: Reason, facts: Mapping[str, Any]) -> str:
     """A reason in English words."""
     if why is Reason.ROLE:
-        *others, last = [_a(role) for role in facts["roles"]]
+        *others, last = [_with_article(role) for role in facts["roles"]]
         return f"only {', '.join(others)} or {last} may do that" if others else f"only {last} may do that"
     if why is Reason.ANOTHER_STEP:
-        return f"it is in {in_words(facts['state'])}, a step for {_a(facts['step_role'])}"
+        return f"it is in {in_words(facts['state'])}, a step for {_with_article(facts['step_role'])}"
     return REASONS[why].format(**facts)
 
 
@@ -108,7 +108,7 @@ class NotPermitted(ReviewError):
 
     def __str__(self) -> str:
         about = _about(self.recording_id)
-        return f"{_a(self.role).capitalize()} may not {in_words(self.action)}{about}: {self.reason}."
+        return f"{_with_article(self.role).capitalize()} may not {in_words(self.action)}{about}: {self.reason}."
 
 
 class OutOfScope(NotPermitted):

@@ -104,8 +104,9 @@ def _on_air(session: Session, channel_id: str, day: date) -> ChannelDay | None:
     return _current(versions, DayStatus.PUBLISHED) or _current(versions, DayStatus.DRAFT)
 
 
-def _refreshed(airing: Airing, lessons: Mapping[int, PlannedLesson]) -> Airing | None:
-    """An earlier day's airing with today's review states (a revoked recording must not be replayed)."""
+def _with_current_states(airing: Airing, lessons: Mapping[int, PlannedLesson]) -> Airing | None:
+    """An earlier day's airing rebuilt from today's lessons and recordings, so it carries today's review states
+    (a revoked recording must not be replayed); None when the lesson is gone."""
     lesson = lessons.get(airing.lesson.id)
     if lesson is None:
         return None
@@ -131,8 +132,8 @@ def _history(
         row = _on_air(session, channel.id, day - timedelta(days=back))
         if row is not None:
             airings = plan_json.plan_from_dict(row.plan).airings.items()
-            refreshed = {slot: _refreshed(a, by_id) for slot, a in airings}
-            earlier[row.day] = {slot: a for slot, a in refreshed.items() if a is not None}
+            current = {slot: _with_current_states(a, by_id) for slot, a in airings}
+            earlier[row.day] = {slot: a for slot, a in current.items() if a is not None}
     return cursor, earlier
 
 
