@@ -29,19 +29,17 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from scheduler.services.channels import save_clip
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from media.samples import tiny_clip
-from scheduler.domain.frames import FPS
-from scheduler.domain.plan import Clip
 from scheduler.domain.review_terms import Action, Role
 from scheduler.services import accounts, curriculum, recordings
+from scheduler.services.channels import save_clip
 from scheduler.settings import Settings
 from scheduler.store.db import make_session_factory, upgrade_database
 from scripts.load_generator import run as python_load
+from tests.support.clips import filler_clips
 from web.app import create_app
 from web.cli import nginx
 
@@ -83,10 +81,8 @@ def build_semester(workdir: Path, days: int) -> tuple[Settings, date]:
     users = {name: accounts.create_user(sessions(), username=name, password=PASSWORD, display_name=name, at=now, **kw)
              for name, kw in people.items()}
     _approved_lessons(sessions, settings, users, county, lessons_per_subject=days)
-    # Clip lengths as benchmarks/semester.py: an hour-long programme filler, not a 30-second loop.
-    for clip_id, title, seconds in [("standby", "节目预告", 300), ("eye-exercise", "眼保健操", 300),
-                                    ("slate", "空中课堂", 30), ("programme-filler", "防疫知识", 3600)]:
-        save_clip(sessions(), Clip(clip_id, seconds * FPS, title, f"clips/{clip_id}.mp4"))
+    for clip in filler_clips().values():
+        save_clip(sessions(), clip)
     first = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     _channels_published(settings, users, first, days)
     sessions.kw["bind"].dispose()

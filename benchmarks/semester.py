@@ -39,25 +39,18 @@ from scheduler.domain.channels import (
     validate_template,
 )
 from scheduler.domain.frames import FPS
-from scheduler.domain.plan import ChannelDayPlan, Clip, LessonRecording, PlannedLesson
+from scheduler.domain.plan import ChannelDayPlan, LessonRecording, PlannedLesson
 from scheduler.domain.policy import check_day, check_template, policy_for
 from scheduler.domain.review_terms import ReviewState
 from scheduler.exports.ical import Feed, FeedEvent, feed_events, to_ical
 from scheduler.exports.xmltv import to_xmltv
+from tests.support.clips import filler_clips
 
 M = 60 * FPS
 FIRST_DAY = date(2020, 3, 2)  # a Monday: Shanghai's air classroom started on 2 March 2020
 STAMP = datetime(2020, 3, 1, 12, 0, tzinfo=UTC)
 SUBJECTS = {"math": "数学", "chinese": "语文", "english": "英语", "science": "科学"}
-CLIPS = {
-    clip.id: clip
-    for clip in (
-        Clip("standby", 5 * M, "节目预告", "clips/standby.mp4"),
-        Clip("eye-exercise", 5 * M, "眼保健操", "clips/eye-exercise.mp4"),
-        Clip("slate", 30 * FPS, "嘉兴空中课堂", "clips/slate.mp4"),
-        Clip("programme-filler", 60 * M, "防疫知识", "clips/programme-filler.mp4"),
-    )
-}
+CLIPS = filler_clips()
 
 
 def lesson_minutes(grade: int) -> int:

@@ -5,11 +5,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from scheduler.domain.frames import FPS
-from scheduler.domain.plan import Clip
 from scheduler.domain.review_terms import Action
 from scheduler.services import curriculum, recordings
 from scheduler.services.channels import save_clip
+from tests.support.clips import filler_clips
 
 CHANNEL = "grade3.test.airclass"
 ON_DEMAND = "https://airclass.example/watch/{recording}"
@@ -66,9 +65,8 @@ def build_on_air(app, sessions, world, clips, api_as):  # type: ignore[no-untype
         "math13": approved_recording(sessions, world, clips["lesson_1s_b.mp4"], math13.id),
         "chinese1": approved_recording(sessions, world, clips["lesson_2s.mp4"], chinese1.id),
     }
-    for clip_id, title in [("standby", "节目预告"), ("eye-exercise", "眼保健操"), ("slate", "空中课堂"),
-                           ("programme-filler", "防疫知识")]:
-        save_clip(sessions(), Clip(clip_id, 30 * FPS, title, f"clips/{clip_id}.mp4"))
+    for clip in filler_clips(seconds=30).values():
+        save_clip(sessions(), clip)
     response = api_as("admin").post("/api/channels/", json=channel_doc())
     assert response.status_code == 201, response.get_json()
     return world

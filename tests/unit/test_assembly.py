@@ -36,20 +36,13 @@ from scheduler.domain.plan import (
     SlotStatus,
 )
 from scheduler.domain.review_terms import ReviewState
+from tests.support.clips import filler_clips
 
 S = ReviewState
 M = 60 * FPS  # frames in a minute
 DAY = date(2020, 2, 10)  # a Monday
 SUBJECTS = {"math": "数学", "chinese": "语文", "english": "英语"}
-CLIPS = {
-    clip.id: clip
-    for clip in (
-        Clip("standby", 5 * M, "节目预告", "clips/standby.mp4"),
-        Clip("eye-exercise", 5 * M, "眼保健操", "clips/eye-exercise.mp4"),
-        Clip("slate", 30 * FPS, "嘉兴空中课堂", "clips/slate.mp4"),
-        Clip("programme-filler", 60 * M, "防疫知识", "clips/programme-filler.mp4"),
-    )
-}
+CLIPS = filler_clips()
 
 
 def grade_channel(grade: int = 3, tz: str = "Asia/Shanghai") -> Channel:
