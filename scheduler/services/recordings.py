@@ -6,7 +6,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import BinaryIO
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, select, true
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -15,7 +15,7 @@ from media.probe import MediaProbe, probe_upload
 from media.runner import MediaTool
 from scheduler.domain import review, review_errors
 from scheduler.domain.catalogue import NotFound, Page, UploadRejected
-from scheduler.domain.review import Actor
+from scheduler.domain.review import Actor, Reach
 from scheduler.domain.review_terms import Action, ReviewState, Role
 from scheduler.services import channel_days, ingest, renditions
 from scheduler.store.db import paginate
@@ -33,25 +33,29 @@ def actor_for(user: User) -> Actor:
 # --- recordings: visibility lives in the query ------------------------------------------------
 
 def visible_recordings(actor: Actor) -> Select[tuple[Recording]]:
-    """Recordings this actor may see, as a select (see review.can_see for the rule in words)."""
+    """Recordings this actor may see, as a select: review.visibility (the rule) applied to the catalogue."""
     query = (
         select(Recording)
         .join(Recording.lesson)
         .join(Lesson.county)
         .options(joinedload(Recording.lesson).joinedload(Lesson.subject), joinedload(Recording.teacher))
     )
-    if actor.role is Role.TEACHER:
-        return query.where(Recording.teacher_id == actor.user_id)
-    query = query.where(Recording.state != ReviewState.DRAFT)
-    if actor.role is Role.COUNTY_REVIEWER:
-        return query.where(Lesson.county_id == actor.county_id)
-    if actor.role is Role.CITY_REVIEWER:
-        return query.where(County.city_id == actor.city_id)
-    if actor.role is Role.FINAL_REVIEWER and actor.city_id is not None:
-        return query.where(County.city_id == actor.city_id)
-    if actor.role in (Role.FINAL_REVIEWER, Role.OPERATOR, Role.ADMIN, Role.AUDITOR):
-        return query
-    return query.where(False)
+    return query.where(_seen_by(review.visibility(actor)))
+
+
+def _seen_by(visibility: review.Visibility) -> ColumnElement[bool]:
+    """The recordings within a visibility, as a condition on Recording, Lesson and County."""
+    reach, key = visibility.reach, visibility.key
+    if reach is Reach.OWN:
+        return Recording.teacher_id == key
+    if reach is Reach.NONE:
+        return false()
+    within = {
+        Reach.COUNTY: Lesson.county_id == key,
+        Reach.CITY: County.city_id == key,
+        Reach.ALL: true(),
+    }[reach]
+    return and_(Recording.state != ReviewState.DRAFT, within)
 
 
 def list_recordings(
