@@ -11,7 +11,8 @@ Every refusal of the scheduling core derives from `ScheduleError`:
     ScheduleError                 every refusal of the scheduling core
     ├── InvalidChannel            .channel_id, .field, .reason: a channel value breaks a rule
     ├── InvalidTemplate           .where, .reason, .slot, .start (.why, .facts): slots out of order,
-    │                             overlapping, outside the broadcast day, or missing what their kind needs
+    │                             overlapping, outside the broadcast day, or missing what their kind
+    │                             needs (.why: a Flaw of template_flaws.py, which words it)
     ├── PolicyViolation           .violations (policy.py): the screen-time policy is broken
     └── AssemblyError             (assembly.py) the inputs of assembly cannot make a day
         ├── MissingClip           .clip_id: a filler, break or standby clip is not given
@@ -29,6 +30,7 @@ from typing import Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.domain.frames import FPS, duration_frames, frames_to_timedelta
+from scheduler.domain.template_flaws import FLAWS, Flaw
 
 CHANNEL_ID = re.compile(r"^[-a-zA-Z0-9]+(\.[-a-zA-Z0-9]+)+$")
 DEFAULT_ZONE = "Asia/Shanghai"
@@ -48,39 +50,6 @@ class InvalidChannel(ScheduleError):
 
     def __str__(self) -> str:
         return f"Channel {self.channel_id!r}: {self.field} {self.reason}."
-
-
-class Flaw(StrEnum):
-    """What makes slots unable to make a broadcast day (InvalidTemplate.why); FLAWS words each in English."""
-
-    WEEKDAYS = "weekdays"
-    ENDS_BEFORE_IT_STARTS = "ends_before_it_starts"
-    ROTA = "rota"
-    BETWEEN_FRAMES = "between_frames"
-    NO_FRAMES = "no_frames"
-    SUBJECT = "subject"
-    REPLAY_OF = "replay_of"
-    LESSON_CLIP = "lesson_clip"
-    NOT_AN_EARLIER_SLOT = "not_an_earlier_slot"
-    NOT_AN_EARLIER_LESSON = "not_an_earlier_lesson"
-    OVERLAP = "overlap"
-    AFTER_THE_DAY = "after_the_day"
-
-
-FLAWS = {
-    Flaw.WEEKDAYS: "needs 7 weekdays, has {count}",
-    Flaw.ENDS_BEFORE_IT_STARTS: "ends before it starts",
-    Flaw.ROTA: "names {subjects} subjects for {lessons} lesson slots",
-    Flaw.BETWEEN_FRAMES: "starts between two frames at {fps} fps",
-    Flaw.NO_FRAMES: "lasts {frames} frames; a slot lasts at least one",
-    Flaw.SUBJECT: "a lesson slot names its subject, and only a lesson slot does",
-    Flaw.REPLAY_OF: "a replay slot names the slot it repeats, and only a replay slot does",
-    Flaw.LESSON_CLIP: "lesson and replay slots take their clip and title from the lesson",
-    Flaw.NOT_AN_EARLIER_SLOT: "replays {ref}, which is not an earlier slot",
-    Flaw.NOT_AN_EARLIER_LESSON: "replays {ref}, which is not an earlier lesson slot",
-    Flaw.OVERLAP: "starts before slot {previous} ({previous_start}) ends; list slots in order",
-    Flaw.AFTER_THE_DAY: "ends after the broadcast day",
-}
 
 
 class InvalidTemplate(ScheduleError):
