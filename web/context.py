@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.domain.catalogue import NotFound
 from scheduler.domain.review import Actor
-from scheduler.domain.review_terms import Role
-from scheduler.services import accounts
+from scheduler.services import accounts, permissions
+from scheduler.services.permissions import Permission
 from scheduler.services.recordings import actor_for
 from scheduler.store.media_store import MediaStore
 from scheduler.store.models import User
@@ -93,14 +93,13 @@ def api_login_required(view: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
-def roles_required(*roles: Role) -> Callable[[F], F]:
-    """Only these roles may call the view (403 otherwise)."""
+def permission_required(permission: Permission) -> Callable[[F], F]:
+    """Only roles with this permission may call the view (403 otherwise, before the request is parsed)."""
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if current_actor().role not in roles:
-                abort(403, description="your role may not do this")
+            permissions.check(current_actor(), permission)
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]

@@ -5,6 +5,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from scheduler.domain import review_errors
@@ -19,6 +20,7 @@ from scheduler.domain.catalogue import (
 from scheduler.domain.channels import InvalidChannel, ScheduleError
 from scheduler.domain.policy import PolicyViolation
 from scheduler.services.channel_days import DayNotPublished
+from scheduler.services.permissions import NotAllowed
 from scheduler.store.models import AuditTrailImmutable
 from web.presenters.messages import catalogue_refusal, review_refusal, schedule_refusal
 
@@ -140,6 +142,11 @@ def _field_errors(messages: dict[str, Any]) -> dict[str, list[str]]:
     return fields
 
 
+def handle_not_allowed(exc: NotAllowed) -> Response | tuple[str, int]:
+    """A role without the permission the route or the page needs."""
+    return _respond(403, "your role may not do this", page_detail=_("This page is not for your role."))
+
+
 def handle_audit_immutable(exc: AuditTrailImmutable) -> Response | tuple[str, int]:
     """A bug tried to rewrite history; refuse loudly."""
     return _respond(500, "the audit trail is append-only")
@@ -150,5 +157,6 @@ def register(app: Flask) -> None:
     app.register_error_handler(review_errors.ReviewError, handle_review_error)
     app.register_error_handler(CatalogueError, handle_catalogue_error)
     app.register_error_handler(ScheduleError, handle_schedule_error)
+    app.register_error_handler(NotAllowed, handle_not_allowed)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(AuditTrailImmutable, handle_audit_immutable)

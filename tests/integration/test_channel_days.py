@@ -193,7 +193,7 @@ def test_republishing_shows_what_changed(on_air, api_as, sessions):
 
 def test_readiness_names_what_is_missing(on_air, api_as):
     monday = next_monday()
-    report = api_as("county_a").get(f"/api/channels/{CHANNEL}/readiness?from={monday}&days=2").get_json()
+    report = api_as("operator").get(f"/api/channels/{CHANNEL}/readiness?from={monday}&days=2").get_json()
     assert [(r["day"], r["slot"], r["status"]) for r in report] == [
         (str(monday), 1, "filled"), (str(monday), 3, "filled"), (str(monday), 4, "filled"),
         (str(monday + timedelta(days=1)), 1, "filled"), (str(monday + timedelta(days=1)), 3, "unfilled"),

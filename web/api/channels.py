@@ -9,9 +9,9 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from scheduler.domain.frames import frames_to_timecode
-from scheduler.domain.review_terms import Role
 from scheduler.ops.timed_jobs import list_timed_jobs
 from scheduler.services import channel_days, channels, exports, operator_alerts
+from scheduler.services.permissions import Permission
 from scheduler.store import plan_json
 from web.api.channel_schemas import (
     AlertSchema,
@@ -28,11 +28,9 @@ from web.api.channel_schemas import (
     TimedJobSchema,
     XmltvArgsSchema,
 )
-from web.context import api_login_required, current_actor, db, now, roles_required
+from web.context import api_login_required, current_actor, db, now, permission_required
 
 bp = Blueprint("channels", __name__, url_prefix="/api", description="Channels, channel days and their exports")
-SCHEDULE_READERS = (Role.OPERATOR, Role.ADMIN, Role.AUDITOR)
-SCHEDULERS = (Role.OPERATOR, Role.ADMIN)
 
 
 def _today(channel_id: str | None = None) -> date:
@@ -54,7 +52,7 @@ def list_channels() -> Any:
 
 @bp.route("/channels/", methods=["POST"])
 @api_login_required
-@roles_required(Role.ADMIN)
+@permission_required(Permission.EDIT_CHANNELS)
 @bp.arguments(ChannelCreateSchema)
 @bp.response(201, ChannelWithTemplateSchema)
 def create_channel(args: dict[str, Any]) -> Any:
@@ -81,7 +79,7 @@ def get_channel(channel_id: str) -> Any:
 
 @bp.route("/channels/<channel_id>/template", methods=["PUT"])
 @api_login_required
-@roles_required(Role.ADMIN)
+@permission_required(Permission.EDIT_CHANNELS)
 @bp.arguments(TemplateRequestSchema)
 @bp.response(200, ChannelWithTemplateSchema)
 def put_template(args: dict[str, Any], channel_id: str) -> Any:
@@ -94,7 +92,7 @@ def put_template(args: dict[str, Any], channel_id: str) -> Any:
 
 @bp.route("/channels/<channel_id>/days")
 @api_login_required
-@roles_required(*SCHEDULE_READERS)
+@permission_required(Permission.READ_SCHEDULE)
 @bp.arguments(RangeArgsSchema, location="query")
 @bp.response(200, DayVersionSchema(many=True))
 def list_days(args: dict[str, Any], channel_id: str) -> Any:
@@ -104,7 +102,7 @@ def list_days(args: dict[str, Any], channel_id: str) -> Any:
 
 @bp.route("/channels/<channel_id>/days/assemble", methods=["POST"])
 @api_login_required
-@roles_required(*SCHEDULERS)
+@permission_required(Permission.STEER_SCHEDULE)
 @bp.arguments(RangeArgsSchema)
 @bp.response(200, DayOutcomeSchema(many=True))
 def assemble(args: dict[str, Any], channel_id: str) -> Any:
@@ -115,7 +113,7 @@ def assemble(args: dict[str, Any], channel_id: str) -> Any:
 
 @bp.route("/channels/<channel_id>/days/publish", methods=["POST"])
 @api_login_required
-@roles_required(*SCHEDULERS)
+@permission_required(Permission.STEER_SCHEDULE)
 @bp.arguments(RangeArgsSchema)
 @bp.response(200, DayOutcomeSchema(many=True))
 def publish(args: dict[str, Any], channel_id: str) -> Any:
@@ -126,7 +124,7 @@ def publish(args: dict[str, Any], channel_id: str) -> Any:
 
 @bp.route("/channels/<channel_id>/days/<isodate:day>")
 @api_login_required
-@roles_required(*SCHEDULE_READERS)
+@permission_required(Permission.READ_SCHEDULE)
 @bp.arguments(DayArgsSchema, location="query")
 @bp.response(200, ChannelDaySchema)
 def get_day(args: dict[str, Any], channel_id: str, day: date) -> Any:
@@ -142,7 +140,7 @@ def get_day(args: dict[str, Any], channel_id: str, day: date) -> Any:
 
 @bp.route("/channels/<channel_id>/days/<isodate:day>/playlist.<any(json,csv,txt):fmt>")
 @api_login_required
-@roles_required(*SCHEDULE_READERS)
+@permission_required(Permission.READ_SCHEDULE)
 @bp.arguments(DayArgsSchema, location="query")
 @bp.response(200, content_type="application/json")
 def playlist(args: dict[str, Any], channel_id: str, day: date, fmt: str) -> Any:
@@ -162,6 +160,7 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
 
 @bp.route("/channels/<channel_id>/readiness")
 @api_login_required
+@permission_required(Permission.READ_SCHEDULE)
 @bp.arguments(RangeArgsSchema, location="query")
 @bp.response(200, SlotReportSchema(many=True))
 def readiness(args: dict[str, Any], channel_id: str) -> Any:
@@ -171,7 +170,7 @@ def readiness(args: dict[str, Any], channel_id: str) -> Any:
 
 @bp.route("/exports/xmltv")
 @api_login_required
-@roles_required(*SCHEDULE_READERS)
+@permission_required(Permission.READ_SCHEDULE)
 @bp.arguments(XmltvArgsSchema, location="query")
 @bp.response(200, content_type="application/xml")
 def xmltv(args: dict[str, Any]) -> Any:
@@ -183,7 +182,7 @@ def xmltv(args: dict[str, Any]) -> Any:
 
 @bp.route("/alerts/")
 @api_login_required
-@roles_required(*SCHEDULE_READERS)
+@permission_required(Permission.READ_SCHEDULE)
 @bp.response(200, AlertSchema(many=True))
 def alerts() -> Any:
     """Open operator alerts, newest first (e.g. a published day that lost a revoked recording)."""
@@ -192,7 +191,7 @@ def alerts() -> Any:
 
 @bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
 @api_login_required
-@roles_required(*SCHEDULERS)
+@permission_required(Permission.STEER_SCHEDULE)
 @bp.response(200, AlertSchema)
 def acknowledge(alert_id: int) -> Any:
     """Mark an alert as seen."""
@@ -202,7 +201,7 @@ def acknowledge(alert_id: int) -> Any:
 
 @bp.route("/schedule/jobs")
 @api_login_required
-@roles_required(*SCHEDULE_READERS)
+@permission_required(Permission.READ_SCHEDULE)
 @bp.response(200, TimedJobSchema(many=True))
 def timed_jobs() -> Any:
     """The timed jobs (nightly assembly, publication, export drop): next run and last outcome."""

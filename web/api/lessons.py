@@ -5,10 +5,10 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from scheduler.domain.review_terms import Role
 from scheduler.services import curriculum, recordings
+from scheduler.services.permissions import Permission
 from web.api.schemas import LessonCreateSchema, LessonQuerySchema, LessonSchema, RecordingSchema, UploadSchema, page_of
-from web.context import api_login_required, current_actor, db, now, roles_required, store
+from web.context import api_login_required, current_actor, db, now, permission_required, store
 
 bp = Blueprint("lessons", __name__, url_prefix="/api/lessons", description="Lessons of the curriculum plan")
 LessonPage = page_of(LessonSchema, "LessonPage")
@@ -32,7 +32,7 @@ def list_lessons(args: dict[str, Any]) -> Any:
 
 @bp.route("/", methods=["POST"])
 @api_login_required
-@roles_required(Role.ADMIN)
+@permission_required(Permission.EDIT_CURRICULUM)
 @bp.arguments(LessonCreateSchema)
 @bp.response(201, LessonSchema)
 def create_lesson(args: dict[str, Any]) -> Any:
@@ -50,7 +50,7 @@ def get_lesson(lesson_id: int) -> Any:
 
 @bp.route("/<int:lesson_id>/recordings", methods=["POST"])
 @api_login_required
-@roles_required(Role.TEACHER)
+@permission_required(Permission.RECORD_LESSONS)
 @bp.arguments(UploadSchema, location="files")
 @bp.response(201, RecordingSchema)
 def upload_recording(files: dict[str, Any], lesson_id: int) -> Any:

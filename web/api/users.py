@@ -6,10 +6,10 @@ from typing import Any
 from flask import abort, request
 from flask_smorest import Blueprint
 
-from scheduler.domain.review_terms import Role
 from scheduler.services import accounts, login_throttle
+from scheduler.services.permissions import Permission
 from web.api.schemas import PageArgsSchema, TokenRequestSchema, TokenSchema, UserSchema, page_of
-from web.context import api_login_required, current_user, db, now, roles_required
+from web.context import api_login_required, current_user, db, now, permission_required
 from web.problems import problem
 
 bp = Blueprint("users", __name__, url_prefix="/api", description="Accounts and API tokens")
@@ -18,7 +18,7 @@ UserPage = page_of(UserSchema, "UserPage")
 
 @bp.route("/users/")
 @api_login_required
-@roles_required(Role.ADMIN, Role.AUDITOR)
+@permission_required(Permission.READ_ACCOUNTS)
 @bp.arguments(PageArgsSchema, location="query")
 @bp.response(200, UserPage)
 def list_users(args: dict[str, Any]) -> Any:
@@ -28,7 +28,7 @@ def list_users(args: dict[str, Any]) -> Any:
 
 @bp.route("/users/", methods=["POST"])
 @api_login_required
-@roles_required(Role.ADMIN)
+@permission_required(Permission.EDIT_ACCOUNTS)
 @bp.arguments(UserSchema)
 @bp.response(201, UserSchema)
 def create_user(args: dict[str, Any]) -> Any:

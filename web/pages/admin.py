@@ -18,6 +18,7 @@ from scheduler.domain.policy import PolicyViolation, policy_for
 from scheduler.domain.review_terms import Role
 from scheduler.services import accounts, regions
 from scheduler.services.channels import get_channel, list_channels, save_channel
+from scheduler.services.permissions import Permission
 from scheduler.store import plan_json
 from web.context import db, now
 from web.i18n import ROLE_LABELS
@@ -64,7 +65,7 @@ class TemplateForm(FlaskForm):
 
 
 @bp.route("/")
-@page_login_required(Role.ADMIN)
+@page_login_required(Permission.EDIT_ACCOUNTS)
 def start() -> Any:
     """The admin start page: the accounts."""
     return redirect(url_for("admin.users"))
@@ -76,14 +77,14 @@ def _users_page(form: UserForm, status: int = 200) -> Any:
 
 
 @bp.route("/users/")
-@page_login_required(Role.ADMIN)
+@page_login_required(Permission.EDIT_ACCOUNTS)
 def users() -> Any:
     """Every account with its role and scope, and the form for a new one."""
     return _users_page(UserForm(formdata=None).offer(regions.list_regions(db())))
 
 
 @bp.route("/users/", methods=["POST"])
-@page_login_required(Role.ADMIN)
+@page_login_required(Permission.EDIT_ACCOUNTS)
 def create_user() -> Any:
     """Create an account; a refused one comes back with the reason next to the field."""
     form = UserForm().offer(regions.list_regions(db()))
@@ -106,7 +107,7 @@ def create_user() -> Any:
 
 
 @bp.route("/channels/")
-@page_login_required(Role.ADMIN)
+@page_login_required(Permission.EDIT_CHANNELS)
 def channels() -> Any:
     """The channels on air, to edit their slot templates."""
     return render_template("admin/channels.html", channels=list_channels(db()))
@@ -122,7 +123,7 @@ def _channel_page(channel_id: str, form: TemplateForm, *, violations: tuple = ()
 
 
 @bp.route("/channels/<channel_id>")
-@page_login_required(Role.ADMIN)
+@page_login_required(Permission.EDIT_CHANNELS)
 def channel(channel_id: str) -> Any:
     """A channel and its weekly slot template as JSON, with the grade's screen-time policy."""
     found, template = get_channel(db(), channel_id)
@@ -138,7 +139,7 @@ def _parse_template(text: str, fps: int) -> WeeklyTemplate:
 
 
 @bp.route("/channels/<channel_id>", methods=["POST"])
-@page_login_required(Role.ADMIN)
+@page_login_required(Permission.EDIT_CHANNELS)
 def save_template(channel_id: str) -> Any:
     """Save the template; one that breaks the policy is shown with every violation, and nothing is saved."""
     form = TemplateForm()

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -15,29 +15,29 @@ from wtforms.validators import DataRequired, Length
 
 from scheduler.domain.review import Actor
 from scheduler.domain.review_terms import Role
-from scheduler.services import login_throttle, recordings
+from scheduler.services import login_throttle, permissions, recordings
+from scheduler.services.permissions import Permission
 from web.context import current_actor, current_user, db, now
 
 F = TypeVar("F", bound=Callable[..., Any])
 bp = Blueprint("pages", __name__)
 
-REVIEWERS = (Role.COUNTY_REVIEWER, Role.CITY_REVIEWER, Role.FINAL_REVIEWER)
 START_PAGES = {
-    Role.TEACHER: "teacher.lessons", **{role: "review.queue" for role in REVIEWERS},
+    Role.TEACHER: "teacher.lessons", **{role: "review.queue" for role in permissions.GRANTS[Permission.REVIEW]},
     Role.OPERATOR: "operator.channels", Role.ADMIN: "admin.users",
 }
 
 
-def page_login_required(*roles: Role) -> Callable[[F], F]:
-    """Pages for signed-in users (sent to the sign-in page otherwise), optionally of these roles only."""
+def page_login_required(permission: Permission | None = None) -> Callable[[F], F]:
+    """Pages for signed-in users (sent to the sign-in page otherwise), optionally only those with a permission."""
 
     def decorate(view: F) -> F:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if current_user() is None:
                 return redirect(url_for("pages.login", next=request.full_path.rstrip("?")))
-            if roles and current_actor().role not in roles:
-                abort(403, description=_("This page is not for your role."))
+            if permission is not None:
+                permissions.check(current_actor(), permission)
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]

@@ -10,7 +10,8 @@ from flask_babel import lazy_gettext as _l
 from scheduler.domain.job_states import CANCELLABLE, RETRYABLE, JobConflict, JobNotFound, JobState
 from scheduler.queue import job_control
 from scheduler.queue.job_queue import JobQueue
-from web.api.channels import SCHEDULE_READERS, SCHEDULERS
+from scheduler.services import permissions
+from scheduler.services.permissions import Permission
 from web.context import current_actor, db, now
 from web.pages.auth import page_login_required
 
@@ -33,14 +34,14 @@ def _queue() -> JobQueue:
 
 
 @bp.route("/")
-@page_login_required(*SCHEDULE_READERS)
+@page_login_required(Permission.READ_SCHEDULE)
 def jobs() -> Any:
     """Jobs, newest first; while any of them is queued or running the rows update themselves (jobs.js)."""
     page = job_control.list_jobs(db(), current_actor(), page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
     live = any(job.state in CANCELLABLE for job in page.items)
     return render_template(
         "operator/jobs.html", jobs=page, refresh=REFRESH_SECONDS if live else None, cancellable=CANCELLABLE,
-        retryable=RETRYABLE, job_state_label=JOB_STATE_LABELS.get, may_act=current_actor().role in SCHEDULERS,
+        retryable=RETRYABLE, job_state_label=JOB_STATE_LABELS.get, may_act=permissions.may(current_actor(), Permission.STEER_SCHEDULE),
         live=_live_settings(page.page) if live else None,
     )
 
@@ -69,14 +70,14 @@ def _act(job_id: int, done: str, action: Any) -> Any:
 
 
 @bp.route("/<int:job_id>/cancel", methods=["POST"])
-@page_login_required(*SCHEDULERS)
+@page_login_required(Permission.STEER_SCHEDULE)
 def cancel(job_id: int) -> Any:
     """Cancel a queued or running job."""
     return _act(job_id, _("Job %(id)s cancelled.", id=job_id), job_control.cancel)
 
 
 @bp.route("/<int:job_id>/retry", methods=["POST"])
-@page_login_required(*SCHEDULERS)
+@page_login_required(Permission.STEER_SCHEDULE)
 def retry(job_id: int) -> Any:
     """Queue a failed or cancelled job again."""
     return _act(job_id, _("Job %(id)s queued again.", id=job_id), _queue().retry)

@@ -20,13 +20,13 @@ from wtforms.widgets import HiddenInput
 from scheduler.domain.changes import diff_days
 from scheduler.domain.channels import Channel, ScheduleError
 from scheduler.domain.plan import SlotReport, SlotStatus
-from scheduler.services import channel_days, curriculum, playout, recordings
+from scheduler.services import channel_days, curriculum, permissions, playout, recordings
 from scheduler.services.channels import get_channel, list_channels
 from scheduler.services.guide import broadcast_day
 from scheduler.services.operator_alerts import acknowledge_alert, list_alerts
+from scheduler.services.permissions import Permission
 from scheduler.store.models import ChannelDay, DayStatus
 from web.api.channel_schemas import MAX_DAYS
-from web.api.channels import SCHEDULE_READERS, SCHEDULERS
 from web.context import current_actor, db, now, store
 from web.pages.auth import page_login_required
 from web.pages.jobs import JOB_STATE_LABELS
@@ -78,7 +78,7 @@ def schedule_labels(state: Any) -> None:
 
 
 def _may_schedule() -> bool:
-    return current_actor().role in SCHEDULERS
+    return permissions.may(current_actor(), Permission.STEER_SCHEDULE)
 
 
 def _today(channel: Channel) -> date:
@@ -94,7 +94,7 @@ def _first_arg(channel: Channel) -> date:
 
 
 @bp.route("/")
-@page_login_required(*SCHEDULE_READERS)
+@page_login_required(Permission.READ_SCHEDULE)
 def channels() -> Any:
     """The channels on air, each with today's day, its week and its readiness; open alerts."""
     found = list_channels(db())
@@ -152,7 +152,7 @@ def _exports(channel: Channel, day: date) -> dict[str, Any]:
 
 
 @bp.route("/channels/<channel_id>/days/<isodate:day>")
-@page_login_required(*SCHEDULE_READERS)
+@page_login_required(Permission.READ_SCHEDULE)
 def day_view(channel_id: str, day: date) -> Any:
     """One channel day: the timeline, its slots, what publishing would change, the forms and the exports."""
     form = RangeForm(formdata=None, first=day, days=1)
@@ -160,7 +160,7 @@ def day_view(channel_id: str, day: date) -> Any:
 
 
 @bp.route("/channels/<channel_id>/days/<isodate:day>/render", methods=["POST"])
-@page_login_required(*SCHEDULERS)
+@page_login_required(Permission.STEER_SCHEDULE)
 def render_day(channel_id: str, day: date) -> Any:
     """Queue the render of the day's playout file (the version on the page; twice gives the same job)."""
     form = RenderForm()
@@ -178,7 +178,7 @@ def render_day(channel_id: str, day: date) -> Any:
 
 
 @bp.route("/channels/<channel_id>/days/<isodate:day>/playout-v<int:version>.ts")
-@page_login_required(*SCHEDULE_READERS)
+@page_login_required(Permission.READ_SCHEDULE)
 def playout_file(channel_id: str, day: date, version: int) -> Any:
     """Download a version's playout file (MPEG-TS, range requests); 404 until it is rendered."""
     path = playout.rendered_file(db(), store().root, channel_id, day, version)
@@ -189,7 +189,7 @@ def playout_file(channel_id: str, day: date, version: int) -> Any:
 
 
 @bp.route("/channels/<channel_id>/today")
-@page_login_required(*SCHEDULE_READERS)
+@page_login_required(Permission.READ_SCHEDULE)
 def today(channel_id: str) -> Any:
     """Today's broadcast day of a channel, in the channel's zone."""
     channel, _template = get_channel(db(), channel_id)
@@ -213,7 +213,7 @@ def _week_rows(channel: Channel, first: date) -> list[dict[str, Any]]:
 
 
 @bp.route("/channels/<channel_id>/week")
-@page_login_required(*SCHEDULE_READERS)
+@page_login_required(Permission.READ_SCHEDULE)
 def week(channel_id: str) -> Any:
     """Seven days by slots, each cell coloured by its readiness; days not assembled yet show the projection."""
     channel, _template = get_channel(db(), channel_id)
@@ -238,7 +238,7 @@ def _missing(reports: Sequence[SlotReport]) -> dict[int, dict[str, Any]]:
 
 
 @bp.route("/channels/<channel_id>/readiness")
-@page_login_required(*SCHEDULE_READERS)
+@page_login_required(Permission.READ_SCHEDULE)
 def readiness(channel_id: str) -> Any:
     """Lesson and replay slots of the coming days: filled, at risk, unfilled or overlong, with what is missing."""
     channel, _template = get_channel(db(), channel_id)
@@ -269,28 +269,28 @@ def _run(channel_id: str, verb: str) -> Any:
 
 
 @bp.route("/channels/<channel_id>/assemble", methods=["POST"])
-@page_login_required(*SCHEDULERS)
+@page_login_required(Permission.STEER_SCHEDULE)
 def assemble(channel_id: str) -> Any:
     """Assemble days as drafts (all or nothing)."""
     return _run(channel_id, "assemble")
 
 
 @bp.route("/channels/<channel_id>/publish", methods=["POST"])
-@page_login_required(*SCHEDULERS)
+@page_login_required(Permission.STEER_SCHEDULE)
 def publish(channel_id: str) -> Any:
     """Publish the days' drafts (assembling where a day has none); republishing lists what changed."""
     return _run(channel_id, "publish")
 
 
 @bp.route("/alerts/")
-@page_login_required(*SCHEDULE_READERS)
+@page_login_required(Permission.READ_SCHEDULE)
 def alerts() -> Any:
     """Open alerts, newest first."""
     return render_template("operator/alerts.html", alerts=list_alerts(db()), form=FlaskForm())
 
 
 @bp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
-@page_login_required(*SCHEDULERS)
+@page_login_required(Permission.STEER_SCHEDULE)
 def acknowledge(alert_id: int) -> Any:
     """Mark an alert as seen."""
     user_id = current_actor().user_id

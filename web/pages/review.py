@@ -16,10 +16,11 @@ from scheduler.domain import review_errors
 from scheduler.domain.review import Actor
 from scheduler.domain.review_terms import Action
 from scheduler.services import recordings
+from scheduler.services.permissions import Permission
 from scheduler.store.models import Recording
 from web.context import current_actor, db, now, store
 from web.i18n import ACTION_LABELS
-from web.pages.auth import REVIEWERS, page_login_required
+from web.pages.auth import page_login_required
 from web.presenters.qc_panel import QcPanel, failed_labels, qc_panel
 
 bp = Blueprint("review", __name__)
@@ -48,7 +49,7 @@ class ActionForm(FlaskForm):
 
 
 @bp.route("/review/")
-@page_login_required(*REVIEWERS)
+@page_login_required(Permission.REVIEW)
 def queue() -> Any:
     """What waits on my decision, oldest first, with the counts per step."""
     actor = current_actor()

@@ -11,8 +11,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
 from scheduler.domain.catalogue import UploadRejected
-from scheduler.domain.review_terms import Role
 from scheduler.services import curriculum, recordings
+from scheduler.services.permissions import Permission
 from scheduler.store.models import AuditEvent, Lesson, Recording
 from web.context import current_actor, db, now, store
 from web.pages.auth import page_login_required
@@ -50,7 +50,7 @@ def _lesson_row(lesson: Lesson) -> LessonRow:
 
 
 @bp.route("/")
-@page_login_required(Role.TEACHER)
+@page_login_required(Permission.RECORD_LESSONS)
 def lessons() -> Any:
     """The lessons my county produces, each with the state of my latest revision."""
     page = request.args.get("page", 1, type=int)
@@ -80,7 +80,7 @@ def _lesson_page(lesson_id: int, form: UploadForm, *, error: str | None = None, 
 
 
 @bp.route("/lessons/<int:lesson_id>")
-@page_login_required(Role.TEACHER)
+@page_login_required(Permission.RECORD_LESSONS)
 def lesson(lesson_id: int) -> Any:
     """One lesson: every revision I uploaded, its technical QC and history, and the upload form."""
     return _lesson_page(lesson_id, UploadForm())
@@ -98,7 +98,7 @@ def _refuse_upload(lesson_id: int, form: UploadForm, message: str) -> Any:
 
 
 @bp.route("/lessons/<int:lesson_id>/recordings", methods=["POST"])
-@page_login_required(Role.TEACHER)
+@page_login_required(Permission.RECORD_LESSONS)
 def upload(lesson_id: int) -> Any:
     """Upload a new revision; it lands as a draft on its recording page."""
     form = UploadForm()
