@@ -1,12 +1,10 @@
 """Page language: Simplified Chinese by default, English on request (?lang=, the `lang` cookie, Accept-Language).
 
-Messages are written in English in the code and templates and translated in
-web/translations/<lang>/LC_MESSAGES/messages.po. The .po files are compiled in memory when the
-app starts, so a clean clone, a read-only install and a wheel all work without a build step.
-Refresh the catalogue after changing strings:
-
-    pybabel extract -F web/translations/babel.cfg -k _l -o web/translations/messages.pot --no-location web
-    pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
+Messages are written in English in the code and templates (the domain's sentences in scheduler/domain,
+marked with N_) and translated in web/translations/<lang>/LC_MESSAGES/messages.po. The .po files are
+compiled in memory when the app starts, so a clean clone, a read-only install and a wheel all work
+without a build step. Refresh the catalogue after changing strings with the two pybabel commands
+written in web/translations/babel.cfg.
 """
 from __future__ import annotations
 

@@ -72,7 +72,7 @@ class InvalidTemplate(ScheduleError):
     @classmethod
     def because(cls, where: str, why: Flaw, slot: int | None = None, start: time | None = None, **facts: Any) -> Self:
         """The refusal for a flaw, its English words made from the facts."""
-        return cls(where, FLAWS[why].format(**facts), slot, start, why=why, facts=facts)
+        return cls(where, FLAWS[why] % facts, slot, start, why=why, facts=facts)
 
     def __str__(self) -> str:
         at = "" if self.start is None else f" ({self.start:%H:%M})"

@@ -17,6 +17,7 @@ from enum import StrEnum
 from scheduler.domain.catalogue import lesson_label
 from scheduler.domain.channels import ReplayRef, ScheduleError, SlotKind
 from scheduler.domain.review_terms import ReviewState
+from scheduler.domain.sentences import N_
 
 # States from which a revision may still become approved: a slot waiting on one is at risk.
 IN_PREPARATION = frozenset(map(ReviewState, ("draft", "submitted", "county_review", "city_review", "final_review")))
@@ -149,7 +150,7 @@ class SlotStatus(StrEnum):
 
 
 class NoteKind(StrEnum):
-    """Why a slot airs what it airs; NOTES words each kind in English."""
+    """Why a slot airs what it airs; NOTES words each kind in English (a msgid, translated by the web layer)."""
 
     ON_AIR = "on_air"  # the lesson (or a break's title) airs as planned
     IN_PREPARATION = "in_preparation"
@@ -162,14 +163,14 @@ class NoteKind(StrEnum):
 
 
 NOTES = {
-    NoteKind.ON_AIR: "{label}",
-    NoteKind.IN_PREPARATION: "{label}: a recording is still in preparation or review",
-    NoteKind.NO_APPROVED: "{label}: no approved recording",
-    NoteKind.NOT_APPROVED: "{label}: recording {recording} is {state}, not approved",
-    NoteKind.OVERLONG: "{label}: recording {recording} lasts {lasts}, longer than the slot's {length}",
-    NoteKind.NO_LESSON_LEFT: "no {subject} lesson left in the plan",
-    NoteKind.NOTHING_HELD: "nothing to replay: {ref} held no lesson",
-    NoteKind.DID_NOT_AIR: "nothing to replay: {label} did not air in {ref}",
+    NoteKind.ON_AIR: "%(label)s",  # no words to translate: the lesson's label or the slot's title
+    NoteKind.IN_PREPARATION: N_("%(label)s: a recording is still in preparation or review"),
+    NoteKind.NO_APPROVED: N_("%(label)s: no approved recording"),
+    NoteKind.NOT_APPROVED: N_("%(label)s: recording %(recording)s is %(state)s, not approved"),
+    NoteKind.OVERLONG: N_("%(label)s: recording %(recording)s lasts %(lasts)s, longer than the slot's %(length)s"),
+    NoteKind.NO_LESSON_LEFT: N_("no %(subject)s lesson left in the plan"),
+    NoteKind.NOTHING_HELD: N_("nothing to replay: %(ref)s held no lesson"),
+    NoteKind.DID_NOT_AIR: N_("nothing to replay: %(label)s did not air in %(ref)s"),
 }
 REPLAY_KINDS = frozenset({NoteKind.NOTHING_HELD, NoteKind.DID_NOT_AIR})  # their sentence names `ref` itself
 
@@ -203,7 +204,7 @@ class SlotNote:
     stood_in: StandIn | None = None  # set by changes.without_recording
 
     def __str__(self) -> str:
-        text = NOTES[self.kind].format(**{**vars(self), "state": self.state and self.state.value.replace("_", " ")})
+        text = NOTES[self.kind] % {**vars(self), "state": self.state and self.state.value.replace("_", " ")}
         if self.ref is not None and self.kind not in REPLAY_KINDS:
             text += f" (replay of {self.ref})"
         return f"{text}: {self.stood_in}" if self.stood_in is not None else text

@@ -35,6 +35,7 @@ from enum import StrEnum
 
 from scheduler.domain.channels import WEEKDAYS, Channel, ScheduleError, SlotKind, SlotSpec, WeeklyTemplate, place_slots
 from scheduler.domain.plan import ChannelDayPlan, EventKind
+from scheduler.domain.sentences import N_
 
 
 class Rule(StrEnum):
@@ -110,12 +111,13 @@ class Span:
 
 # What each rule says of the slot breaking it: `measured` is a Span (a count for max_lessons),
 # `limit` the policy's figure (minutes, a count, or the latest end as HH:MM), `previous` a slot.
+# Each is a msgid: the web layer translates it and fills it in with the figures in the page's language.
 DETAILS = {
-    Rule.MAX_SINGLE_LESSON: "lasts {measured}; at most {limit} min at a time",
-    Rule.MIN_BREAK: "starts {measured} after slot {previous} ends; at least {limit} min required",
-    Rule.LATEST_END: "ends {measured} after {limit}, the latest end",
-    Rule.MAX_LESSONS: "is lesson {measured} of the day; at most {limit}",
-    Rule.MAX_LESSON_MINUTES: "brings the day's lessons to {measured}; at most {limit} min a day",
+    Rule.MAX_SINGLE_LESSON: N_("lasts %(measured)s; at most %(limit)s min at a time"),
+    Rule.MIN_BREAK: N_("starts %(measured)s after slot %(previous)s ends; at least %(limit)s min required"),
+    Rule.LATEST_END: N_("ends %(measured)s after %(limit)s, the latest end"),
+    Rule.MAX_LESSONS: N_("is lesson %(measured)s of the day; at most %(limit)s"),
+    Rule.MAX_LESSON_MINUTES: N_("brings the day's lessons to %(measured)s; at most %(limit)s min a day"),
 }
 
 
@@ -134,7 +136,7 @@ class Violation:
     @property
     def detail(self) -> str:
         """What the slot does against the rule, in English."""
-        return DETAILS[self.rule].format(measured=self.measured, limit=self.limit, previous=self.previous)
+        return DETAILS[self.rule] % {"measured": self.measured, "limit": self.limit, "previous": self.previous}
 
     def __str__(self) -> str:
         where = self.where if self.slot is None else f"{self.where} slot {self.slot} ({_clock(self.start)})"

@@ -1,5 +1,6 @@
 """Why the review chain refuses a decision: the ReviewError tree, each error carrying its facts as
-fields (the web layer words them in the page's language; `str()` is the English sentence).
+fields and its English sentence as a msgid (`sentence`, REASONS): `str()` fills it in with English
+facts, the web layer translates it and fills it in with facts in the page's language.
 
     ReviewError                      every refusal; .recording_id when known
     ├── NotPermitted                 .role, .action, .reason (.why, .facts): the role may not take this action
@@ -22,6 +23,9 @@ from enum import StrEnum
 from typing import Any, Self
 
 from scheduler.domain.review_terms import Action, ReviewState, Role
+from scheduler.domain.sentences import N_
+
+ABOUT = N_(" (recording %(id)s)")
 
 
 def in_words(value: StrEnum) -> str:
@@ -31,7 +35,7 @@ def in_words(value: StrEnum) -> str:
 
 def _about(recording_id: int | None) -> str:
     """Name the recording in a message, when known."""
-    return "" if recording_id is None else f" (recording {recording_id})"
+    return "" if recording_id is None else ABOUT % {"id": recording_id}
 
 
 def _with_article(role: Role) -> str:
@@ -55,24 +59,27 @@ class Reason(StrEnum):
 
 
 REASONS = {
-    Reason.ANOTHER_TEACHER: "it belongs to teacher {teacher}",
-    Reason.ANOTHER_COUNTY: "it is from county {county}, the reviewer's is {own}",
-    Reason.ANOTHER_CITY: "it is from city {city}, the reviewer's is {own}",
-    Reason.OWN_LESSON: "user {user} is its teacher",
-    Reason.SECOND_STEP: "user {user} already approved a step of this revision",
-    Reason.TEACHERS_UPLOAD: "only teachers upload recordings",
-    Reason.LESSON_OF_ANOTHER_COUNTY: "this lesson is produced by another county",
+    Reason.ROLE: N_("only %(roles)s may do that"),
+    Reason.ANOTHER_TEACHER: N_("it belongs to teacher %(teacher)s"),
+    Reason.ANOTHER_COUNTY: N_("it is from county %(county)s, the reviewer's is %(own)s"),
+    Reason.ANOTHER_CITY: N_("it is from city %(city)s, the reviewer's is %(own)s"),
+    Reason.ANOTHER_STEP: N_("it is in %(state)s, a step for %(step_role)s"),
+    Reason.OWN_LESSON: N_("user %(user)s is its teacher"),
+    Reason.SECOND_STEP: N_("user %(user)s already approved a step of this revision"),
+    Reason.TEACHERS_UPLOAD: N_("only teachers upload recordings"),
+    Reason.LESSON_OF_ANOTHER_COUNTY: N_("this lesson is produced by another county"),
 }
 
 
 def reason_text(why: Reason, facts: Mapping[str, Any]) -> str:
-    """A reason in English words."""
-    if why is Reason.ROLE:
-        *others, last = [_with_article(role) for role in facts["roles"]]
-        return f"only {', '.join(others)} or {last} may do that" if others else f"only {last} may do that"
-    if why is Reason.ANOTHER_STEP:
-        return f"it is in {in_words(facts['state'])}, a step for {_with_article(facts['step_role'])}"
-    return REASONS[why].format(**facts)
+    """A reason in English words: roles listed with their articles, a state in words."""
+    words = dict(facts)
+    if "roles" in words:
+        *others, last = [_with_article(role) for role in words["roles"]]
+        words["roles"] = f"{', '.join(others)} or {last}" if others else last
+    if "state" in words:
+        words["state"], words["step_role"] = in_words(words["state"]), _with_article(words["step_role"])
+    return REASONS[why] % words
 
 
 class ReviewError(Exception):
@@ -83,6 +90,8 @@ class ReviewError(Exception):
 
 class NotPermitted(ReviewError):
     """This role may not take this action on this recording."""
+
+    sentence = N_("%(who)s may not %(action)s%(about)s: %(reason)s.")
 
     def __init__(
         self,
@@ -107,8 +116,8 @@ class NotPermitted(ReviewError):
         return cls(role, action, reason_text(why, facts), recording_id, why=why, facts=facts)
 
     def __str__(self) -> str:
-        about = _about(self.recording_id)
-        return f"{_with_article(self.role).capitalize()} may not {in_words(self.action)}{about}: {self.reason}."
+        return self.sentence % {"who": _with_article(self.role).capitalize(), "action": in_words(self.action),
+                                "about": _about(self.recording_id), "reason": self.reason}
 
 
 class OutOfScope(NotPermitted):
@@ -126,87 +135,98 @@ class SecondStepBySameReviewer(NotPermitted):
 class InvalidTransition(ReviewError):
     """The action is not possible in the recording's current state."""
 
+    sentence = N_("Cannot %(action)s a recording in state '%(state)s'%(about)s.")
+
     def __init__(self, action: Action, state: ReviewState, recording_id: int | None = None) -> None:
         super().__init__(action, state, recording_id)
         self.action, self.state, self.recording_id = action, state, recording_id
 
     def __str__(self) -> str:
-        return (
-            f"Cannot {in_words(self.action)} a recording in state '{in_words(self.state)}'"
-            f"{_about(self.recording_id)}."
-        )
+        return self.sentence % {"action": in_words(self.action), "state": in_words(self.state),
+                                "about": _about(self.recording_id)}
 
 
 class CommentRequired(ReviewError):
     """The action needs a non-blank comment saying why."""
+
+    sentence = N_("A comment is required to %(action)s%(about)s.")
 
     def __init__(self, action: Action, recording_id: int | None = None) -> None:
         super().__init__(action, recording_id)
         self.action, self.recording_id = action, recording_id
 
     def __str__(self) -> str:
-        return f"A comment is required to {in_words(self.action)}{_about(self.recording_id)}."
+        return self.sentence % {"action": in_words(self.action), "about": _about(self.recording_id)}
 
 
 class ChecksumMismatch(ReviewError):
     """The media reviewed is not the media stored: it changed since the reviewer looked."""
 
+    MISSING = N_("The checksum of the media reviewed is missing%(about)s; stored: %(expected)s.")
+    CHANGED = N_("The media changed since it was reviewed%(about)s: sha256 %(actual)s was reviewed, "
+                 "%(expected)s is stored.")
+
     def __init__(self, expected: str, actual: str | None, recording_id: int | None = None) -> None:
         super().__init__(expected, actual, recording_id)
         self.expected, self.actual, self.recording_id = expected, actual, recording_id
 
+    @property
+    def sentence(self) -> str:
+        """The msgid: the reviewed checksum is missing, or differs."""
+        return self.MISSING if self.actual is None else self.CHANGED
+
     def __str__(self) -> str:
-        about = _about(self.recording_id)
-        if self.actual is None:
-            return f"The checksum of the media reviewed is missing{about}; stored: {self.expected}."
-        return (
-            f"The media changed since it was reviewed{about}: "
-            f"sha256 {self.actual} was reviewed, {self.expected} is stored."
-        )
+        return self.sentence % {"about": _about(self.recording_id), "actual": self.actual, "expected": self.expected}
 
 
 class QcBlocksApproval(ReviewError):
     """Technical QC failed and no final reviewer has signed it off."""
+
+    sentence = N_("Technical QC failed (%(failed)s)%(about)s: a final reviewer must sign it off with a comment "
+                  "before approval.")
 
     def __init__(self, failed: str, recording_id: int | None = None) -> None:
         super().__init__(failed, recording_id)
         self.failed, self.recording_id = failed, recording_id
 
     def __str__(self) -> str:
-        return (
-            f"Technical QC failed ({self.failed}){_about(self.recording_id)}: a final reviewer must sign it off "
-            "with a comment before approval."
-        )
+        return self.sentence % {"failed": self.failed, "about": _about(self.recording_id)}
 
 
 class NothingToSignOff(ReviewError):
     """A QC sign-off was asked for a recording whose QC did not fail, or was signed off already."""
+
+    sentence = N_("There is no failed technical QC to sign off%(about)s.")
 
     def __init__(self, recording_id: int | None = None) -> None:
         super().__init__(recording_id)
         self.recording_id = recording_id
 
     def __str__(self) -> str:
-        return f"There is no failed technical QC to sign off{_about(self.recording_id)}."
+        return self.sentence % {"about": _about(self.recording_id)}
 
 
 class RecordingNotFound(ReviewError):
     """No recording has this id (raised by the service layer)."""
 
+    sentence = N_("Recording %(id)s does not exist.")
+
     def __init__(self, recording_id: int) -> None:
         super().__init__(recording_id)
         self.recording_id = recording_id
 
     def __str__(self) -> str:
-        return f"Recording {self.recording_id} does not exist."
+        return self.sentence % {"id": self.recording_id}
 
 
 class ReviewConflict(ReviewError):
     """Someone else decided on the recording meanwhile (raised by the service layer)."""
 
+    sentence = N_("Recording %(id)s was decided on by someone else meanwhile; reload it.")
+
     def __init__(self, recording_id: int) -> None:
         super().__init__(recording_id)
         self.recording_id = recording_id
 
     def __str__(self) -> str:
-        return f"Recording {self.recording_id} was decided on by someone else meanwhile; reload it."
+        return self.sentence % {"id": self.recording_id}

@@ -1,8 +1,10 @@
-"""What makes slots unable to make a broadcast day (InvalidTemplate.why), each flaw worded in English."""
+"""What makes slots unable to make a broadcast day (InvalidTemplate.why), each flaw's English sentence a msgid."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from scheduler.domain.sentences import N_
 
 
 class Flaw(StrEnum):
@@ -23,16 +25,16 @@ class Flaw(StrEnum):
 
 
 FLAWS = {
-    Flaw.WEEKDAYS: "needs 7 weekdays, has {count}",
-    Flaw.ENDS_BEFORE_IT_STARTS: "ends before it starts",
-    Flaw.ROTA: "names {subjects} subjects for {lessons} lesson slots",
-    Flaw.BETWEEN_FRAMES: "starts between two frames at {fps} fps",
-    Flaw.NO_FRAMES: "lasts {frames} frames; a slot lasts at least one",
-    Flaw.SUBJECT: "a lesson slot names its subject, and only a lesson slot does",
-    Flaw.REPLAY_OF: "a replay slot names the slot it repeats, and only a replay slot does",
-    Flaw.LESSON_CLIP: "lesson and replay slots take their clip and title from the lesson",
-    Flaw.NOT_AN_EARLIER_SLOT: "replays {ref}, which is not an earlier slot",
-    Flaw.NOT_AN_EARLIER_LESSON: "replays {ref}, which is not an earlier lesson slot",
-    Flaw.OVERLAP: "starts before slot {previous} ({previous_start}) ends; list slots in order",
-    Flaw.AFTER_THE_DAY: "ends after the broadcast day",
+    Flaw.WEEKDAYS: N_("needs 7 weekdays, has %(count)s"),
+    Flaw.ENDS_BEFORE_IT_STARTS: N_("ends before it starts"),
+    Flaw.ROTA: N_("names %(subjects)s subjects for %(lessons)s lesson slots"),
+    Flaw.BETWEEN_FRAMES: N_("starts between two frames at %(fps)s fps"),
+    Flaw.NO_FRAMES: N_("lasts %(frames)s frames; a slot lasts at least one"),
+    Flaw.SUBJECT: N_("a lesson slot names its subject, and only a lesson slot does"),
+    Flaw.REPLAY_OF: N_("a replay slot names the slot it repeats, and only a replay slot does"),
+    Flaw.LESSON_CLIP: N_("lesson and replay slots take their clip and title from the lesson"),
+    Flaw.NOT_AN_EARLIER_SLOT: N_("replays %(ref)s, which is not an earlier slot"),
+    Flaw.NOT_AN_EARLIER_LESSON: N_("replays %(ref)s, which is not an earlier lesson slot"),
+    Flaw.OVERLAP: N_("starts before slot %(previous)s (%(previous_start)s) ends; list slots in order"),
+    Flaw.AFTER_THE_DAY: N_("ends after the broadcast day"),
 }

@@ -2,28 +2,34 @@
 
 Review refusals, screen-time policy violations, template flaws, slot notes and technical QC findings are
 worded by web/presenters/messages.py from the fields the domain gives them; the API keeps the domain's English.
+The domain's English sentences are the msgids (one source): each must be marked for extraction and translated.
 """
 from __future__ import annotations
 
 import json
 import re
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
 
 from media.analysis import TimeRange
 from media.qc import FINDINGS, Check, QcReport, Status, finding
-from scheduler.domain import review, review_errors
+from scheduler.domain import review, review_errors, sentences
 from scheduler.domain.catalogue import AlreadyExists
-from scheduler.domain.channels import FLAWS, Flaw, InvalidTemplate, ReplayRef, SlotKind
+from scheduler.domain.channels import InvalidTemplate, ReplayRef, SlotKind
 from scheduler.domain.plan import NOTES, NoteKind, SlotNote, SlotReport, SlotStatus, StandIn
 from scheduler.domain.policy import DETAILS, Rule, Span, Violation
 from scheduler.domain.review import Actor, RecordingUnderReview
 from scheduler.domain.review_terms import Action, ReviewState, Role
+from scheduler.domain.template_flaws import FLAWS, Flaw
 from scheduler.services.ingest import store_result
 from scheduler.store.models import Recording
 from tests.support.channels_world import CHANNEL, channel_doc, next_monday, school_day, slot
 from tests.web.test_pages import Browser, submitted_recording
+from web.i18n import TRANSLATIONS
 from web.presenters import messages as wording
 from web.presenters import qc_panel
 
@@ -228,11 +234,11 @@ def report(why: SlotNote) -> SlotReport:
 
 
 def test_every_kind_of_domain_message_has_its_wording():
-    assert wording.REASONS.keys() == set(review_errors.Reason)
-    assert wording.DETAILS.keys() == DETAILS.keys() == set(Rule)
-    assert wording.NOTES.keys() == NOTES.keys() == set(NoteKind)
+    assert review_errors.REASONS.keys() == set(review_errors.Reason)
+    assert DETAILS.keys() == set(Rule)
+    assert NOTES.keys() == set(NoteKind)
     assert qc_panel.QC_FINDINGS.keys() == FINDINGS.keys()
-    assert wording.FLAWS.keys() == FLAWS.keys() == set(Flaw)
+    assert FLAWS.keys() == set(Flaw)
     assert {type(e) for e in refusals()} >= set(review_errors.ReviewError.__subclasses__()) - {review_errors.QcBlocksApproval}
 
 
@@ -276,3 +282,40 @@ def test_a_thing_not_found_is_named_in_the_page_language_and_the_api_stays_engli
     with client.application.test_request_context("/?lang=zh"):
         assert wording.catalogue_refusal(AlreadyExists("user", "张老师")) == "用户 张老师 已存在"
     assert api_as("operator").get("/api/channels/nosuch").get_json()["detail"] == "channel nosuch not found"
+
+
+# --- one source: the domain's sentences are the msgids, each translated into Chinese ------------------
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def domain_sentences() -> set[str]:
+    """Every sentence of the domain's tables and review errors; a note with no words ('%(label)s') needs none."""
+    errors = (review_errors.NotPermitted, review_errors.InvalidTransition, review_errors.CommentRequired,
+              review_errors.QcBlocksApproval, review_errors.NothingToSignOff, review_errors.RecordingNotFound,
+              review_errors.ReviewConflict)
+    said = [*review_errors.REASONS.values(), *FLAWS.values(), *NOTES.values(), *DETAILS.values(),
+            review_errors.ABOUT, review_errors.ChecksumMismatch.MISSING, review_errors.ChecksumMismatch.CHANGED,
+            *(error.sentence for error in errors)]
+    return {sentence for sentence in said if PLACEHOLDER.sub("", sentence).strip()}
+
+
+def marked_in_domain() -> set[str]:
+    """What `pybabel extract -k N_` finds in scheduler/domain (web/translations/babel.cfg)."""
+    found = extract_from_dir(Path(sentences.__file__).parent, [("**.py", "python")], keywords={"N_": None})
+    return {message for _file, _line, message, _comments, _context in found}
+
+
+def test_every_domain_sentence_is_marked_for_extraction():
+    assert domain_sentences() - marked_in_domain() == set()
+
+
+def test_every_domain_sentence_has_its_chinese_translation():
+    with (TRANSLATIONS / "zh" / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        catalogue = read_po(po, locale="zh")
+    marked = marked_in_domain()
+    assert marked >= domain_sentences()
+    untranslated = [s for s in marked if s not in catalogue or not catalogue[s].string or catalogue[s].fuzzy]
+    assert untranslated == []
+    names = {s: (set(PLACEHOLDER.findall(s)), set(PLACEHOLDER.findall(catalogue[s].string))) for s in marked}
+    assert {s: pair for s, pair in names.items() if pair[0] != pair[1]} == {}  # each fact is said, none invented

@@ -1,9 +1,11 @@
 """The pure domain's refusals, violations, slot notes and QC findings, worded in the page's language.
 
 scheduler/ and media/ know no Flask and no Babel: their errors and results carry a kind and the values
-they name, and `str()` of each is an English sentence for logs, the API and the CLI. Here each kind has
-its sentence as a msgid with named placeholders (the English words the domain uses), translated in
-web/translations like every other page text. API problem bodies keep the domain's English.
+they name, and `str()` of each is an English sentence for logs, the API and the CLI. The domain's
+sentences (REASONS, FLAWS, NOTES, DETAILS, the review errors' `sentence`) are msgids with named
+placeholders, marked with N_ in scheduler/domain and extracted with the rest (web/translations/babel.cfg):
+here they are translated (`_(msgid, **facts)`) and filled in with facts worded in the page's language.
+API problem bodies keep the domain's English.
 """
 from __future__ import annotations
 
@@ -14,22 +16,24 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from scheduler.domain.catalogue import AlreadyExists, CatalogueError, NotFound
-from scheduler.domain.channels import WEEKDAYS, Flaw, InvalidTemplate, ReplayRef, ScheduleError
-from scheduler.domain.plan import MissingClip, NoteKind, SlotNote, SlotReport, StandIn
-from scheduler.domain.policy import PolicyViolation, Rule, Span, Violation
+from scheduler.domain.channels import WEEKDAYS, InvalidTemplate, ReplayRef, ScheduleError
+from scheduler.domain.plan import NOTES, REPLAY_KINDS, MissingClip, SlotNote, SlotReport, StandIn
+from scheduler.domain.policy import DETAILS, PolicyViolation, Rule, Span, Violation
 from scheduler.domain.review_errors import (
+    ABOUT,
+    REASONS,
     ChecksumMismatch,
     CommentRequired,
     InvalidTransition,
     NothingToSignOff,
     NotPermitted,
     QcBlocksApproval,
-    Reason,
     RecordingNotFound,
     ReviewConflict,
     ReviewError,
 )
 from scheduler.domain.review_terms import Action, ReviewState, Role
+from scheduler.domain.template_flaws import FLAWS
 from scheduler.services.channel_days import DayNotPublished
 from scheduler.services.operator_alerts import REVOKED_ALERT
 from scheduler.store.models import OperatorAlert
@@ -80,7 +84,7 @@ _DAY_NAME = re.compile(rf"(\d{{4}}-\d\d-\d\d) \(({'|'.join(WEEKDAYS)})\)")
 
 
 def _about(recording_id: int | None) -> str:
-    return "" if recording_id is None else _(" (recording %(id)s)", id=recording_id)
+    return "" if recording_id is None else _(ABOUT, id=recording_id)
 
 
 def _listed(items: list[str]) -> str:
@@ -93,19 +97,6 @@ def _listed(items: list[str]) -> str:
 
 # --- review refusals ------------------------------------------------------------------------------
 
-REASONS = {
-    Reason.ROLE: _l("only %(roles)s may do that"),
-    Reason.ANOTHER_TEACHER: _l("it belongs to teacher %(teacher)s"),
-    Reason.ANOTHER_COUNTY: _l("it is from county %(county)s, the reviewer's is %(own)s"),
-    Reason.ANOTHER_CITY: _l("it is from city %(city)s, the reviewer's is %(own)s"),
-    Reason.ANOTHER_STEP: _l("it is in %(state)s, a step for %(step_role)s"),
-    Reason.OWN_LESSON: _l("user %(user)s is its teacher"),
-    Reason.SECOND_STEP: _l("user %(user)s already approved a step of this revision"),
-    Reason.TEACHERS_UPLOAD: _l("only teachers upload recordings"),
-    Reason.LESSON_OF_ANOTHER_COUNTY: _l("this lesson is produced by another county"),
-}
-
-
 def _reason(error: NotPermitted) -> str:
     if error.why is None:  # a reason given as text only
         return error.reason
@@ -114,7 +105,7 @@ def _reason(error: NotPermitted) -> str:
         facts["roles"] = _listed([str(ROLE_NOUNS[role]) for role in facts["roles"]])
     if "state" in facts:
         facts["state"], facts["step_role"] = STATE_WORDS[facts["state"]], ROLE_NOUNS[facts["step_role"]]
-    return str(REASONS[error.why]) % facts
+    return _(REASONS[error.why], **facts)
 
 
 def review_refusal(error: ReviewError) -> str:
@@ -122,41 +113,24 @@ def review_refusal(error: ReviewError) -> str:
     about = _about(error.recording_id)
     if isinstance(error, NotPermitted):
         who = str(ROLE_NOUNS[error.role])
-        return _("%(who)s may not %(action)s%(about)s: %(reason)s.", who=who[:1].upper() + who[1:],
-                 action=ACTION_VERBS[error.action], about=about, reason=_reason(error))
+        return _(error.sentence, who=who[:1].upper() + who[1:], action=ACTION_VERBS[error.action], about=about,
+                 reason=_reason(error))
     if isinstance(error, InvalidTransition):
-        return _("Cannot %(action)s a recording in state '%(state)s'%(about)s.",
-                 action=ACTION_VERBS[error.action], state=STATE_WORDS[error.state], about=about)
+        return _(error.sentence, action=ACTION_VERBS[error.action], state=STATE_WORDS[error.state], about=about)
     if isinstance(error, CommentRequired):
-        return _("A comment is required to %(action)s%(about)s.", action=ACTION_VERBS[error.action], about=about)
-    if isinstance(error, ChecksumMismatch) and error.actual is None:
-        return _("The checksum of the media reviewed is missing%(about)s; stored: %(expected)s.",
-                 about=about, expected=error.expected)
+        return _(error.sentence, action=ACTION_VERBS[error.action], about=about)
     if isinstance(error, ChecksumMismatch):
-        return _("The media changed since it was reviewed%(about)s: sha256 %(actual)s was reviewed, "
-                 "%(expected)s is stored.", about=about, actual=error.actual, expected=error.expected)
+        return _(error.sentence, about=about, actual=error.actual, expected=error.expected)
     if isinstance(error, QcBlocksApproval):
-        return _("Technical QC failed (%(failed)s)%(about)s: a final reviewer must sign it off with a comment "
-                 "before approval.", failed=failed_labels(error.failed), about=about)
+        return _(error.sentence, failed=failed_labels(error.failed), about=about)
     if isinstance(error, NothingToSignOff):
-        return _("There is no failed technical QC to sign off%(about)s.", about=about)
-    if isinstance(error, RecordingNotFound):
-        return _("Recording %(id)s does not exist.", id=error.recording_id)
-    if isinstance(error, ReviewConflict):
-        return _("Recording %(id)s was decided on by someone else meanwhile; reload it.", id=error.recording_id)
+        return _(error.sentence, about=about)
+    if isinstance(error, RecordingNotFound | ReviewConflict):
+        return _(error.sentence, id=error.recording_id)
     return str(error)
 
 
 # --- screen-time policy and other scheduling refusals --------------------------------------------
-
-DETAILS = {
-    Rule.MAX_SINGLE_LESSON: _l("lasts %(measured)s; at most %(limit)s min at a time"),
-    Rule.MIN_BREAK: _l("starts %(measured)s after slot %(previous)s ends; at least %(limit)s min required"),
-    Rule.LATEST_END: _l("ends %(measured)s after %(limit)s, the latest end"),
-    Rule.MAX_LESSONS: _l("is lesson %(measured)s of the day; at most %(limit)s"),
-    Rule.MAX_LESSON_MINUTES: _l("brings the day's lessons to %(measured)s; at most %(limit)s min a day"),
-}
-
 
 def span(length: Span) -> str:
     """'5 min 30 s' in the page's language."""
@@ -179,8 +153,7 @@ def where_label(where: str) -> str:
 def violation_detail(violation: Violation) -> str:
     """What a slot does against a screen-time rule."""
     measured = span(violation.measured) if isinstance(violation.measured, Span) else violation.measured
-    return str(DETAILS[violation.rule]) % {"measured": measured, "limit": violation.limit,
-                                           "previous": violation.previous}
+    return _(DETAILS[violation.rule], measured=measured, limit=violation.limit, previous=violation.previous)
 
 
 def violation_sentence(violation: Violation) -> str:
@@ -193,20 +166,6 @@ def violation_sentence(violation: Violation) -> str:
              rule=rule, where=where, slot=violation.slot, clock=clock, detail=detail)
 
 
-FLAWS = {
-    Flaw.WEEKDAYS: _l("needs 7 weekdays, has %(count)s"),
-    Flaw.ENDS_BEFORE_IT_STARTS: _l("ends before it starts"),
-    Flaw.ROTA: _l("names %(subjects)s subjects for %(lessons)s lesson slots"),
-    Flaw.BETWEEN_FRAMES: _l("starts between two frames at %(fps)s fps"),
-    Flaw.NO_FRAMES: _l("lasts %(frames)s frames; a slot lasts at least one"),
-    Flaw.SUBJECT: _l("a lesson slot names its subject, and only a lesson slot does"),
-    Flaw.REPLAY_OF: _l("a replay slot names the slot it repeats, and only a replay slot does"),
-    Flaw.LESSON_CLIP: _l("lesson and replay slots take their clip and title from the lesson"),
-    Flaw.NOT_AN_EARLIER_SLOT: _l("replays %(ref)s, which is not an earlier slot"),
-    Flaw.NOT_AN_EARLIER_LESSON: _l("replays %(ref)s, which is not an earlier lesson slot"),
-    Flaw.OVERLAP: _l("starts before slot %(previous)s (%(previous_start)s) ends; list slots in order"),
-    Flaw.AFTER_THE_DAY: _l("ends after the broadcast day"),
-}
 TEMPLATE_PARTS = {"weekly template": _l("weekly template"), "template": _l("template"), "rota": _l("rota")}
 
 
@@ -215,7 +174,7 @@ def template_refusal(error: InvalidTemplate) -> str:
     reason = error.reason
     if error.why is not None:
         ref = error.facts.get("ref")
-        reason = str(FLAWS[error.why]) % {**error.facts, "ref": replay_ref(ref) if ref else ""}
+        reason = _(FLAWS[error.why], **{**error.facts, "ref": replay_ref(ref) if ref else ""})
     where = where_label(error.where)
     if error.slot is None:
         return _("%(where)s: %(reason)s.", where=where, reason=reason)
@@ -241,19 +200,6 @@ def schedule_refusal(error: ScheduleError) -> str:
 
 # --- slot notes -----------------------------------------------------------------------------------
 
-NOTES = {
-    NoteKind.ON_AIR: "%(label)s",  # the lesson's label or the slot's title: the same in every language
-    NoteKind.IN_PREPARATION: _l("%(label)s: a recording is still in preparation or review"),
-    NoteKind.NO_APPROVED: _l("%(label)s: no approved recording"),
-    NoteKind.NOT_APPROVED: _l("%(label)s: recording %(recording)s is %(state)s, not approved"),
-    NoteKind.OVERLONG: _l("%(label)s: recording %(recording)s lasts %(lasts)s, longer than the slot's %(length)s"),
-    NoteKind.NO_LESSON_LEFT: _l("no %(subject)s lesson left in the plan"),
-    NoteKind.NOTHING_HELD: _l("nothing to replay: %(ref)s held no lesson"),
-    NoteKind.DID_NOT_AIR: _l("nothing to replay: %(label)s did not air in %(ref)s"),
-}
-REPLAY_KINDS = frozenset({NoteKind.NOTHING_HELD, NoteKind.DID_NOT_AIR})
-
-
 def replay_ref(ref: ReplayRef) -> str:
     """Which earlier slot a replay repeats: today's slot 1, yesterday's slot 3."""
     if ref.days_back == 0:
@@ -266,7 +212,7 @@ def replay_ref(ref: ReplayRef) -> str:
 def _note(why: SlotNote) -> str:
     values: dict[str, Any] = {**vars(why), "ref": replay_ref(why.ref) if why.ref else ""}
     values["state"] = STATE_WORDS[why.state] if why.state else ""
-    text = str(NOTES[why.kind]) % values
+    text = _(NOTES[why.kind], **values)
     if why.ref is not None and why.kind not in REPLAY_KINDS:
         text = _("%(note)s (replay of %(ref)s)", note=text, ref=values["ref"])
     return _("%(note)s: %(stood_in)s", note=text, stood_in=_stand_in(why.stood_in)) if why.stood_in else text
