@@ -1,7 +1,6 @@
 """Use cases of the catalogue and the review chain; each owns its transaction."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 from typing import BinaryIO
@@ -32,7 +31,7 @@ def actor_for(user: User) -> Actor:
 
 # --- recordings: visibility lives in the query ------------------------------------------------
 
-def visible_recordings(actor: Actor) -> Select[tuple[Recording]]:
+def visible_recordings(actor: Actor) -> Select[Recording]:
     """Recordings this actor may see, as a select: review.visibility (the rule) applied to the catalogue."""
     query = (
         select(Recording)
@@ -58,6 +57,21 @@ def _seen_by(visibility: review.Visibility) -> ColumnElement[bool]:
     return and_(Recording.state != ReviewState.DRAFT, within)
 
 
+def listing(
+    actor: Actor, *, state: ReviewState | None = None, lesson_id: int | None = None, awaiting_me: bool = False
+) -> Select[Recording]:
+    """Recordings the actor may see, filtered and ordered as list_recordings lists them, as a select."""
+    query = visible_recordings(actor)
+    if state is not None:
+        query = query.where(Recording.state == state)
+    if lesson_id is not None:
+        query = query.where(Recording.lesson_id == lesson_id)
+    if awaiting_me:
+        query = query.where(Recording.state.in_(review.queue_states(actor)))
+        return query.order_by(Recording.created_at, Recording.id)
+    return query.order_by(Recording.created_at.desc(), Recording.id.desc())
+
+
 def list_recordings(
     session: Session,
     actor: Actor,
@@ -69,32 +83,29 @@ def list_recordings(
     per_page: int = 20,
 ) -> Page[Recording]:
     """Recordings the actor may see; `awaiting_me` gives their review queue, oldest first."""
-    query = visible_recordings(actor)
-    if state is not None:
-        query = query.where(Recording.state == state)
-    if lesson_id is not None:
-        query = query.where(Recording.lesson_id == lesson_id)
-    if awaiting_me:
-        query = query.where(Recording.state.in_(review.queue_states(actor)))
-        query = query.order_by(Recording.created_at, Recording.id)
-    else:
-        query = query.order_by(Recording.created_at.desc(), Recording.id.desc())
+    query = listing(actor, state=state, lesson_id=lesson_id, awaiting_me=awaiting_me)
     with session.begin():
         return paginate(session, query, page, per_page)
 
 
-def queue_counts(session: Session, actor: Actor) -> dict[ReviewState, int]:
-    """How many recordings wait on this actor, per state."""
+def count_waiting(session: Session, actor: Actor) -> dict[ReviewState, int]:
+    """How many recordings wait on this actor, per state, in the caller's transaction."""
     states = review.queue_states(actor)
     query = visible_recordings(actor).where(Recording.state.in_(states)).subquery()
+    rows = session.execute(select(query.c.state, func.count()).group_by(query.c.state))
+    counts = {state: 0 for state in states}
+    counts.update({ReviewState(state): n for state, n in rows})
+    return counts
+
+
+def queue_counts(session: Session, actor: Actor) -> dict[ReviewState, int]:
+    """How many recordings wait on this actor, per state."""
     with session.begin():
-        rows = session.execute(select(query.c.state, func.count()).group_by(query.c.state))
-        counts = {state: 0 for state in states}
-        counts.update({ReviewState(state): n for state, n in rows})
-        return counts
+        return count_waiting(session, actor)
 
 
-def _load_visible(session: Session, actor: Actor, recording_id: int) -> Recording:
+def load_recording(session: Session, actor: Actor, recording_id: int) -> Recording:
+    """One recording the actor may see, in the caller's transaction (RecordingNotFound otherwise)."""
     recording = session.scalars(visible_recordings(actor).where(Recording.id == recording_id)).first()
     if recording is None:
         raise review_errors.RecordingNotFound(recording_id)
@@ -104,36 +115,33 @@ def _load_visible(session: Session, actor: Actor, recording_id: int) -> Recordin
 def get_recording(session: Session, actor: Actor, recording_id: int) -> Recording:
     """One recording, if the actor may see it."""
     with session.begin():
-        return _load_visible(session, actor, recording_id)
+        return load_recording(session, actor, recording_id)
+
+
+def audit_trail(session: Session, recording_id: int) -> list[AuditEvent]:
+    """A recording's audit trail, oldest first, in the caller's transaction (the caller checked visibility)."""
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.recording_id == recording_id)
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    )
+    return list(session.scalars(query))
 
 
 def recording_history(session: Session, actor: Actor, recording_id: int) -> list[AuditEvent]:
     """The audit trail of a recording the actor may see, oldest first."""
     with session.begin():
-        _load_visible(session, actor, recording_id)
-        query = (
-            select(AuditEvent)
-            .where(AuditEvent.recording_id == recording_id)
-            .options(joinedload(AuditEvent.actor))
-            .order_by(AuditEvent.at, AuditEvent.id)
-        )
-        return list(session.scalars(query))
+        load_recording(session, actor, recording_id)
+        return audit_trail(session, recording_id)
 
 
 def recording_ingest(session: Session, actor: Actor, recording_id: int) -> tuple[RecordingIngest | None, Job | None]:
     """The QC report and renditions of a recording the actor may see (None until the ingest finished),
     and its newest ingest job, whoever submitted it."""
     with session.begin():
-        _load_visible(session, actor, recording_id)
+        load_recording(session, actor, recording_id)
         return renditions.ingest_of(session, recording_id), renditions.ingest_job(session, recording_id)
-
-
-@dataclass(frozen=True)
-class ReviewedRecording:
-    """A recording with what the actor may do to it next."""
-
-    recording: Recording
-    allowed_actions: list[Action]
 
 
 def _under_review(session: Session, recording: Recording) -> review.RecordingUnderReview:
@@ -158,11 +166,9 @@ def _under_review(session: Session, recording: Recording) -> review.RecordingUnd
     )
 
 
-def allowed_actions(session: Session, actor: Actor, recording_id: int) -> list[Action]:
-    """What the actor may do to the recording now."""
-    with session.begin():
-        recording = _load_visible(session, actor, recording_id)
-        return review.allowed_actions(_under_review(session, recording), actor)
+def next_actions(session: Session, actor: Actor, recording: Recording) -> list[Action]:
+    """What the actor may do to the recording now, in the caller's transaction."""
+    return review.allowed_actions(_under_review(session, recording), actor)
 
 
 def act_on_recording(
@@ -179,7 +185,7 @@ def act_on_recording(
     """Apply one review-chain action; exactly one of two racing reviewers wins."""
     try:
         with session.begin():
-            recording = _load_visible(session, actor, recording_id)
+            recording = load_recording(session, actor, recording_id)
             if expected_version is not None and expected_version != recording.version:
                 raise review_errors.ReviewConflict(recording_id)
             was_approved = recording.state is ReviewState.APPROVED

@@ -1,36 +1,21 @@
 """Who sees which recording, through the scoped query every read goes through (review.visibility is its rule)."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 from scheduler.domain import review_errors
 from scheduler.domain.review import Actor
 from scheduler.domain.review_terms import ReviewState, Role
 from scheduler.services import curriculum, recordings
-from scheduler.store.models import Recording
+from tests.integration.test_recording_pages import add_recording
 
-AT = datetime(2020, 3, 2, 9, 0, tzinfo=UTC)
 NOT_DRAFT = frozenset(ReviewState) - {ReviewState.DRAFT}
 
 
 @pytest.fixture
 def one_of_each_state(sessions, world) -> dict[ReviewState, int]:  # type: ignore[no-untyped-def]
     """Teacher A's recordings of lesson A (county A of the world's city), one revision in each review state."""
-    teacher = world.user("teacher_a")
-    with sessions() as session, session.begin():
-        rows = {
-            state: Recording(
-                lesson_id=world.lesson_a, revision=n, teacher_id=teacher.id, state=state, media_name=f"r{n}.mp4",
-                original_filename="第12课.mp4", size_bytes=1, checksum="ab" * 32, container="mp4",
-                video_codec="h264", audio_codec="aac", width=160, height=90, frame_rate_num=25, frame_rate_den=1,
-                duration_frames=25, audio_sample_rate=48000, audio_channels=2, created_at=AT,
-            )
-            for n, state in enumerate(ReviewState, start=1)
-        }
-        session.add_all(rows.values())
-    return {state: row.id for state, row in rows.items()}
+    return {state: add_recording(sessions, world, state, n) for n, state in enumerate(ReviewState, start=1)}
 
 
 def actors(sessions, world) -> dict[str, Actor]:  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ from wtforms.widgets import HiddenInput
 from scheduler.domain import review_errors
 from scheduler.domain.review import Actor
 from scheduler.domain.review_terms import Action
-from scheduler.services import recordings
+from scheduler.services import recording_pages, recordings
 from scheduler.services.permissions import Permission
 from scheduler.store.models import Recording
 from web.context import current_actor, db, now, store
@@ -52,11 +52,9 @@ class ActionForm(FlaskForm):
 @page_login_required(Permission.REVIEW)
 def queue() -> Any:
     """What waits on my decision, oldest first, with the counts per step."""
-    actor = current_actor()
     page = request.args.get("page", 1, type=int)
-    waiting = recordings.list_recordings(db(), actor, awaiting_me=True, page=page, per_page=20)
-    counts = recordings.queue_counts(db(), actor)
-    return render_template("review/queue.html", waiting=waiting, counts=counts)
+    found = recording_pages.review_queue(db(), current_actor(), page=page, per_page=20)
+    return render_template("review/queue.html", waiting=found.waiting, counts=found.counts)
 
 
 def _forms(recording: Recording, allowed: list[Action], failed: ActionForm | None) -> dict[Action, ActionForm]:
@@ -74,21 +72,19 @@ def _recording_page(
     actor: Actor, recording_id: int, *, failed: ActionForm | None = None, conflict: bool = False,
     blocked: str | None = None,
 ) -> Any:
-    recording = recordings.get_recording(db(), actor, recording_id)
-    history = recordings.recording_history(db(), actor, recording_id)
-    allowed = recordings.allowed_actions(db(), actor, recording_id)
-    qc = qc_panel(db(), actor, recording, store().root, history)
+    shown = recording_pages.recording_page(db(), actor, recording_id)
+    qc = qc_panel(shown.ingest, shown.ingest_job, store().root, shown.history)
     status = 409 if conflict or blocked else 422 if failed is not None else 200
     page = render_template(
         "review/recording.html",
-        recording=recording,
-        history=history,
-        forms=_forms(recording, allowed, failed),
+        recording=shown.recording,
+        history=shown.history,
+        forms=_forms(shown.recording, shown.allowed_actions, failed),
         needs_comment=NEEDS_COMMENT,
         conflict=conflict,
         qc=qc,
         approval_blocked=blocked is not None,
-        qc_failed_checks=_qc_failed_checks(qc, allowed, blocked),
+        qc_failed_checks=_qc_failed_checks(qc, shown.allowed_actions, blocked),
     )
     return page, status
 

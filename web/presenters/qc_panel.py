@@ -1,6 +1,6 @@
 """The technical QC report of a recording drawn for a page: verdicts, figures, a loudness chart and a timeline of marks.
 
-Presentation only: the report comes from recordings.recording_ingest (the `RecordingIngest` row the ingest job
+Presentation only: the report comes from a page service (recording_pages: the `RecordingIngest` row the ingest job
 wrote); the chart and the timeline are SVG geometry in user units, coloured by the page's CSS classes
 (the Content-Security-Policy forbids inline style and script). Until the ingest has finished, the panel
 carries the state of the recording's `ingest` job instead.
@@ -14,13 +14,10 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
 
 from media.qc import Finding
-from scheduler.domain.review import Actor
 from scheduler.domain.review_terms import Action
-from scheduler.services import recordings
-from scheduler.store.models import AuditEvent, Job, Recording
+from scheduler.store.models import AuditEvent, Job, RecordingIngest
 
 STATUS_LABELS = {"pass": _l("Pass"), "warn": _l("Warning"), "fail": _l("Fail")}
 CHECK_LABELS = {
@@ -210,11 +207,10 @@ def qc_finding(finding: Finding) -> str:
 
 # --- reading the report ------------------------------------------------------------------------
 
-def qc_panel(session: Session, actor: Actor, recording: Recording, store_root: Path,
+def qc_panel(row: RecordingIngest | None, job: Job | None, store_root: Path,
              history: Sequence[AuditEvent] = ()) -> QcPanel:
-    """The QC panel of a recording the actor may see."""
+    """The QC panel of a recording from what its ingest made (None until it has) and its newest ingest job."""
     signed_off = next((e for e in reversed(history) if e.action == Action.SIGN_OFF_QC), None)
-    row, job = recordings.recording_ingest(session, actor, recording.id)
     if row is None:
         return QcPanel(report=None, job=job, signed_off=signed_off)
     return QcPanel(
