@@ -30,6 +30,7 @@ from typing import Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.domain.frames import FPS, duration_frames, frames_to_timedelta
+from scheduler.domain.sentences import N_
 from scheduler.domain.template_flaws import FLAWS, Flaw
 
 CHANNEL_ID = re.compile(r"^[-a-zA-Z0-9]+(\.[-a-zA-Z0-9]+)+$")
@@ -74,10 +75,18 @@ class InvalidTemplate(ScheduleError):
         """The refusal for a flaw, its English words made from the facts."""
         return cls(where, FLAWS[why] % facts, slot, start, why=why, facts=facts)
 
+    @property
+    def sentence(self) -> str:
+        """The msgid: where the slots fail, with the slot and its start when known."""
+        if self.slot is None:
+            return N_("%(where)s: %(reason)s.")
+        if self.start is None:
+            return N_("%(where)s slot %(slot)s: %(reason)s.")
+        return N_("%(where)s slot %(slot)s (%(clock)s): %(reason)s.")
+
     def __str__(self) -> str:
-        at = "" if self.start is None else f" ({self.start:%H:%M})"
-        slot = "" if self.slot is None else f" slot {self.slot}{at}"
-        return f"{self.where}{slot}: {self.reason}."
+        clock = None if self.start is None else f"{self.start:%H:%M}"
+        return self.sentence % {"where": self.where, "slot": self.slot, "clock": clock, "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -204,9 +213,14 @@ class ReplayRef:
     slot: int
     days_back: int = 0
 
+    @property
+    def sentence(self) -> str:
+        """The msgid naming the slot: today's, yesterday's, or some days ago."""
+        days_ago = {0: N_("today's slot %(slot)s"), 1: N_("yesterday's slot %(slot)s")}
+        return days_ago.get(self.days_back, N_("%(days)s days ago, slot %(slot)s"))
+
     def __str__(self) -> str:
-        day = {0: "today's", 1: "yesterday's"}.get(self.days_back, f"{self.days_back} days ago,")
-        return f"{day} slot {self.slot}"
+        return self.sentence % {"slot": self.slot, "days": self.days_back}
 
 
 @dataclass(frozen=True)

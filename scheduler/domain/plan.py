@@ -173,6 +173,8 @@ NOTES = {
     NoteKind.DID_NOT_AIR: N_("nothing to replay: %(label)s did not air in %(ref)s"),
 }
 REPLAY_KINDS = frozenset({NoteKind.NOTHING_HELD, NoteKind.DID_NOT_AIR})  # their sentence names `ref` itself
+REPLAY_OF = N_("%(note)s (replay of %(ref)s)")  # the note of a replay of another kind
+STOOD_IN = N_("%(note)s: %(stood_in)s")  # the note of a slot the standby programme took after assembly
 
 
 @dataclass(frozen=True)
@@ -183,10 +185,15 @@ class StandIn:
     recording: int
     revoked_because: str | None = None
 
-    def __str__(self) -> str:
+    @property
+    def sentence(self) -> str:
+        """The msgid: revoked with a reason, or found unapproved."""
         if self.revoked_because is None:
-            return "no longer approved at publication"
-        return f"recording {self.recording} revoked: {self.revoked_because}"
+            return N_("no longer approved at publication")
+        return N_("recording %(recording)s revoked: %(reason)s")
+
+    def __str__(self) -> str:
+        return self.sentence % {"recording": self.recording, "reason": self.revoked_because}
 
 
 @dataclass(frozen=True)
@@ -206,8 +213,8 @@ class SlotNote:
     def __str__(self) -> str:
         text = NOTES[self.kind] % {**vars(self), "state": self.state and self.state.value.replace("_", " ")}
         if self.ref is not None and self.kind not in REPLAY_KINDS:
-            text += f" (replay of {self.ref})"
-        return f"{text}: {self.stood_in}" if self.stood_in is not None else text
+            text = REPLAY_OF % {"note": text, "ref": self.ref}
+        return STOOD_IN % {"note": text, "stood_in": self.stood_in} if self.stood_in is not None else text
 
 
 @dataclass(frozen=True)

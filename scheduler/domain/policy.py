@@ -89,6 +89,10 @@ def policy_for(channel: Channel) -> ScreenTimePolicy:
     return strictest(default_policy(grade) for grade in channel.grades)
 
 
+SECONDS = N_("%(n)s s")
+SPAN_UNITS = (N_("%(n)s min"), SECONDS, N_("%(n)s frames"))  # the words of Span.parts, in its messages
+
+
 @dataclass(frozen=True)
 class Span:
     """A length of time on air, in frames, for messages: '5 min', '5 min 30 s', '12 s 3 frames'."""
@@ -104,9 +108,8 @@ class Span:
         return minutes, seconds, rest
 
     def __str__(self) -> str:
-        minutes, seconds, rest = self.parts
-        parts = [f"{minutes} min" if minutes else "", f"{seconds} s" if seconds else "", f"{rest} frames" if rest else ""]
-        return " ".join(p for p in parts if p) or "0 s"
+        words = [unit % {"n": n} for unit, n in zip(SPAN_UNITS, self.parts, strict=True) if n]
+        return " ".join(words) or SECONDS % {"n": 0}
 
 
 # What each rule says of the slot breaking it: `measured` is a Span (a count for max_lessons),
@@ -146,13 +149,15 @@ class Violation:
 class PolicyViolation(ScheduleError):
     """A template or day breaks the screen-time policy."""
 
+    AND_MORE = N_("%(first)s (and %(more)s more)")  # the first violation and how many follow
+
     def __init__(self, violations: Sequence[Violation]) -> None:
         super().__init__(tuple(violations))
         self.violations = tuple(violations)
 
     def __str__(self) -> str:
-        more = len(self.violations) - 1
-        return f"{self.violations[0]}" + (f" (and {more} more)" if more else "")
+        first, more = str(self.violations[0]), len(self.violations) - 1
+        return self.AND_MORE % {"first": first, "more": more} if more else first
 
 
 @dataclass(frozen=True)

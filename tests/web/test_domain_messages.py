@@ -20,8 +20,8 @@ from media.qc import FINDINGS, Check, QcReport, Status, finding
 from scheduler.domain import review, review_errors, sentences
 from scheduler.domain.catalogue import AlreadyExists
 from scheduler.domain.channels import InvalidTemplate, ReplayRef, SlotKind
-from scheduler.domain.plan import NOTES, NoteKind, SlotNote, SlotReport, SlotStatus, StandIn
-from scheduler.domain.policy import DETAILS, Rule, Span, Violation
+from scheduler.domain.plan import NOTES, REPLAY_OF, STOOD_IN, NoteKind, SlotNote, SlotReport, SlotStatus, StandIn
+from scheduler.domain.policy import DETAILS, SPAN_UNITS, PolicyViolation, Rule, Span, Violation
 from scheduler.domain.review import Actor, RecordingUnderReview
 from scheduler.domain.review_terms import Action, ReviewState, Role
 from scheduler.domain.template_flaws import FLAWS, Flaw
@@ -290,13 +290,15 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def domain_sentences() -> set[str]:
-    """Every sentence of the domain's tables and review errors; a note with no words ('%(label)s') needs none."""
+    """Every sentence of the domain's tables, errors and notes; a note with no words ('%(label)s') needs none."""
     errors = (review_errors.NotPermitted, review_errors.InvalidTransition, review_errors.CommentRequired,
               review_errors.QcBlocksApproval, review_errors.NothingToSignOff, review_errors.RecordingNotFound,
               review_errors.ReviewConflict)
     said = [*review_errors.REASONS.values(), *FLAWS.values(), *NOTES.values(), *DETAILS.values(),
             review_errors.ABOUT, review_errors.ChecksumMismatch.MISSING, review_errors.ChecksumMismatch.CHANGED,
-            *(error.sentence for error in errors)]
+            *(error.sentence for error in errors), *SPAN_UNITS, PolicyViolation.AND_MORE, REPLAY_OF, STOOD_IN]
+    said += [InvalidTemplate("Monday", "why", *at).sentence for at in [(), (1,), (1, time(8))]]
+    said += [ReplayRef(1, days).sentence for days in (0, 1, 2)] + [StandIn(3).sentence, StandIn(3, "why").sentence]
     return {sentence for sentence in said if PLACEHOLDER.sub("", sentence).strip()}
 
 

@@ -17,8 +17,8 @@ from flask_babel import lazy_gettext as _l
 
 from scheduler.domain.catalogue import AlreadyExists, CatalogueError, NotFound
 from scheduler.domain.channels import WEEKDAYS, InvalidTemplate, ReplayRef, ScheduleError
-from scheduler.domain.plan import NOTES, REPLAY_KINDS, MissingClip, SlotNote, SlotReport, StandIn
-from scheduler.domain.policy import DETAILS, PolicyViolation, Rule, Span, Violation
+from scheduler.domain.plan import NOTES, REPLAY_KINDS, REPLAY_OF, STOOD_IN, MissingClip, SlotNote, SlotReport, StandIn
+from scheduler.domain.policy import DETAILS, SECONDS, SPAN_UNITS, PolicyViolation, Rule, Span, Violation
 from scheduler.domain.review_errors import (
     ABOUT,
     REASONS,
@@ -134,10 +134,7 @@ def review_refusal(error: ReviewError) -> str:
 
 def span(length: Span) -> str:
     """'5 min 30 s' in the page's language."""
-    minutes, seconds, frames = length.parts
-    parts = [_("%(n)s min", n=minutes) if minutes else "", _("%(n)s s", n=seconds) if seconds else "",
-             _("%(n)s frames", n=frames) if frames else ""]
-    return " ".join(p for p in parts if p) or _("%(n)s s", n=0)
+    return " ".join(_(unit, n=n) for unit, n in zip(SPAN_UNITS, length.parts, strict=True) if n) or _(SECONDS, n=0)
 
 
 def where_label(where: str) -> str:
@@ -175,13 +172,8 @@ def template_refusal(error: InvalidTemplate) -> str:
     if error.why is not None:
         ref = error.facts.get("ref")
         reason = _(FLAWS[error.why], **{**error.facts, "ref": replay_ref(ref) if ref else ""})
-    where = where_label(error.where)
-    if error.slot is None:
-        return _("%(where)s: %(reason)s.", where=where, reason=reason)
-    if error.start is None:
-        return _("%(where)s slot %(slot)s: %(reason)s.", where=where, slot=error.slot, reason=reason)
-    return _("%(where)s slot %(slot)s (%(clock)s): %(reason)s.", where=where, slot=error.slot,
-             clock=f"{error.start:%H:%M}", reason=reason)
+    clock = None if error.start is None else f"{error.start:%H:%M}"
+    return _(error.sentence, where=where_label(error.where), slot=error.slot, clock=clock, reason=reason)
 
 
 def schedule_refusal(error: ScheduleError) -> str:
@@ -190,7 +182,7 @@ def schedule_refusal(error: ScheduleError) -> str:
         return template_refusal(error)
     if isinstance(error, PolicyViolation):
         first, more = violation_sentence(error.violations[0]), len(error.violations) - 1
-        return _("%(first)s (and %(more)s more)", first=first, more=more) if more else first
+        return _(error.AND_MORE, first=first, more=more) if more else first
     if isinstance(error, MissingClip):
         return _("Clip “%(clip)s” is needed to fill the day but was not given.", clip=error.clip_id)
     if isinstance(error, DayNotPublished):
@@ -202,11 +194,7 @@ def schedule_refusal(error: ScheduleError) -> str:
 
 def replay_ref(ref: ReplayRef) -> str:
     """Which earlier slot a replay repeats: today's slot 1, yesterday's slot 3."""
-    if ref.days_back == 0:
-        return _("today's slot %(slot)s", slot=ref.slot)
-    if ref.days_back == 1:
-        return _("yesterday's slot %(slot)s", slot=ref.slot)
-    return _("%(days)s days ago, slot %(slot)s", days=ref.days_back, slot=ref.slot)
+    return _(ref.sentence, slot=ref.slot, days=ref.days_back)
 
 
 def _note(why: SlotNote) -> str:
@@ -214,14 +202,12 @@ def _note(why: SlotNote) -> str:
     values["state"] = STATE_WORDS[why.state] if why.state else ""
     text = _(NOTES[why.kind], **values)
     if why.ref is not None and why.kind not in REPLAY_KINDS:
-        text = _("%(note)s (replay of %(ref)s)", note=text, ref=values["ref"])
-    return _("%(note)s: %(stood_in)s", note=text, stood_in=_stand_in(why.stood_in)) if why.stood_in else text
+        text = _(REPLAY_OF, note=text, ref=values["ref"])
+    return _(STOOD_IN, note=text, stood_in=_stand_in(why.stood_in)) if why.stood_in else text
 
 
 def _stand_in(stood_in: StandIn) -> str:
-    if stood_in.revoked_because is None:
-        return _("no longer approved at publication")
-    return _("recording %(recording)s revoked: %(reason)s", recording=stood_in.recording, reason=stood_in.revoked_because)
+    return _(stood_in.sentence, recording=stood_in.recording, reason=stood_in.revoked_because)
 
 
 def slot_note(report: SlotReport) -> str:
