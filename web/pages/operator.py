@@ -1,11 +1,10 @@
 """Operator pages: channels, a channel day as a timeline, the week grid, readiness, assemble and publish, alerts.
 
-The views call the same channel-day use cases as the JSON API (web/api/channels.py); exports link
-to the API's download routes and to the public feeds.
+Each page reads through one call to services/schedule_pages, which runs the same channel-day use cases
+as the JSON API (web/api/channels.py); exports link to the API's download routes and to the public feeds.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -17,14 +16,13 @@ from wtforms import DateField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
 from wtforms.widgets import HiddenInput
 
-from scheduler.domain.changes import diff_days
 from scheduler.domain.channels import Channel, ScheduleError
-from scheduler.domain.plan import SlotReport, SlotStatus
-from scheduler.services import channel_days, curriculum, permissions, playout, recordings
-from scheduler.services.channels import get_channel, list_channels
+from scheduler.services import channel_days, permissions, playout, schedule_pages
+from scheduler.services.channels import get_channel
 from scheduler.services.guide import broadcast_day
 from scheduler.services.operator_alerts import acknowledge_alert, list_alerts
 from scheduler.services.permissions import Permission
+from scheduler.services.schedule_pages import WEEK
 from scheduler.store.models import ChannelDay, DayStatus
 from web.api.channel_schemas import MAX_DAYS
 from web.context import current_actor, db, now, store
@@ -41,7 +39,6 @@ from web.presenters.timeline import (
 )
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
-WEEK = 7
 ACTION_LABELS = {
     "assembled": _l("Assembled as a draft"),
     "unchanged": _l("Unchanged"),
@@ -85,22 +82,21 @@ def _today(channel: Channel) -> date:
     return broadcast_day(channel, now())
 
 
-def _first_arg(channel: Channel) -> date:
+def _first_arg() -> date | None:
+    """The `from` day asked for; None (the broadcast day now) when absent or not a date."""
     asked = request.args.get("from", "")
     try:
-        return date.fromisoformat(asked) if asked else _today(channel)
+        return date.fromisoformat(asked) if asked else None
     except ValueError:
-        return _today(channel)
+        return None
 
 
 @bp.route("/")
 @page_login_required(Permission.READ_SCHEDULE)
 def channels() -> Any:
     """The channels on air, each with today's day, its week and its readiness; open alerts."""
-    found = list_channels(db())
-    today = {c.id: _today(c) for c in found}
-    alerts = list_alerts(db())
-    return render_template("operator/channels.html", channels=found, today=today, alerts=alerts)
+    shown = schedule_pages.channels_page(db(), current_actor(), now=now())
+    return render_template("operator/channels.html", channels=shown.channels, today=shown.today, alerts=shown.alerts)
 
 
 def _stored(channel_id: str, day: date) -> tuple[ChannelDay | None, ChannelDay | None]:
@@ -112,32 +108,28 @@ def _stored(channel_id: str, day: date) -> tuple[ChannelDay | None, ChannelDay |
     return pick(DayStatus.DRAFT), pick(DayStatus.PUBLISHED)
 
 
-def _day_context(channel_id: str, day: date) -> dict[str, Any]:
-    channel, _template = get_channel(db(), channel_id)
-    draft, published = _stored(channel_id, day)
+def _day_context(channel_id: str, day: date | None) -> dict[str, Any]:
+    shown = schedule_pages.day_page(db(), current_actor(), channel_id, day, now=now(), media_dir=store().root)
+    channel, day = shown.channel, shown.day
     context: dict[str, Any] = {
-        "channel": channel, "day": day, "draft": draft, "published": published, "plan": None,
+        "channel": channel, "day": day, "draft": shown.draft, "published": shown.published, "plan": shown.plan,
         "previous": day - timedelta(days=1), "following": day + timedelta(days=1), "exports": _exports(channel, day),
+        "versions": shown.versions,
     }
-    if draft or published:
-        _channel, plan, shown = channel_days.day_plan(db(), channel_id, day, drafts=True)
-        context.update(plan=plan, shown=shown, timeline=day_timeline(channel, plan), cells=day_cells(channel, plan))
-        if draft and published:
-            _channel, before, _row = channel_days.day_plan(db(), channel_id, day)
-            context["pending"] = diff_days(before, plan)
+    if shown.plan is not None:
+        context.update(shown=shown.shown, timeline=day_timeline(channel, shown.plan), cells=day_cells(channel, shown.plan))
     else:
-        context["projected"] = channel_days.readiness_report(db(), channel_id, day, 1)
-    context["versions"] = channel_days.day_versions(db(), channel_id, day, 1)
-    if published:
-        context["playout"] = _playout(channel_id, day, published.version)
+        context["projected"] = shown.projected
+    if shown.pending is not None:
+        context["pending"] = shown.pending
+    if shown.published is not None:
+        context["playout"] = _playout(shown, shown.published.version)
     return context
 
 
-def _playout(channel_id: str, day: date, version: int) -> dict[str, Any]:
+def _playout(shown: schedule_pages.DayPage, version: int) -> dict[str, Any]:
     """The published version's playout file: its render job, whether the file is there, the form to render it."""
-    job = playout.render_job(db(), channel_id, day, version)
-    ready = playout.rendered_file(db(), store().root, channel_id, day, version) is not None
-    return {"job": job, "ready": ready, "form": RenderForm(formdata=None, version=version),
+    return {"job": shown.render_job, "ready": shown.playout_ready, "form": RenderForm(formdata=None, version=version),
             "job_state_label": JOB_STATE_LABELS.get}
 
 
@@ -155,8 +147,9 @@ def _exports(channel: Channel, day: date) -> dict[str, Any]:
 @page_login_required(Permission.READ_SCHEDULE)
 def day_view(channel_id: str, day: date) -> Any:
     """One channel day: the timeline, its slots, what publishing would change, the forms and the exports."""
+    context = _day_context(channel_id, day)
     form = RangeForm(formdata=None, first=day, days=1)
-    return render_template("operator/day.html", form=form, **_day_context(channel_id, day))
+    return render_template("operator/day.html", form=form, **context)
 
 
 @bp.route("/channels/<channel_id>/days/<isodate:day>/render", methods=["POST"])
@@ -196,29 +189,13 @@ def today(channel_id: str) -> Any:
     return redirect(url_for("operator.day_view", channel_id=channel_id, day=_today(channel)))
 
 
-def _week_rows(channel: Channel, first: date) -> list[dict[str, Any]]:
-    versions = channel_days.day_versions(db(), channel.id, first, WEEK)
-    stored = {v.day: v for v in versions if v.status is not DayStatus.SUPERSEDED}
-    projected = channel_days.readiness_report(db(), channel.id, first, WEEK)
-    rows = []
-    for day in (first + timedelta(days=n) for n in range(WEEK)):
-        row: ChannelDay | None
-        if day in stored:
-            _channel, plan, row = channel_days.day_plan(db(), channel.id, day, drafts=True)
-            cells = day_cells(channel, plan)
-        else:
-            row, cells = None, projected_cells(channel, [r for r in projected if r.day == day])
-        rows.append({"day": day, "version": row, "cells": {cell.slot: cell for cell in cells}})
-    return rows
-
-
 @bp.route("/channels/<channel_id>/week")
 @page_login_required(Permission.READ_SCHEDULE)
 def week(channel_id: str) -> Any:
     """Seven days by slots, each cell coloured by its readiness; days not assembled yet show the projection."""
-    channel, _template = get_channel(db(), channel_id)
-    first = _first_arg(channel)
-    rows = _week_rows(channel, first)
+    shown = schedule_pages.week_page(db(), current_actor(), channel_id, _first_arg(), now=now())
+    channel, first = shown.channel, shown.first
+    rows = [_week_row(channel, day) for day in shown.days]
     columns = max((slot for r in rows for slot in r["cells"]), default=0)
     form = RangeForm(formdata=None, first=first, days=WEEK)
     return render_template(
@@ -227,28 +204,21 @@ def week(channel_id: str) -> Any:
     )
 
 
-def _missing(reports: Sequence[SlotReport]) -> dict[int, dict[str, Any]]:
-    """For each lesson a slot needs: the lesson and its latest recording (what a teacher or reviewer must finish)."""
-    actor = current_actor()
-    found = {}
-    for lesson_id in {r.lesson_id for r in reports if r.lesson_id is not None}:
-        latest = recordings.list_recordings(db(), actor, lesson_id=lesson_id, per_page=1).items
-        found[lesson_id] = {"lesson": curriculum.get_lesson(db(), lesson_id), "latest": latest[0] if latest else None}
-    return found
+def _week_row(channel: Channel, day: schedule_pages.WeekDay) -> dict[str, Any]:
+    cells = day_cells(channel, day.plan) if day.plan is not None else projected_cells(channel, day.projected)
+    return {"day": day.day, "version": day.version, "cells": {cell.slot: cell for cell in cells}}
 
 
 @bp.route("/channels/<channel_id>/readiness")
 @page_login_required(Permission.READ_SCHEDULE)
 def readiness(channel_id: str) -> Any:
     """Lesson and replay slots of the coming days: filled, at risk, unfilled or overlong, with what is missing."""
-    channel, _template = get_channel(db(), channel_id)
-    first = _first_arg(channel)
     days = min(max(request.args.get("days", WEEK, type=int) or WEEK, 1), 31)
-    reports = channel_days.readiness_report(db(), channel_id, first, days)
-    counts = {status: sum(1 for r in reports if r.status is status) for status in SlotStatus}
+    shown = schedule_pages.readiness_page(db(), current_actor(), channel_id, _first_arg(), days, now=now())
+    channel = shown.channel
     return render_template(
-        "operator/readiness.html", channel=channel, first=first, days=days, reports=reports, counts=counts,
-        lessons=_missing(reports), clock=lambda r: channel.moment(r.day, r.start).strftime("%H:%M"),
+        "operator/readiness.html", channel=channel, first=shown.first, days=shown.days, reports=shown.reports,
+        counts=shown.counts, lessons=shown.lessons, clock=lambda r: channel.moment(r.day, r.start).strftime("%H:%M"),
     )
 
 
@@ -256,8 +226,7 @@ def _run(channel_id: str, verb: str) -> Any:
     """Assemble or publish the days of the posted form; show each day's outcome and what changed."""
     form = RangeForm()
     if not form.validate_on_submit():
-        day = form.first.data or _today(get_channel(db(), channel_id)[0])
-        return render_template("operator/day.html", form=form, **_day_context(channel_id, day)), 422
+        return render_template("operator/day.html", form=form, **_day_context(channel_id, form.first.data)), 422
     use_case = channel_days.assemble if verb == "assemble" else channel_days.publish
     channel, _template = get_channel(db(), channel_id)
     try:
