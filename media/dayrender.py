@@ -34,10 +34,9 @@ from media.runner import (
     concat_input,
     ffmpeg_argv,
     file_url,
-    output_in_store,
-    resolve_in_store,
     store_input,
 )
+from media.store_paths import output_in_store, resolve_in_store
 
 SAMPLES_PER_FRAME = 48000 // FPS
 

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from media.errors import FfmpegFailed, FfmpegTimedOut, UnsupportedMedia
-from media.runner import DEMUXERS, FORMAT_NAMES, FfmpegTool, MediaTool, file_url, resolve_in_store
+from media.runner import DEMUXERS, FORMAT_NAMES, FfmpegTool, MediaTool, file_url
+from media.store_paths import resolve_in_store
 
 SNIFF_BYTES = 4096
 ACCEPTED = "use MP4/MOV, Matroska/WebM, MPEG-TS or MXF"

@@ -46,10 +46,9 @@ from media.runner import (
     Watch,
     ffmpeg_argv,
     file_url,
-    output_in_store,
-    resolve_in_store,
     store_input,
 )
+from media.store_paths import output_in_store, resolve_in_store
 
 MANIFEST = "manifest.json"
 QC_SIZE = (640, 360)  # the video detectors watch the 360p picture (scaled once, shared with that rung)

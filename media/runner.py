@@ -1,4 +1,4 @@
-"""The one door to ffmpeg and ffprobe: safe argv, the media-store guard and the MediaTool seam."""
+"""The one door to ffmpeg and ffprobe: safe argv, inputs through the media-store guard, the MediaTool seam."""
 
 from __future__ import annotations
 
@@ -14,16 +14,10 @@ from typing import Any, Protocol
 
 import ffmpeg
 
-from media.errors import (
-    FfmpegFailed,
-    FfmpegTimedOut,
-    MediaError,
-    MediaNotFound,
-    OutsideMediaStore,
-    stderr_tail,
-)
+from media.errors import FfmpegFailed, FfmpegTimedOut, MediaError, stderr_tail
 from media.progress import Watch, watched_run
 from media.progress import decode_output as _text
+from media.store_paths import resolve_in_store
 
 # Container family -> the demuxer we force, and the format_name ffprobe must then report.
 DEMUXERS = {"mp4": "mov", "matroska": "matroska", "mpegts": "mpegts", "mxf": "mxf"}
@@ -38,26 +32,6 @@ FFMPEG_FLAGS = ["-nostdin", "-hide_banner", "-v", "error", "-n"]
 FFPROBE_FLAGS = ["-hide_banner", "-v", "error"]
 PROBE_TIMEOUT_SECONDS = 120.0
 RUN_TIMEOUT_SECONDS = 3600.0
-
-
-def resolve_in_store(path: Path, store_root: Path) -> Path:
-    """Resolve path (following symlinks) and require it to lie inside store_root."""
-    try:
-        root = store_root.resolve(strict=True)
-        resolved = (root / path).resolve(strict=True)
-    except FileNotFoundError:
-        raise MediaNotFound(path) from None
-    if not resolved.is_relative_to(root):
-        raise OutsideMediaStore(path)
-    return resolved
-
-
-def output_in_store(path: Path, store_root: Path) -> Path:
-    """Resolve where an output will be written (it need not exist yet) and require it inside store_root."""
-    resolved = (store_root.resolve(strict=True) / path).resolve()
-    if not resolved.is_relative_to(store_root.resolve()):
-        raise OutsideMediaStore(path)
-    return resolved
 
 
 def file_url(path: Path) -> str:

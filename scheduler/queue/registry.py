@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from media.errors import OutsideMediaStore
+from media.store_paths import path_in_store
 from scheduler.domain.job_states import InvalidJobParams, UnknownJobKind
 
 DEFAULT_TIME_LIMIT = 2 * 3600.0
@@ -101,12 +103,14 @@ class JobContext:
         self.report({"progress": max(0.0, min(100.0, float(percent)))})
 
     def media_path(self, relative: str | Path) -> Path:
-        """An absolute path inside the media store; refuses absolute paths and escapes."""
+        """An absolute path inside the media store; refuses absolute paths, escapes and the store itself."""
         relative = Path(relative)
-        root = self.media_dir.resolve()
-        resolved = (root / relative).resolve()
-        if relative.is_absolute() or not resolved.is_relative_to(root) or resolved == root:
-            raise PermanentJobError(f"path is outside the media store: {relative}")
+        try:
+            resolved = path_in_store(relative, self.media_dir)
+            if relative.is_absolute() or resolved == self.media_dir.resolve():
+                raise OutsideMediaStore(relative)
+        except OutsideMediaStore as error:
+            raise PermanentJobError(str(error)) from None
         return resolved
 
     @contextmanager

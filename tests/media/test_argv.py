@@ -27,10 +27,10 @@ from media.runner import (
     canned_probe,
     ffmpeg_argv,
     ffprobe_argv,
-    resolve_in_store,
     store_input,
 )
 from media.samples import ClipSpec, clip_argv
+from media.store_paths import resolve_in_store
 
 MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + bytes(4000)
 MKV_HEAD = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01" + bytes(4000)

@@ -15,7 +15,9 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from media.errors import OutsideMediaStore
 from media.qc import Finding
+from media.store_paths import path_in_store
 from scheduler.domain.review_terms import Action
 from scheduler.store.models import AuditEvent, Job, RecordingIngest
 
@@ -226,9 +228,11 @@ def rendition_path(store_root: Path, renditions: dict[str, str], kind: str) -> P
     relative = renditions.get(kind)
     if not relative:
         return None
-    root = store_root.resolve()
-    path = (root / relative).resolve()
-    return path if path.is_relative_to(root) and path.is_file() else None
+    try:
+        path = path_in_store(relative, store_root)
+    except OutsideMediaStore:
+        return None
+    return path if path.is_file() else None
 
 
 def failed_labels(failed: str | None) -> str:
