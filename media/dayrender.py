@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import os
 import secrets
 import shutil
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from typing import Any
 
 import ffmpeg
 
+from media.atomic_write import atomic_output
 from media.errors import MediaError
 from media.probe import probe_upload
 from media.profiles import (
@@ -115,11 +115,10 @@ def render_day(
             if copy:
                 copied.append(item.start_frame)
         lists = [_listing(work, kind, len(plan)) for kind in ("video", "audio")]
-        temp = work / f"day{target.suffix}"
-        timed = Watch(watch.progress if watch else None, day_frames / FPS,
-                      watch.max_output_bytes if watch else None, (temp,))
-        tool.run(day_argv(lists[0], lists[1], temp, day_frames, store_root, profile), timeout=timeout, watch=timed)
-        os.replace(temp, target)
+        with atomic_output(target, scratch=work) as temp:
+            timed = Watch(watch.progress if watch else None, day_frames / FPS,
+                          watch.max_output_bytes if watch else None, (temp,))
+            tool.run(day_argv(lists[0], lists[1], temp, day_frames, store_root, profile), timeout=timeout, watch=timed)
     reencoded = tuple(i.start_frame for i in plan if i.start_frame not in copied)
     return DayRender(target, day_frames, tuple(copied), reencoded)
 

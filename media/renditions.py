@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import secrets
-import shutil
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
@@ -17,6 +13,7 @@ from typing import Any
 import ffmpeg
 
 from media.analysis import ANALYSIS_LOGLEVEL, Measurements, null_output, parse_measurements, video_detectors
+from media.atomic_write import staging_dir
 from media.checksum import sha256_file
 from media.hls import write_master_playlist
 from media.probe import MediaProbe, probe_upload
@@ -253,23 +250,6 @@ def write_manifest(out_dir: Path, source_sha256: str, fingerprint: str, gain_db:
     files = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
     manifest = {"source_sha256": source_sha256, "profiles": fingerprint, "gain_db": gain_db, "files": files}
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2))
-
-
-@contextmanager
-def staging_dir(target: Path) -> Iterator[Path]:
-    """A temporary directory beside target, swapped into place only when the block succeeds."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
-    temp.mkdir()
-    try:
-        yield temp
-        old = target.with_name(f".{target.name}.{secrets.token_hex(4)}.old")
-        if target.exists():
-            os.replace(target, old)
-        os.replace(temp, target)
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)
 
 
 def _split(stream: Any, name: str, count: int) -> Iterator[Any]:

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -77,17 +73,6 @@ def ffmpeg_argv(outputs: Any, loglevel: str = "error") -> list[str]:
     """Compile an ffmpeg-python output graph into our ffmpeg argv (loglevel: analysis runs read info)."""
     flags = [loglevel if flag == "error" else flag for flag in FFMPEG_FLAGS]
     return ["ffmpeg", *flags, *ffmpeg.get_args(outputs)]
-
-
-@contextmanager
-def atomic_output(target: Path) -> Iterator[Path]:
-    """Yield a fresh temporary path beside target; os.replace it onto target on success."""
-    temp = target.with_name(f".{target.stem}.{secrets.token_hex(4)}.part{target.suffix}")
-    try:
-        yield temp
-        os.replace(temp, target)
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 def check_argv(argv: list[str]) -> None:

@@ -9,7 +9,8 @@ from typing import Any
 
 import ffmpeg
 
-from media.runner import FfmpegTool, MediaTool, atomic_output, ffmpeg_argv, file_url
+from media.atomic_write import atomic_output
+from media.runner import FfmpegTool, MediaTool, ffmpeg_argv, file_url
 
 TITLE_FONTS = (
     Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),

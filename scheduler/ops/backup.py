@@ -22,8 +22,6 @@ import base64
 import hashlib
 import json
 import os
-import secrets
-import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -36,6 +34,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Date, DateTime, Engine, LargeBinary, Numeric, Table, func, inspect, select, text
 from sqlalchemy.types import TypeDecorator
 
+from media.atomic_write import staging_dir
 from scheduler.store.db import make_engine
 from scheduler.store.media_store import ORPHANS_DIR
 from scheduler.store.models import Base
@@ -217,14 +216,10 @@ def backup(database: str | Engine, media_root: Path, target: Path, *, at: dateti
     """Write a backup of the database and a manifest of the media store to a new directory `target`."""
     if target.exists():
         raise BackupRefused(f"{target} already exists; choose a new directory")
-    temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
-    (temp / "tables").mkdir(parents=True)
-    try:
+    with staging_dir(target, replace=False) as temp:
+        (temp / "tables").mkdir()
         with _engine(database) as engine:
             summary = _write_backup(engine, media_root, temp, at)
-        os.rename(temp, target)
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)
     return BackupSummary(target, summary.revision, summary.rows, summary.media_files, summary.skipped_tables)
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from media.atomic_write import atomic_write_bytes
 from scheduler.domain.channels import Channel, ScheduleError
 from scheduler.services import channel_days, exports, feed_files, orphans
 from scheduler.services.channels import list_channels
@@ -124,9 +125,7 @@ def export_drop(sessions: sessionmaker[Session], export_dir: str, now: datetime 
         files = {f"{channel.id}.xml": exports.xmltv(session, [channel.id], first, 1)}
         files |= {f"{channel.id}.{fmt}": exports.playlist(session, channel.id, first, fmt) for fmt in exports.PLAYLIST_FORMATS}
         for name, body in files.items():
-            temporary = folder / f".{name}.part"
-            temporary.write_bytes(body)
-            temporary.replace(folder / name)
+            atomic_write_bytes(folder / name, body)
         return f"{channel.id}: {len(files)} files in {folder}"
 
     return _each_channel(sessions, at, work)

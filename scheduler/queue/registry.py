@@ -5,7 +5,6 @@ A leaf: it knows no handler. The composition root (scheduler/ops/job_kinds.py) r
 from __future__ import annotations
 
 import inspect
-import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from media.atomic_write import atomic_output
 from media.errors import OutsideMediaStore
 from media.store_paths import path_in_store
 from scheduler.domain.job_states import InvalidJobParams, UnknownJobKind
@@ -117,12 +117,8 @@ class JobContext:
     def output(self, target: Path) -> Iterator[Path]:
         """Yield a temporary path in the job's workdir; move it onto target on success."""
         target.parent.mkdir(parents=True, exist_ok=True)
-        temp = self.workdir / f"out-{target.name}"
-        try:
+        with atomic_output(target, scratch=self.workdir) as temp:
             yield temp
-            os.replace(temp, target)
-        finally:
-            temp.unlink(missing_ok=True)
 
     def sessions(self) -> Any:
         """A session factory on the airclass database (made on first use)."""

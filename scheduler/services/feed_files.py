@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from media.atomic_write import atomic_output
 from scheduler.services import exports
 from scheduler.services.channels import channel_rows
 from scheduler.store.models import ChannelDay, ChannelRow, Subject
@@ -82,6 +82,7 @@ def refresh_feed_files(
 
 
 def _write_if_changed(target: Path, body: bytes) -> bool:
+    """Replace target atomically when its bytes differ (True), with a modification time a second on at least."""
     try:
         if target.read_bytes() == body:
             return False
@@ -89,19 +90,13 @@ def _write_if_changed(target: Path, body: bytes) -> bool:
     except FileNotFoundError:
         target.parent.mkdir(parents=True, exist_ok=True)
         previous_second = 0
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(body)
-        os.chmod(temporary, 0o644)  # the web server's user reads it
+    with atomic_output(target) as temporary:
+        temporary.write_bytes(body)
+        os.chmod(temporary, 0o644)  # the web server's user reads it, whatever the umask
         # nginx's ETag is the whole-second mtime and the size: a rewrite within the same second to as many bytes
         # would keep the old ETag, and clients their old feed. So the time moves on by at least a second.
         stamp = max(time.time(), previous_second + 1)
         os.utime(temporary, (stamp, stamp))
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
     return True
 
 
@@ -115,7 +110,7 @@ def _remove_others(public_dir: Path, keep: set[str], grades: set[int] | None) ->
     removed = []
     for path in found:
         relative = path.relative_to(public_dir).as_posix()
-        if relative not in keep and path.is_file():
+        if relative not in keep and path.is_file() and not path.name.startswith("."):  # not a writer's temporary
             path.unlink()
             removed.append(relative)
     return sorted(removed)

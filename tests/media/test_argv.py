@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from media.atomic_write import atomic_output
 from media.checksum import sha256_file
 from media.errors import (
     FfmpegFailed,
@@ -23,7 +24,6 @@ from media.probe import media_probe_from_json, probe_upload, sniff_container, wh
 from media.runner import (
     FakeMediaTool,
     FfmpegTool,
-    atomic_output,
     canned_probe,
     ffmpeg_argv,
     ffprobe_argv,

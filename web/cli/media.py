@@ -11,6 +11,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from media.atomic_write import atomic_output
 from scheduler.domain.catalogue import CatalogueError
 from scheduler.domain.channels import ScheduleError
 from scheduler.domain.review_errors import ReviewError
@@ -80,9 +81,8 @@ def render_day_command(grade: int | None, channel_id: str | None, day: datetime 
         sessions(), store.root, channels[0].id, when, progress))
     click.echo(f"{store.root / target}: {done.frames} frames, {len(done.copied)} lesson(s) stream-copied")
     if output is not None:
-        temporary = output.with_name(f".{output.name}.part")
-        shutil.copyfile(store.root / target, temporary)
-        temporary.replace(output)
+        with atomic_output(output) as temporary:
+            shutil.copyfile(store.root / target, temporary)
         click.echo(f"copied to {output}")
 
 

@@ -11,6 +11,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from media.atomic_write import atomic_write_bytes
 from scheduler.domain.catalogue import CatalogueError
 from scheduler.domain.channels import Channel, ScheduleError
 from scheduler.ops import timed_jobs
@@ -41,9 +42,7 @@ def _write(body: bytes, output: str | None) -> None:
         click.get_binary_stream("stdout").write(body)
         return
     target = Path(output)
-    temporary = target.with_name(f".{target.name}.part")
-    temporary.write_bytes(body)
-    temporary.replace(target)
+    atomic_write_bytes(target, body)
     click.echo(f"wrote {target} ({len(body)} bytes)", err=True)
 
 

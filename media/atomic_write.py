@@ -1,0 +1,59 @@
+"""Files and folders others read are written under a temporary name beside them, then renamed into place.
+
+A reader sees the old file or the new one, never a part; a failed or killed writer leaves the old one.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def atomic_output(target: Path, scratch: Path | None = None) -> Iterator[Path]:
+    """Yield a fresh temporary path; os.replace it onto target when the block succeeds, remove it otherwise.
+
+    The temporary file lies beside target, or in `scratch` (a folder on the same file system). It keeps
+    target's suffix, so ffmpeg can tell the format from the name, and starts with a dot.
+    """
+    folder = target.parent if scratch is None else scratch
+    temp = folder / f".{target.stem}.{secrets.token_hex(4)}.part{target.suffix}"
+    try:
+        yield temp
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def atomic_write_bytes(target: Path, data: bytes) -> None:
+    """Write data to target atomically (its folder must exist)."""
+    with atomic_output(target) as temp:
+        temp.write_bytes(data)
+
+
+@contextmanager
+def staging_dir(target: Path, *, replace: bool = True) -> Iterator[Path]:
+    """A fresh temporary folder beside target, renamed onto it when the block succeeds, removed otherwise.
+
+    replace: a target already there is swapped out and removed; False: it is left alone and the rename
+    fails (os.rename refuses a folder that is not empty).
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+    temp.mkdir()
+    try:
+        yield temp
+        if not replace:
+            os.rename(temp, target)
+            return
+        old = target.with_name(f".{target.name}.{secrets.token_hex(4)}.old")
+        if target.exists():
+            os.replace(target, old)
+        os.replace(temp, target)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
