@@ -19,7 +19,6 @@ BackupError
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator
@@ -35,12 +34,12 @@ from sqlalchemy import Connection, Date, DateTime, Engine, LargeBinary, Numeric,
 from sqlalchemy.types import TypeDecorator
 
 from media.atomic_write import staging_dir
+from media.checksum import sha256_file
 from scheduler.store.db import make_engine
 from scheduler.store.media_store import ORPHANS_DIR
 from scheduler.store.models import Base
 
 FORMAT = "airclass-backup/1"
-CHUNK = 1024 * 1024
 BATCH = 500
 # Uploads in flight are not part of the store yet; files set aside in orphans/ no row references,
 # so no restore needs them (listing them would report "missing" once an operator empties the folder).
@@ -130,14 +129,6 @@ def _decode_rows(table: Table, rows: Iterable[dict[str, Any]]) -> Iterator[dict[
 # --- files --------------------------------------------------------------------------------------
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def media_manifest(media_root: Path) -> list[ManifestEntry]:
     """Every file of the media store (not incoming/ nor orphans/, not hidden temporaries), sorted by path."""
     if not media_root.is_dir():
@@ -147,7 +138,7 @@ def media_manifest(media_root: Path) -> list[ManifestEntry]:
         relative = path.relative_to(media_root)
         if not path.is_file() or relative.parts[0] in SKIPPED_DIRS or path.name.startswith("."):
             continue
-        entries.append(ManifestEntry(relative.as_posix(), path.stat().st_size, _sha256(path)))
+        entries.append(ManifestEntry(relative.as_posix(), path.stat().st_size, sha256_file(path)))
     return entries
 
 
@@ -158,7 +149,7 @@ def check_media(media_root: Path, manifest: Iterable[ManifestEntry]) -> MediaChe
         path = media_root / entry.path
         if not path.is_file():
             missing.append(entry.path)
-        elif path.stat().st_size != entry.size or _sha256(path) != entry.sha256:
+        elif path.stat().st_size != entry.size or sha256_file(path) != entry.sha256:
             changed.append(entry.path)
     return MediaCheck(missing, changed)
 
@@ -234,13 +225,14 @@ def _write_backup(engine: Engine, media_root: Path, folder: Path, at: datetime) 
                 raise BackupRefused("the database is not migrated; nothing to back up")
             for table in Base.metadata.sorted_tables:
                 path = folder / "tables" / f"{table.name}.jsonl"
-                tables[table.name] = {"rows": _write_jsonl(path, _table_rows(conn, table)), "sha256": _sha256(path)}
+                tables[table.name] = {"rows": _write_jsonl(path, _table_rows(conn, table)), "sha256": sha256_file(path)}
             skipped = _skipped_tables(conn)
     manifest = media_manifest(media_root)
     _write_jsonl(folder / "media.jsonl", (asdict(entry) for entry in manifest))
     meta: dict[str, Any] = {"format": FORMAT, "created_at": at.isoformat(), "alembic_revision": revision}
     meta |= {"tables": tables}
-    meta |= {"skipped_tables": skipped, "media_files": len(manifest), "media_sha256": _sha256(folder / "media.jsonl")}
+    meta |= {"skipped_tables": skipped, "media_files": len(manifest)}
+    meta |= {"media_sha256": sha256_file(folder / "media.jsonl")}
     (folder / "backup.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     rows = {name: info["rows"] for name, info in tables.items()}
     return BackupSummary(folder, revision, rows, len(manifest), skipped)
@@ -260,7 +252,7 @@ def read_backup(source: Path) -> dict[str, Any]:
     files = {f"tables/{name}.jsonl": info["sha256"] for name, info in meta["tables"].items()}
     files["media.jsonl"] = meta["media_sha256"]
     for relative, digest in files.items():
-        if not (source / relative).is_file() or _sha256(source / relative) != digest:
+        if not (source / relative).is_file() or sha256_file(source / relative) != digest:
             raise BackupDamaged(f"{relative} is missing from the backup or has changed since it was written")
     unknown = sorted(set(meta["tables"]) - set(Base.metadata.tables))
     if unknown:

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from typing import Any
 
+from media.checksum import sha256_file
 from media.probe import probe_upload
 from media.samples import ClipSpec, write_clip
 from scheduler.queue.registry import JobContext, PermanentJobError
-
-CHUNK_BYTES = 1024 * 1024
 
 
 def checksum(ctx: JobContext, path: str) -> dict[str, Any]:
@@ -17,14 +15,8 @@ def checksum(ctx: JobContext, path: str) -> dict[str, Any]:
     target = ctx.media_path(path)
     if not target.is_file():
         raise PermanentJobError(f"no such file in the media store: {path}")
-    total = max(1, target.stat().st_size)
-    digest, done = hashlib.sha256(), 0
-    with target.open("rb") as stream:
-        while chunk := stream.read(CHUNK_BYTES):
-            digest.update(chunk)
-            done += len(chunk)
-            ctx.progress(100 * done / total)
-    return {"path": path, "sha256": digest.hexdigest(), "size_bytes": done}
+    size = target.stat().st_size
+    return {"path": path, "sha256": sha256_file(target, ctx.progress), "size_bytes": size}
 
 
 def probe(ctx: JobContext, path: str) -> dict[str, Any]:
