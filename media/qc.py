@@ -25,6 +25,7 @@ from media.analysis import (
     video_detectors,
 )
 from media.probe import MediaProbe, probe_upload
+from media.profiles import GY_T_282
 from media.runner import FfmpegTool, MediaTool, Watch, ffmpeg_argv, store_input
 
 
@@ -98,7 +99,7 @@ class QcThresholds:
     edge_seconds: float = 0.5  # black touching the first/last half second is a fade, only a warning
     silence_warn_seconds: float = 3.0
     freeze_warn_seconds: float = 10.0  # static slides are normal in lessons: warn only
-    loudness_target_lufs: float = -24.0
+    loudness_target_lufs: float = GY_T_282.integrated_lufs
     loudness_tolerance_lu: float = 2.0
     true_peak_max_dbtp: float = -2.0
     frame_rate: Fraction = Fraction(25)

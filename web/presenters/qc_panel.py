@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from media.errors import OutsideMediaStore
-from media.qc import Finding
+from media.qc import Finding, QcThresholds
 from media.store_paths import path_in_store
 from scheduler.domain.review_terms import Action
 from scheduler.store.models import AuditEvent, Job, RecordingIngest
@@ -58,8 +58,8 @@ FIGURE_LABELS = {
     "seconds": (_l("Seconds"), "s"),
 }
 MARK_KINDS = ("black", "silence", "freeze")
-TARGET_LUFS = -24.0
-TOLERANCE_LU = 2.0
+# The chart's band around the target (and the target, for a report that does not name it): the QC's defaults.
+TARGET_LUFS, TOLERANCE_LU = QcThresholds.loudness_target_lufs, QcThresholds.loudness_tolerance_lu
 CHART_FLOOR, CHART_TOP = -60.0, 0.0  # LUFS shown on the chart; quieter readings sit on the floor
 TICK_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
 MAX_TICKS = 8
