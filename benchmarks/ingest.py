@@ -1,4 +1,4 @@
-"""Full ingest (QC + all renditions, media.renditions.ingest) against one hand-written ffmpeg command.
+"""Full ingest (QC + all renditions, media.renditions.make_renditions) against one hand-written ffmpeg command.
 
     python benchmarks/ingest.py [--seconds 60]
 
@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from media.profiles import CABLE
-from media.renditions import ingest
+from media.renditions import make_renditions
 from media.runner import FfmpegTool
 from media.samples import ClipSpec, write_clip
 
@@ -73,7 +73,7 @@ def time_both(store: Path, seconds: float, round_: int) -> dict[str, tuple[float
     for which in (("ingest", "hand") if round_ % 2 == 0 else ("hand", "ingest")):
         started, cpu = time.perf_counter(), children_cpu()
         if which == "ingest":
-            gain = ingest(Path("lesson.mp4"), store, store / f"renditions_{round_}").gain_db
+            gain = make_renditions(Path("lesson.mp4"), store, store / f"renditions_{round_}").gain_db
         else:
             hand = store / f"hand_{round_}"
             (hand / "hls").mkdir(parents=True)

@@ -80,8 +80,8 @@ class RenditionSet:
 
 
 @dataclass(frozen=True)
-class IngestResult:
-    """What an ingest produced: the QC report (None when skipped) and where the renditions are."""
+class RenditionRun:
+    """What make_renditions did: where the renditions are, the QC report (None when skipped or not asked)."""
 
     target_dir: Path
     report: QcReport | None
@@ -99,7 +99,7 @@ def loudness_gain(measured: Measurements, target: LoudnessTarget) -> float:
     return round(gain, 2)
 
 
-def ingest(
+def make_renditions(
     path: Path,
     store_root: Path,
     target_dir: Path,
@@ -110,7 +110,7 @@ def ingest(
     watch: Watch | None = None,
     qc: bool = True,
     timeout: float | None = None,
-) -> IngestResult:
+) -> RenditionRun:
     """QC and every rendition: the audio-only loudness pass, then one decode for all outputs and the video QC.
 
     qc=False: renditions only (no video detectors, no report), e.g. for a one-off operator transcode;
@@ -124,7 +124,7 @@ def ingest(
     fingerprint = renditions.fingerprint()
     sha = sha256_file(source)
     if outputs_match(target_dir, sha, fingerprint):
-        return IngestResult(target_dir, None, 0.0, skipped=True)
+        return RenditionRun(target_dir, None, 0.0, skipped=True)
     probe = probe_upload(path, store_root, tool)
     audio = tool.run(loudness_argv(path, store_root, probe.container, thresholds), timeout=timeout)
     measured = parse_measurements(audio.stderr, video=False)
@@ -138,7 +138,7 @@ def ingest(
         measured = measured.merged(parse_measurements(tool.run(argv, timeout=timeout, watch=timed).stderr, audio=False))
         finish_hls(temp, renditions, tool, store_root)
         write_manifest(temp, sha, fingerprint, gain)
-    return IngestResult(target_dir, build_report(probe, measured, thresholds) if qc else None, gain, skipped=False)
+    return RenditionRun(target_dir, build_report(probe, measured, thresholds) if qc else None, gain, skipped=False)
 
 
 def rendition_argv(

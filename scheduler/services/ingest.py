@@ -1,7 +1,7 @@
 """Use cases of media ingest: queue the QC + renditions job of an upload, run it, store what it made
 (scheduler/services/renditions.py reads it back).
 
-The job (`ingest`, registered in scheduler/ops/job_kinds.py) runs `media.renditions.ingest`:
+The job (`ingest`, registered in scheduler/ops/job_kinds.py) runs `media.renditions.make_renditions`:
 one audio-only loudness pass, then one decode producing the cable MPEG-TS, the HLS ladder, the
 MP4, the poster and the video QC. Its outputs land under renditions/<recording media stem>/ in
 the media store, written under temporary names and renamed into place.
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from media.hls import MASTER
 from media.progress import Watch
 from media.qc import QcReport, Status, run_qc
-from media.renditions import CABLE_FILE, HLS_DIR, MANIFEST, MP4_FILE, POSTER_FILE, ingest
+from media.renditions import CABLE_FILE, HLS_DIR, MANIFEST, MP4_FILE, POSTER_FILE, make_renditions
 from scheduler.queue.job_queue import JobQueue
 from scheduler.queue.registry import JobContext, PermanentJobError
 from scheduler.services.renditions import ingest_job_key
@@ -84,7 +84,7 @@ def ingest_now(
         media_name, checksum = recording.media_name, recording.checksum
         done = session.get(RecordingIngest, recording_id)
     folder, source = rendition_dir(media_name), Path("recordings") / media_name
-    result = ingest(source, media_dir, Path(folder), watch=Watch(progress, None, MAX_OUTPUT_BYTES))
+    result = make_renditions(source, media_dir, Path(folder), watch=Watch(progress, None, MAX_OUTPUT_BYTES))
     report, gain = result.report, result.gain_db
     if report is None:  # the renditions were already there and current
         if done is not None and done.checksum == checksum:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from media.dayrender import DayPlanError, DayRenderItem, ItemKind, render_day
-from media.renditions import RenditionSet, ingest
+from media.renditions import RenditionSet, make_renditions
 from tests.media.conftest import SMALL_CABLE
 from tests.media.test_renditions import ffprobe
 
@@ -32,7 +32,8 @@ def lessons(media_store: Path) -> Path:
     """Cable renditions (test size) of the red and blue lessons."""
     cable_only = RenditionSet(cable=SMALL_CABLE, hls=None, mp4=None, poster=None)
     for colour in ("red", "blue"):
-        ingest(Path(f"{colour}_3s.mp4"), media_store, media_store / "cable" / colour, renditions=cable_only, qc=False)
+        target = media_store / "cable" / colour
+        make_renditions(Path(f"{colour}_3s.mp4"), media_store, target, renditions=cable_only, qc=False)
     return media_store / "cable"
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from media.errors import FfmpegFailed, OutsideMediaStore
 from media.profiles import CABLE
-from media.renditions import IngestResult, RenditionSet, ingest
+from media.renditions import RenditionRun, RenditionSet, make_renditions
 from media.runner import Watch
 from tests.media.conftest import SMALL_SET
 
@@ -35,14 +35,15 @@ def integrated_loudness(path: Path) -> float:
 
 
 @pytest.fixture(scope="module")
-def small_ingest(media_store: Path) -> IngestResult:
-    return ingest(Path("loud_minus10_2s.mp4"), media_store, media_store / "renditions" / "loud", renditions=SMALL_SET)
+def small_ingest(media_store: Path) -> RenditionRun:
+    target = media_store / "renditions" / "loud"
+    return make_renditions(Path("loud_minus10_2s.mp4"), media_store, target, renditions=SMALL_SET)
 
 
 def test_real_cable_profile_is_cbr_mpegts_1080p25_mp2_at_minus_24(media_store: Path) -> None:
     cable_only = RenditionSet(hls=None, mp4=None, poster=None)
     target = media_store / "renditions" / "cable_real"
-    ingest(Path("loud_minus10_2s.mp4"), media_store, target, renditions=cable_only, qc=False)
+    make_renditions(Path("loud_minus10_2s.mp4"), media_store, target, renditions=cable_only, qc=False)
     ts = target / "cable.ts"
     data = ffprobe(ts, "-show_format", "-show_streams", "-show_programs")
     video, audio = (next(s for s in data["streams"] if s["codec_type"] == kind) for kind in ("video", "audio"))
@@ -56,7 +57,7 @@ def test_real_cable_profile_is_cbr_mpegts_1080p25_mp2_at_minus_24(media_store: P
     assert data["programs"][0]["tags"] == {"service_name": "空中课堂", "service_provider": "airclass"}
 
 
-def test_hls_master_lists_three_variants_and_segments_start_on_keyframes(small_ingest: IngestResult) -> None:
+def test_hls_master_lists_three_variants_and_segments_start_on_keyframes(small_ingest: RenditionRun) -> None:
     hls = small_ingest.target_dir / "hls"
     master = (hls / "master.m3u8").read_text()
     variants = re.findall(r"#EXT-X-STREAM-INF:(.*)\n(.*\.m3u8)", master)
@@ -74,21 +75,21 @@ def test_hls_master_lists_three_variants_and_segments_start_on_keyframes(small_i
             assert packets[0]["flags"].startswith("K"), segment
 
 
-def test_download_mp4_is_faststart_and_poster_is_a_jpeg(small_ingest: IngestResult) -> None:
+def test_download_mp4_is_faststart_and_poster_is_a_jpeg(small_ingest: RenditionRun) -> None:
     head = (small_ingest.target_dir / "download.mp4").read_bytes()[:4096]
     assert 0 <= head.find(b"moov") < head.find(b"mdat") or b"mdat" not in head
     assert (small_ingest.target_dir / "poster.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
 
 
-def test_small_cable_rendition_is_normalised_from_minus_10(small_ingest: IngestResult) -> None:
+def test_small_cable_rendition_is_normalised_from_minus_10(small_ingest: RenditionRun) -> None:
     assert small_ingest.gain_db == pytest.approx(-14.0, abs=0.5)
     assert integrated_loudness(small_ingest.target_dir / "cable.ts") == pytest.approx(-24.0, abs=1.0)
     assert small_ingest.report is not None and small_ingest.report.check("black").status == "pass"
 
 
-def test_rerun_with_matching_outputs_does_nothing(media_store: Path, small_ingest: IngestResult) -> None:
+def test_rerun_with_matching_outputs_does_nothing(media_store: Path, small_ingest: RenditionRun) -> None:
     before = {p: p.stat().st_mtime_ns for p in small_ingest.target_dir.rglob("*")}
-    again = ingest(Path("loud_minus10_2s.mp4"), media_store, small_ingest.target_dir, renditions=SMALL_SET)
+    again = make_renditions(Path("loud_minus10_2s.mp4"), media_store, small_ingest.target_dir, renditions=SMALL_SET)
     assert again.skipped
     assert {p: p.stat().st_mtime_ns for p in small_ingest.target_dir.rglob("*")} == before
 
@@ -111,10 +112,10 @@ def test_killed_ffmpeg_leaves_no_output_and_a_retry_completes(media_store: Path)
             os.kill(pid, signal.SIGKILL)
 
     with pytest.raises(FfmpegFailed):
-        ingest(Path("red_3s.mp4"), media_store, target, renditions=SMALL_SET, watch=Watch(kill_ffmpeg))
+        make_renditions(Path("red_3s.mp4"), media_store, target, renditions=SMALL_SET, watch=Watch(kill_ffmpeg))
     assert not target.exists()
     assert [p.name for p in target.parent.iterdir() if p.name.startswith(".killed")] == []
-    done = ingest(Path("red_3s.mp4"), media_store, target, renditions=SMALL_SET)
+    done = make_renditions(Path("red_3s.mp4"), media_store, target, renditions=SMALL_SET)
     assert not done.skipped and (target / "cable.ts").is_file() and (target / "hls" / "master.m3u8").is_file()
 
 
@@ -125,9 +126,9 @@ def test_worker_dying_mid_transcode_leaves_no_output(media_store: Path) -> None:
         raise KeyboardInterrupt  # what a worker being stopped looks like from inside the job
 
     with pytest.raises(KeyboardInterrupt):
-        ingest(Path("blue_3s.mp4"), media_store, target, renditions=SMALL_SET, watch=Watch(crash))
+        make_renditions(Path("blue_3s.mp4"), media_store, target, renditions=SMALL_SET, watch=Watch(crash))
     assert not target.exists() and ffmpeg_children() == []
-    assert not ingest(Path("blue_3s.mp4"), media_store, target, renditions=SMALL_SET).skipped
+    assert not make_renditions(Path("blue_3s.mp4"), media_store, target, renditions=SMALL_SET).skipped
 
 
 def test_top_hls_variant_is_cut_from_the_download_mp4_without_a_second_encode() -> None:
@@ -136,5 +137,5 @@ def test_top_hls_variant_is_cut_from_the_download_mp4_without_a_second_encode() 
 
 def test_outputs_outside_the_store_are_refused(media_store: Path, tmp_path: Path) -> None:
     with pytest.raises(OutsideMediaStore):
-        ingest(Path("red_3s.mp4"), media_store, tmp_path / "elsewhere", renditions=SMALL_SET)
+        make_renditions(Path("red_3s.mp4"), media_store, tmp_path / "elsewhere", renditions=SMALL_SET)
     assert not (tmp_path / "elsewhere").exists()

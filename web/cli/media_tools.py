@@ -16,7 +16,7 @@ import click
 
 from media.errors import MediaError
 from media.qc import QcReport, run_qc
-from media.renditions import CABLE_FILE, HLS_DIR, MP4_FILE, RenditionSet, ingest
+from media.renditions import CABLE_FILE, HLS_DIR, MP4_FILE, RenditionSet, make_renditions
 from media.runner import Watch
 
 PROFILES = {
@@ -52,7 +52,8 @@ def transcode_command(file: Path, profile: str, out: Path) -> None:
         raise click.ClickException(f"{out} exists: refusing to overwrite it")
     renditions, produced = PROFILES[profile]
     with operator_store(file) as (store, name), progress_bar(f"transcoding to {profile}") as watch:
-        result = _or_abort(lambda: ingest(name, store, store / "out", renditions=renditions, watch=watch, qc=False))
+        result = _or_abort(lambda: make_renditions(
+            name, store, store / "out", renditions=renditions, watch=watch, qc=False))
         shutil.move(store / "out" / produced, out)
     click.echo(f"wrote {out} (audio gain {result.gain_db:+.1f} dB)")
 
