@@ -1,0 +1,48 @@
+"""Live HLS playlists (RFC 8216) of a channel's web twin: text built from a live window. Pure."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC
+
+from scheduler.domain.live import LiveWindow
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One rendition of the web ladder as the master playlist announces it."""
+
+    name: str  # the segments' and the media playlist's file prefix, e.g. 720p
+    bandwidth: int  # peak bits per second
+    average_bandwidth: int
+    codecs: str
+    width: int
+    height: int
+    frame_rate: float
+
+
+def live_media_playlist(window: LiveWindow, rendition: str, *, target_duration: int, segment_prefix: str = "") -> str:
+    """One rendition's live playlist: no ENDLIST, no PLAYLIST-TYPE; a PROGRAM-DATE-TIME on every segment
+    (its scheduled air time); a DISCONTINUITY at each join after the first segment listed."""
+    lines = [
+        "#EXTM3U", "#EXT-X-VERSION:3", f"#EXT-X-TARGETDURATION:{target_duration}",
+        f"#EXT-X-MEDIA-SEQUENCE:{window.media_sequence}",
+        f"#EXT-X-DISCONTINUITY-SEQUENCE:{window.discontinuity_sequence}", "#EXT-X-INDEPENDENT-SEGMENTS",
+    ]
+    for position, placed in enumerate(window.segments):
+        if placed.segment.discontinuity and position > 0:
+            lines.append("#EXT-X-DISCONTINUITY")
+        stamp = placed.airs_at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        lines += [f"#EXT-X-PROGRAM-DATE-TIME:{stamp}", f"#EXTINF:{placed.seconds:.3f},",
+                  segment_prefix + placed.segment.uri(rendition)]
+    return "\n".join(lines) + "\n"
+
+
+def master_playlist(variants: Sequence[Variant]) -> str:
+    """The master playlist: each rendition with BANDWIDTH, AVERAGE-BANDWIDTH, CODECS, RESOLUTION, FRAME-RATE."""
+    lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    for v in variants:
+        attributes = (f"BANDWIDTH={v.bandwidth},AVERAGE-BANDWIDTH={v.average_bandwidth},"
+                      f'CODECS="{v.codecs}",RESOLUTION={v.width}x{v.height},FRAME-RATE={v.frame_rate:.3f}')
+        lines += [f"#EXT-X-STREAM-INF:{attributes}", f"{v.name}.m3u8"]
+    return "\n".join(lines) + "\n"
