@@ -6,14 +6,14 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test setup system-packages samples
+.PHONY: run test lint setup system-packages samples
 
 run: setup
 	$(BIN)/airclass db upgrade
 	$(BIN)/airclass demo --samples sample_media/out
 	$(BIN)/airclass serve --host $(HOST) --port $(PORT)
 
-test: setup
+test: setup lint
 	$(BIN)/pytest
 	@if [ -n "$$AIRCLASS_REQUIRE_POSTGRES" ] || $(BIN)/python -m scripts.postgres_reachable "$(TEST_POSTGRES_URL)"; then \
 		echo "== database tests again on PostgreSQL ($(TEST_POSTGRES_URL))"; \
@@ -21,6 +21,12 @@ test: setup
 	else \
 		echo "PostgreSQL is not reachable at $(TEST_POSTGRES_URL): database tests ran on SQLite only"; \
 	fi
+
+# Lint, types and the layers (import-linter contracts in pyproject.toml) before any test runs.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 setup: system-packages $(VENV)/.installed
 

@@ -40,7 +40,7 @@ def hand_written_argv(source: Path, out: Path, gain_db: float, seconds: float) -
         f"[0:a:0]aresample=48000,volume={gain_db}dB,asplit=4[a1][a2][a3][a4]"
     )
     aac = ["-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2"]
-    rung = x264 + ["-g", "50", "-keyint_min", "50"]
+    rung = [*x264, "-g", "50", "-keyint_min", "50"]
     hls = out / "hls"
     return [
         "ffmpeg", "-nostdin", "-hide_banner", "-v", "error", "-n",

@@ -148,9 +148,9 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
     folder = tmp_path_factory.mktemp("clips")
     made = {
-        "lesson_2s.mp4": dict(seconds=2),
-        "lesson_1s_b.mp4": dict(seconds=1),
-        "video_only_1s.mp4": dict(seconds=1, audio=False),
+        "lesson_2s.mp4": {"seconds": 2},
+        "lesson_1s_b.mp4": {"seconds": 1},
+        "video_only_1s.mp4": {"seconds": 1, "audio": False},
     }
     out: dict[str, Path] = {}
     for name, kwargs in made.items():

@@ -234,7 +234,7 @@ def _check(
 ) -> list[Violation]:
     """Every violation in a day's sittings, in the order of the day."""
     found: list[_Found] = []
-    for previous, sitting in zip([None, *sittings], sittings):
+    for previous, sitting in zip([None, *sittings], sittings, strict=False):
         checks = (_single(policy, sitting, fps), _rest(policy, previous, sitting, fps), _late(policy, sitting, latest, fps))
         found += [f for f in checks if f is not None]
     found += _daily(policy, sittings, fps)

@@ -120,8 +120,8 @@ _EDGES: dict[Action, dict[ReviewState, ReviewState]] = {
     Action.SUBMIT: {_S.DRAFT: _S.SUBMITTED},
     Action.INTAKE: {_S.SUBMITTED: _S.COUNTY_REVIEW},
     Action.APPROVE: {state: to_state for state, (_, to_state) in _REVIEW_STEPS.items()},
-    Action.REQUEST_CHANGES: {state: _S.CHANGES_REQUESTED for state in _REVIEW_STEPS},
-    Action.WITHDRAW: {state: _S.WITHDRAWN for state in (_S.DRAFT, _S.SUBMITTED, *_REVIEW_STEPS)},
+    Action.REQUEST_CHANGES: dict.fromkeys(_REVIEW_STEPS, _S.CHANGES_REQUESTED),
+    Action.WITHDRAW: dict.fromkeys((_S.DRAFT, _S.SUBMITTED, *_REVIEW_STEPS), _S.WITHDRAWN),
     Action.REVOKE: {_S.APPROVED: _S.REVOKED},
     Action.SIGN_OFF_QC: {_S.FINAL_REVIEW: _S.FINAL_REVIEW},  # recorded in the trail, the state stays
 }

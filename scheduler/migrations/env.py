@@ -13,7 +13,10 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(context.config.get_main_option("sqlalchemy.url"))
+    url = context.config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic: no sqlalchemy.url and no connection given")
+    engine = make_engine(url)
     with engine.connect() as conn:
         _run(conn)
     engine.dispose()

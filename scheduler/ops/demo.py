@@ -87,7 +87,7 @@ def _create_users(sessions: sessionmaker[Session], city_id: int, county_ids: lis
             sessions(), username=username, password=DEMO_PASSWORD, role=role, display_name=name, at=at, **scope
         )
 
-    for login, county, county_id in zip(COUNTY_LOGINS, COUNTIES, county_ids):
+    for login, county, county_id in zip(COUNTY_LOGINS, COUNTIES, county_ids, strict=True):
         school = curriculum.create_school(sessions(), county_id, f"{county}实验小学")
         add(f"teacher_{login}", Role.TEACHER, f"{county}教师", school_id=school.id)
         add(f"county_{login}", Role.COUNTY_REVIEWER, f"{county}初审员", county_id=county_id)
@@ -214,7 +214,7 @@ def test_template() -> WeeklyTemplate:
         SlotSpec(time(6, 0, 30), MINUTE, SlotKind.LESSON, subject="math"),
         SlotSpec(time(6, 1, 30), MINUTE // 2, SlotKind.BREAK, title="课间休息·眼保健操"),
     )
-    return WeeklyTemplate.from_weekdays({day: slots for day in range(7)})
+    return WeeklyTemplate.from_weekdays(dict.fromkeys(range(7), slots))
 
 
 def _channels(sessions: sessionmaker[Session], at: datetime, on_demand_url: str) -> None:

@@ -1,6 +1,7 @@
 """Run one claimed job in a child process and record how it ended: the code both backends share."""
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -115,10 +116,8 @@ class ChildProcess:
         finishing: the child has reported its end; give it the grace time to exit by itself first.
         """
         if finishing:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(grace)
-            except subprocess.TimeoutExpired:
-                pass
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -129,10 +128,8 @@ class ChildProcess:
 
     def close(self) -> None:
         """Reap the child and anything it left in its process group; close the pipes."""
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         self.process.wait()
         self.reader.join(5)
         self.stderr_tail = self._tail()

@@ -103,7 +103,7 @@ def grade_feed(session: Session, grade: int, subject: str | None = None, *, now:
             select(func.count(ChannelDay.id), func.max(ChannelDay.id), func.max(ChannelDay.published_at))
             .where(*published)
         ).one()
-        key = (str(session.get_bind().url), grade, subject, since, count, newest,
+        key = (str(session.get_bind().engine.url), grade, subject, since, count, newest,
                tuple((row.id, row.updated_at) for row in rows))
         with _FEED_LOCK:
             if (cached := _FEED_CACHE.get(key)) is not None:

@@ -23,7 +23,7 @@ def list_alerts(session: Session, *, open_only: bool = True) -> list[OperatorAle
         return list(session.scalars(query))
 
 
-def acknowledge_alert(session: Session, alert_id: int, *, at: datetime, by: int) -> OperatorAlert:
+def acknowledge_alert(session: Session, alert_id: int, *, at: datetime, by: int | None) -> OperatorAlert:
     """Mark an alert as seen by an operator."""
     with session.begin():
         alert = session.get(OperatorAlert, alert_id)

@@ -93,7 +93,7 @@ def count_waiting(session: Session, actor: Actor) -> dict[ReviewState, int]:
     states = review.queue_states(actor)
     query = visible_recordings(actor).where(Recording.state.in_(states)).subquery()
     rows = session.execute(select(query.c.state, func.count()).group_by(query.c.state))
-    counts = {state: 0 for state in states}
+    counts = dict.fromkeys(states, 0)
     counts.update({ReviewState(state): n for state, n in rows})
     return counts
 

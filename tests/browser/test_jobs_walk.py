@@ -44,7 +44,7 @@ def test_rows_follow_the_worker_in_place_in_both_languages(sessions, world, sign
     operator.locator("a.refresh").focus()  # a reload would lose the focus, as it loses the scroll position
 
     leases.heartbeat(sessions(), claim, now=now(), lease_seconds=LEASE, progress=60)
-    for page, (render_row, _probe_row) in rows.items():
+    for render_row, _probe_row in rows.values():
         expect(render_row.locator(".job-progress")).to_have_text("60%")
         expect(render_row.locator("progress")).to_have_js_property("value", 60)
 

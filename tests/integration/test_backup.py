@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -137,7 +138,7 @@ def test_damaged_or_foreign_backups_are_refused(seeded, settings, fresh_url, tmp
         backup(settings.database_url, settings.media_dir, tmp_path / "b", at=AT)
     rows = tmp_path / "b" / "tables" / "recording.jsonl"
     rows.write_text(rows.read_text(encoding="utf-8").replace("第12课", "第13课"), encoding="utf-8")
-    with pytest.raises(BackupDamaged, match="tables/recording.jsonl"):
+    with pytest.raises(BackupDamaged, match=re.escape("tables/recording.jsonl")):
         restore(fresh_url, tmp_path / "b", settings.media_dir)
     with pytest.raises(BackupDamaged, match="not an airclass backup"):
         restore(fresh_url, tmp_path, settings.media_dir)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import random
 import subprocess
 from fractions import Fraction
@@ -40,7 +41,7 @@ MXF_HEAD = b"\x06\x0e\x2b\x34\x02\x05\x01\x01\x0d\x01\x02\x01\x01\x02\x04\x00" +
 
 def pairs(argv: list[str]) -> list[tuple[str, str]]:
     """Return each argument with the one after it."""
-    return list(zip(argv, argv[1:], strict=False))
+    return list(itertools.pairwise(argv))
 
 
 @pytest.fixture

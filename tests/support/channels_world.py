@@ -43,7 +43,8 @@ def channel_doc(template_week: list[list[dict[str, object]]] | None = None, **ov
 
 
 def approved_recording(sessions, world, clip: Path, lesson_id: int) -> int:  # type: ignore[no-untyped-def]
-    actor = lambda name: recordings.actor_for(world.user(name))
+    def actor(name):
+        return recordings.actor_for(world.user(name))
     with clip.open("rb") as stream:
         rec = recordings.upload_recording(sessions(), world.store, actor("teacher_a"), lesson_id, stream, "课.mp4",
                                         at=datetime.now(UTC) - timedelta(days=2))

@@ -1,6 +1,7 @@
 """Real `airclass worker` processes on a test's database and media store, started and stopped by tests."""
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -55,7 +56,5 @@ class WorkerProcesses:
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait()
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(worker.pid, signal.SIGKILL)  # whatever the worker left behind in its group
-            except ProcessLookupError:
-                pass

@@ -46,17 +46,17 @@ def build_world(sessions: sessionmaker[Session]) -> World:
     )
     world.lesson_a, world.lesson_b = lesson_a.id, lesson_b.id
     people = {
-        "teacher_a": dict(role=Role.TEACHER, display_name="王老师", school_id=school_a.id),
-        "teacher_b": dict(role=Role.TEACHER, display_name="李老师", school_id=school_b.id),
-        "county_a": dict(role=Role.COUNTY_REVIEWER, display_name="南湖初审", county_id=world.county_a),
-        "county_a2": dict(role=Role.COUNTY_REVIEWER, display_name="南湖初审二", county_id=world.county_a),
-        "county_b": dict(role=Role.COUNTY_REVIEWER, display_name="秀洲初审", county_id=world.county_b),
-        "city": dict(role=Role.CITY_REVIEWER, display_name="市级复审", city_id=world.city_id),
-        "final": dict(role=Role.FINAL_REVIEWER, display_name="终审", city_id=world.city_id),
-        "final2": dict(role=Role.FINAL_REVIEWER, display_name="终审二", city_id=world.city_id),
-        "operator": dict(role=Role.OPERATOR, display_name="播出员"),
-        "admin": dict(role=Role.ADMIN, display_name="管理员"),
-        "auditor": dict(role=Role.AUDITOR, display_name="审计"),
+        "teacher_a": {"role": Role.TEACHER, "display_name": "王老师", "school_id": school_a.id},
+        "teacher_b": {"role": Role.TEACHER, "display_name": "李老师", "school_id": school_b.id},
+        "county_a": {"role": Role.COUNTY_REVIEWER, "display_name": "南湖初审", "county_id": world.county_a},
+        "county_a2": {"role": Role.COUNTY_REVIEWER, "display_name": "南湖初审二", "county_id": world.county_a},
+        "county_b": {"role": Role.COUNTY_REVIEWER, "display_name": "秀洲初审", "county_id": world.county_b},
+        "city": {"role": Role.CITY_REVIEWER, "display_name": "市级复审", "city_id": world.city_id},
+        "final": {"role": Role.FINAL_REVIEWER, "display_name": "终审", "city_id": world.city_id},
+        "final2": {"role": Role.FINAL_REVIEWER, "display_name": "终审二", "city_id": world.city_id},
+        "operator": {"role": Role.OPERATOR, "display_name": "播出员"},
+        "admin": {"role": Role.ADMIN, "display_name": "管理员"},
+        "auditor": {"role": Role.AUDITOR, "display_name": "审计"},
     }
     for username, fields in people.items():
         world.users[username] = accounts.create_user(sessions(), username=username, password=PASSWORD, at=AT, **fields)

@@ -334,7 +334,7 @@ def templates(draw: st.DrawFn) -> tuple[SlotSpec, ...]:
     """Random slots of every kind, with random gaps, inside the first 20 hours of the day."""
     slots: list[SlotSpec] = []
     position = 0
-    for number in range(1, draw(st.integers(0, 12)) + 1):
+    for _number in range(1, draw(st.integers(0, 12)) + 1):
         position += draw(st.sampled_from([0, 0, 1, 7 * FPS, 10 * M, 3 * 3600 * FPS]))
         length = draw(st.one_of(st.integers(1, 45 * M), st.sampled_from([15 * M, 20 * M, 30 * M, 40 * M])))
         if position + length > _TWENTY_HOURS:

@@ -58,7 +58,7 @@ def test_timecodes_round_trip(frames: int, timecode: str) -> None:
     ],
 )
 def test_malformed_timecodes_are_refused(timecode: str, fps: int) -> None:
-    with pytest.raises(ValueError, match="timecode|frame"):
+    with pytest.raises(ValueError, match=r"timecode|frame"):
         timecode_to_frames(timecode, fps)
 
 

@@ -76,21 +76,22 @@ class SlotChangeSchema(Schema):
     summary = fields.Function(str)
 
 
-class DayOutcomeSchema(Schema):
+class _DaySchema(Schema):
+    """Which version of which channel day, and where it stands."""
+
     channel_id = fields.String()
     day = fields.Date()
     version = fields.Integer()
     status = fields.String()
+
+
+class DayOutcomeSchema(_DaySchema):
     action = fields.String()
     problems = fields.List(fields.Nested(SlotReportSchema))
     changes = fields.List(fields.Nested(SlotChangeSchema))
 
 
-class DayVersionSchema(Schema):
-    channel_id = fields.String()
-    day = fields.Date()
-    version = fields.Integer()
-    status = fields.String()
+class DayVersionSchema(_DaySchema):
     problems = fields.Integer()
     note = fields.String()
     created_at = fields.DateTime()

@@ -1,6 +1,7 @@
 """API: channels and their templates, channel days (assemble, publish, read), readiness, exports, alerts."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -107,8 +108,7 @@ def list_days(args: dict[str, Any], channel_id: str) -> Any:
 @bp.response(200, DayOutcomeSchema(many=True))
 def assemble(args: dict[str, Any], channel_id: str) -> Any:
     """Assemble days as drafts from the curriculum plan and the approved recordings (all or nothing)."""
-    first = _first(args, channel_id)
-    return channel_days.assemble(db(), channel_id, first, args["days"], at=now(), by=current_actor().user_id)
+    return _over_range(channel_days.assemble, args, channel_id)
 
 
 @bp.route("/channels/<channel_id>/days/publish", methods=["POST"])
@@ -118,8 +118,12 @@ def assemble(args: dict[str, Any], channel_id: str) -> Any:
 @bp.response(200, DayOutcomeSchema(many=True))
 def publish(args: dict[str, Any], channel_id: str) -> Any:
     """Publish the days' drafts; each outcome lists what changed against the version it replaces."""
-    first = _first(args, channel_id)
-    return channel_days.publish(db(), channel_id, first, args["days"], at=now(), by=current_actor().user_id)
+    return _over_range(channel_days.publish, args, channel_id)
+
+
+def _over_range(operation: Callable[..., list[channel_days.DayOutcome]], args: dict[str, Any], channel_id: str) -> Any:
+    """Run an assembly or a publication over the requested days, as the signed-in user."""
+    return operation(db(), channel_id, _first(args, channel_id), args["days"], at=now(), by=current_actor().user_id)
 
 
 @bp.route("/channels/<channel_id>/days/<isodate:day>")

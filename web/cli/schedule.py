@@ -1,15 +1,18 @@
 """`airclass schedule ...` and `airclass export ...`: channel days and their exports for cron and operators."""
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session, sessionmaker
 
 from media.atomic_write import atomic_write_bytes
 from scheduler.domain.catalogue import CatalogueError
@@ -19,8 +22,10 @@ from scheduler.services import channel_days, exports
 from scheduler.services.channels import get_channel, list_channels
 
 
-def sessions():  # type: ignore[no-untyped-def]
-    return current_app.extensions["airclass.sessions"]
+def sessions() -> sessionmaker[Session]:
+    """The app's session factory (the command runs in its app context)."""
+    factory: sessionmaker[Session] = current_app.extensions["airclass.sessions"]
+    return factory
 
 
 def selected_channels(grade: int | None, channel_id: str | None) -> list[Channel]:
@@ -38,8 +43,10 @@ def first_day(given: datetime | None, channel: Channel) -> date:
 
 def _write(body: bytes, output: str | None) -> None:
     """Write to a file atomically (a temporary name, then rename), or to stdout."""
-    if output in (None, "-"):
-        click.get_binary_stream("stdout").write(body)
+    if output is None or output == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(body)
+        sys.stdout.buffer.flush()
         return
     target = Path(output)
     atomic_write_bytes(target, body)
@@ -82,8 +89,7 @@ def _for_each_day(operation: Callable[..., list[channel_days.DayOutcome]], grade
                   channel_id: str | None, first: datetime | None, days: int) -> None:
     for channel in _run(lambda: selected_channels(grade, channel_id)):
         start = first_day(first, channel)
-        _print_outcomes(_run(lambda c=channel, s=start: operation(
-            sessions()(), c.id, s, days, at=datetime.now(UTC), by=None)))
+        _print_outcomes(_run(partial(operation, sessions()(), channel.id, start, days, at=datetime.now(UTC), by=None)))
 
 
 @schedule_group.command("assemble")
@@ -109,7 +115,7 @@ def report(grade: int | None, channel_id: str | None, first: datetime | None, da
     """Readiness of the coming days: filled, at risk, unfilled, overlong."""
     for channel in _run(lambda: selected_channels(grade, channel_id)):
         start = first_day(first, channel)
-        reports = _run(lambda c=channel, s=start: channel_days.readiness_report(sessions()(), c.id, s, days))
+        reports = _run(partial(channel_days.readiness_report, sessions()(), channel.id, start, days))
         click.echo(f"{channel.name} ({channel.id})")
         for r in reports:
             clock = channel.moment(r.day, r.start).strftime("%H:%M")

@@ -23,7 +23,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 bp = Blueprint("pages", __name__)
 
 START_PAGES = {
-    Role.TEACHER: "teacher.lessons", **{role: "review.queue" for role in permissions.GRANTS[Permission.REVIEW]},
+    Role.TEACHER: "teacher.lessons", **dict.fromkeys(permissions.GRANTS[Permission.REVIEW], "review.queue"),
     Role.OPERATOR: "operator.channels", Role.ADMIN: "admin.users",
 }
 

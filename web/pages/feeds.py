@@ -39,4 +39,5 @@ def grade_feed(grade: int, subject: str | None = None) -> Response:
     response.cache_control.public = True
     response.cache_control.max_age = FEED_MAX_AGE
     response.headers["Content-Disposition"] = f'inline; filename="grade{grade}{"-" + subject if subject else ""}.ics"'
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
