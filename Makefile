@@ -11,7 +11,7 @@ TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 run: setup
 	$(BIN)/airclass db upgrade
 	$(BIN)/airclass demo --samples sample_media/out
-	$(BIN)/airclass serve --host $(HOST) --port $(PORT)
+	AIRCLASS_PUBLIC_URL=$${AIRCLASS_PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/airclass serve --host $(HOST) --port $(PORT)
 
 test: setup lint
 	$(BIN)/pytest

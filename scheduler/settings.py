@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_SECRET_KEY = "airclass-dev-insecure-secret"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class Settings:
     export_dir: Path | None = None  # the daily export drop (default: beside the media store)
     publish_hour: int = 18  # local hour at which the coming days' drafts are published
     days_ahead: int = 7  # how many days ahead the nightly job assembles and publishes
-    public_url: str = "http://127.0.0.1:8000"  # where families reach this service (on-demand links)
+    public_url: str = DEFAULT_PUBLIC_URL  # where families reach this service (on-demand links)
     public_dir: Path | None = None  # files the web server in front serves itself (default: beside the media store)
 
     @property
@@ -54,6 +55,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         export_dir=Path(env.get("AIRCLASS_EXPORT_DIR", str(var_dir / "exports"))).absolute(),
         publish_hour=int(env.get("AIRCLASS_PUBLISH_HOUR", "18")),
         days_ahead=int(env.get("AIRCLASS_DAYS_AHEAD", "7")),
-        public_url=env.get("AIRCLASS_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        public_url=env.get("AIRCLASS_PUBLIC_URL", DEFAULT_PUBLIC_URL).rstrip("/"),
         public_dir=Path(env.get("AIRCLASS_PUBLIC_DIR", str(var_dir / "public"))).absolute(),
     )

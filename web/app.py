@@ -95,7 +95,7 @@ def create_app(config: dict[str, Any] | None = None, settings: Settings | None =
     if config:
         app.config.from_mapping(config)
     app.extensions["airclass.sessions"] = sessions = make_session_factory(settings.database_url)
-    feed_files.refresh_after_commit(sessions, settings.public)
+    feed_files.refresh_after_commit(sessions, settings.public, settings.public_url)
     app.extensions["airclass.store"] = store = MediaStore(settings.media_dir, settings.max_upload_bytes)
     store.sweep_incoming(now=datetime.now(UTC))  # uploads of a process killed mid-upload
     _register(app)

@@ -16,9 +16,10 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Flask, request
-from flask_babel import Babel, Domain, get_locale
+from flask_babel import Babel, Domain, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
+from scheduler.domain.catalogue import GRADE_NAMES
 from scheduler.domain.review_terms import Action, ReviewState, Role
 from web.presenters.messages import JINJA_GLOBALS
 
@@ -49,6 +50,8 @@ ROLE_LABELS = {
     Role.AUDITOR: _l("Auditor"),
     Role.SYSTEM: _l("System"),
 }
+BEIJING_TIME = _l("Beijing time")
+CHINA_ZONES = frozenset({"Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "PRC"})
 ACTION_LABELS = {
     Action.SUBMIT: _l("Submit for review"),
     Action.INTAKE: _l("Intake"),
@@ -58,6 +61,18 @@ ACTION_LABELS = {
     Action.REVOKE: _l("Revoke approval"),
     Action.SIGN_OFF_QC: _l("Sign off the failed QC"),
 }
+
+
+def grade_label(grade: int) -> str:
+    """A grade as families name it: 三年级 in Chinese (as channel names and lesson labels say), Grade 3 in English."""
+    if str(get_locale()) == "zh" and grade in GRADE_NAMES:
+        return GRADE_NAMES[grade]
+    return gettext("Grade %(grade)s", grade=grade)
+
+
+def zone_label(tz: str) -> str:
+    """A channel's time zone as families say it: 北京时间 for China's zone, else its IANA name."""
+    return str(BEIJING_TIME) if tz in CHINA_ZONES else tz
 
 
 def select_language() -> str:
@@ -114,5 +129,7 @@ def init_app(app: Flask) -> None:
         state_label=STATE_LABELS.get,
         role_label=ROLE_LABELS.get,
         action_label=ACTION_LABELS.get,
+        grade_label=grade_label,
+        zone_label=zone_label,
         **JINJA_GLOBALS,
     )

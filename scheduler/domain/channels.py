@@ -113,7 +113,10 @@ class Channel:
     tail_filler_id: str = "slate"  # after a recording, up to its slot's end
     programme_filler_id: str = "programme-filler"  # filler slots and gaps between slots
     day_minutes: int | None = None  # a shorter broadcast day (test channels); None: until the next day start
-    on_demand_url: str | None = None  # where a lesson is watched again, e.g. https://host/watch/{recording}
+    # Where a lesson is watched again: https://host/watch/{recording}, or /watch/{recording} on this
+    # service (resolved against its public address when a feed or page is written).
+    on_demand_url: str | None = None
+    public: bool = True  # False: an internal channel (tests, rehearsals), never shown to families
 
     def __post_init__(self) -> None:
         problems = _channel_problems(self)
@@ -180,9 +183,11 @@ def _channel_problems(channel: Channel) -> list[tuple[str, str]]:
     if channel.day_start.tzinfo is not None or channel.day_start.microsecond:
         problems.append(("day_start", "is a wall-clock time on a whole second, without zone"))
     if channel.on_demand_url is not None and (
-        not channel.on_demand_url.startswith(("https://", "http://")) or "{recording}" not in channel.on_demand_url
+        not channel.on_demand_url.startswith(("https://", "http://", "/")) or "{recording}" not in channel.on_demand_url
     ):
-        problems.append(("on_demand_url", "must be an http(s) address containing {recording}"))
+        problems.append(("on_demand_url", "must be an http(s) address or a /path containing {recording}"))
+    if not isinstance(channel.public, bool):
+        problems.append(("public", "must be true or false"))
     if channel.day_minutes is not None and not 1 <= channel.day_minutes <= 1440:
         problems.append(("day_minutes", "must be 1..1440 minutes, or none for a full day"))
     return problems

@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from urllib.parse import urljoin
 
 from icalendar import Calendar, Event, Timezone, vDuration, vText
 
@@ -37,6 +38,7 @@ from scheduler.domain.plan import Airing, ChannelDayPlan, SlotStatus
 
 PRODID = "-//airclass//air classroom schedule//ZH"
 REFRESH = timedelta(hours=1)
+ON_DEMAND = "点播："  # the description line with the lesson's on-demand address
 _FOLD_OCTETS = 75
 _TOKEN = re.compile(r"\\.|.", re.DOTALL)
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff]")
@@ -74,15 +76,13 @@ def event_uid(channel_id: str, day: date, slot: int) -> str:
     return f"{day:%Y%m%d}-s{slot}@{channel_id}"
 
 
-def _description(channel: Channel, airing: Airing, url: str | None) -> str:
-    """Teacher, school and county; where to watch; where to watch again."""
+def _description(channel: Channel, airing: Airing) -> str:
+    """Teacher, school and county; where to watch (where to watch again is added when the feed is written)."""
     recording = airing.recording
     assert recording is not None
     numbers = "，".join(f"{d.name} {d.number}" for d in channel.distributors)
     lines = [f"主讲：{recording.teacher}（{recording.school}，{recording.county}）"]
     lines.append(f"频道：{channel.name}" + (f"（{numbers}）" if numbers else ""))
-    if url:
-        lines.append(f"点播：{url}")
     return "\n".join(lines)
 
 
@@ -113,7 +113,7 @@ def feed_events(
         summary = airing.lesson.label + ("（重播）" if report.kind is SlotKind.REPLAY else "")
         start, end = channel.moment(plan.day, report.start), channel.moment(plan.day, report.start + report.frames)
         uid = event_uid(channel.id, plan.day, report.slot)
-        events.append(FeedEvent(uid, 0, start, end, summary, _description(channel, airing, url), url))
+        events.append(FeedEvent(uid, 0, start, end, summary, _description(channel, airing), url))
     return tuple(events)
 
 
@@ -137,7 +137,7 @@ def revise(previous: Sequence[FeedEvent], current: Sequence[FeedEvent]) -> tuple
     return tuple(sorted(revised, key=lambda event: (event.start, event.uid)))
 
 
-def _vevent(event: FeedEvent, stamp: datetime) -> Event:
+def _vevent(event: FeedEvent, stamp: datetime, base_url: str) -> Event:
     """A VEVENT with a fixed DTSTAMP, its times in their zone (TZID)."""
     vevent = Event()
     vevent.add("uid", event.uid)
@@ -147,10 +147,14 @@ def _vevent(event: FeedEvent, stamp: datetime) -> Event:
     vevent.add("dtstart", event.start)
     vevent.add("dtend", event.end)
     vevent.add("summary", ical_text(event.summary))
-    if ical_text(event.description):
-        vevent.add("description", ical_text(event.description))
-    if event.url:
-        vevent.add("url", event.url)
+    url = urljoin(base_url + "/", event.url) if event.url else None
+    description = event.description
+    if url and ON_DEMAND not in description:  # feeds published before the line was added here carry it already
+        description += f"\n{ON_DEMAND}{url}"
+    if ical_text(description):
+        vevent.add("description", ical_text(description))
+    if url:
+        vevent.add("url", url)
     return vevent
 
 
@@ -194,13 +198,14 @@ def refold(ical: bytes) -> bytes:
     return "\r\n".join(_fold(line) if line else line for line in lines).encode("utf-8")
 
 
-def to_ical(feed: Feed, events: Sequence[FeedEvent], *, stamp: datetime) -> bytes:
-    """One iCalendar feed of these events; `stamp` (aware) is every DTSTAMP."""
+def to_ical(feed: Feed, events: Sequence[FeedEvent], *, stamp: datetime, base_url: str) -> bytes:
+    """One iCalendar feed of these events; `stamp` (aware) is every DTSTAMP; an on-demand address that is a
+    path (/watch/12) is made absolute on `base_url`, where families reach the service."""
     if stamp.tzinfo is None or stamp.utcoffset() is None:
         raise ValueError("stamp must be an aware datetime")
     calendar = _calendar(feed)
     for event in sorted(events, key=lambda item: (item.start, item.uid)):
-        calendar.add_component(_vevent(event, stamp.astimezone(UTC)))
+        calendar.add_component(_vevent(event, stamp.astimezone(UTC), base_url))
     if events:
         first = min(e.start for e in events).date() - timedelta(days=1)
         last = max(e.end for e in events).date() + timedelta(days=1)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -51,10 +51,7 @@ def producing_county(grade: int) -> int:
     return (grade - 1) % len(COUNTIES)
 
 
-def seed_demo(
-    sessions: sessionmaker[Session], store: MediaStore, samples: dict[str, Path], at: datetime,
-    public_url: str = "http://127.0.0.1:8000",
-) -> str:
+def seed_demo(sessions: sessionmaker[Session], store: MediaStore, samples: dict[str, Path], at: datetime) -> str:
     """Seed everything once; a second run only prints the logins."""
     with sessions() as session:
         if session.scalar(select(City.id).where(City.name == CITY)) is not None:
@@ -67,8 +64,8 @@ def seed_demo(
     _recordings(sessions, store, samples, at)
     _approved_library(sessions, store, samples["lesson_g3_chinese_02"], at)
     _clips(sessions, store, samples)
-    _channels(sessions, at, f"{public_url}/watch/{{recording}}")
-    return "demo data seeded\n" + _publish_week(sessions, at) + "\n" + _logins()
+    _channels(sessions, at)
+    return "demo data seeded\n" + _publish_days(sessions, at) + "\n" + _logins()
 
 
 def _plan_lessons(sessions: sessionmaker[Session], county_ids: list[int]) -> None:
@@ -205,7 +202,8 @@ def demo_channel(grade: int, on_demand_url: str | None = None) -> Channel:
     return Channel(f"grade{grade}.jiaxing.airclass", name, (grade,), numbers, on_demand_url=on_demand_url)
 
 
-TEST_CHANNEL = Channel("test.jiaxing.airclass", "空中课堂·测试频道", (3,), day_minutes=5)
+TEST_CHANNEL = Channel("test.jiaxing.airclass", "空中课堂·测试频道", (3,), day_minutes=5, public=False)
+ON_DEMAND_PATH = "/watch/{recording}"  # on this service, wherever families reach it (AIRCLASS_PUBLIC_URL)
 
 
 def test_template() -> WeeklyTemplate:
@@ -217,23 +215,33 @@ def test_template() -> WeeklyTemplate:
     return WeeklyTemplate.from_weekdays(dict.fromkeys(range(7), slots))
 
 
-def _channels(sessions: sessionmaker[Session], at: datetime, on_demand_url: str) -> None:
+def _channels(sessions: sessionmaker[Session], at: datetime) -> None:
     for grade in range(1, 9):
-        channel = demo_channel(grade, on_demand_url)
+        channel = demo_channel(grade, ON_DEMAND_PATH)
         save_channel(sessions(), channel, demo_template(grade), at=at, new=True)
     save_channel(sessions(), TEST_CHANNEL, test_template(), at=at, new=True)
 
 
-def _publish_week(sessions: sessionmaker[Session], at: datetime) -> str:
-    """Publish Monday to Sunday of the current week (in the channels' zone) on every channel."""
-    monday = at.astimezone(ZoneInfo("Asia/Shanghai")).date()
-    monday -= timedelta(days=monday.weekday())
+PUBLISHED_AHEAD = 7  # days after today the demo publishes, as the nightly publication keeps it
+
+
+def publication_range(at: datetime) -> tuple[date, int]:
+    """The demo's published days: from the Monday of last week (replays, a week of history) through a week
+    after today, whatever the weekday; (first day, number of days)."""
+    today = at.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    first = today - timedelta(days=today.weekday() + 7)
+    return first, (today - first).days + PUBLISHED_AHEAD + 1
+
+
+def _publish_days(sessions: sessionmaker[Session], at: datetime) -> str:
+    """Publish the demo's range of days on every channel."""
+    first, count = publication_range(at)
     operator = _actor(sessions, "operator").user_id
     lines = []
     for channel in [*(demo_channel(grade) for grade in range(1, 9)), TEST_CHANNEL]:
-        days = channel_days.publish(sessions(), channel.id, monday, 7, at=at, by=operator)
+        days = channel_days.publish(sessions(), channel.id, first, count, at=at, by=operator)
         standby = sum(len(d.problems) for d in days)
-        lines.append(f"  {channel.name}: week of {monday} published, {standby} slots on standby")
+        lines.append(f"  {channel.name}: {count} days from {first} published, {standby} slots on standby")
     return "channel days:\n" + "\n".join(lines)
 
 

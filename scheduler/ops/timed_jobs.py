@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -27,7 +28,7 @@ from media.atomic_write import atomic_write_bytes
 from scheduler.domain.channels import Channel, ScheduleError
 from scheduler.services import channel_days, exports, feed_files, orphans
 from scheduler.services.channels import list_channels
-from scheduler.settings import Settings
+from scheduler.settings import DEFAULT_PUBLIC_URL, Settings
 from scheduler.store.db import make_session_factory
 from scheduler.store.media_store import MediaStore
 from scheduler.store.models import TimedJobRun
@@ -38,8 +39,8 @@ ORPHAN_SWEEP_HOUR = 4
 FEED_REFRESH_MINUTES = 5  # also at local midnight, when every feed's window moves on a day
 
 
-def _first_day(channel: Channel, now: datetime) -> date:
-    return now.astimezone(channel.zone).date() + timedelta(days=1)
+def _first_day(channel: Channel, now: datetime, ahead: int = 1) -> date:
+    return now.astimezone(channel.zone).date() + timedelta(days=ahead)
 
 
 def _record(sessions: sessionmaker[Session], job_id: str, outcome: str, message: str, at: datetime) -> None:
@@ -73,12 +74,14 @@ def recorded(job_id: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
     return decorate
 
 
-def _each_channel(sessions: sessionmaker[Session], now: datetime, work: Callable[[Session, Channel, date], str]) -> str:
-    """Run work per channel (sessions: the job's own); one channel's refusal does not stop the others, but fails the job."""
+def _each_channel(sessions: sessionmaker[Session], now: datetime, work: Callable[[Session, Channel, date], str],
+                  ahead: int = 1) -> str:
+    """Run work per channel from `ahead` days after today in its zone (sessions: the job's own); one channel's
+    refusal does not stop the others, but fails the job."""
     lines, failures = [], []
     for channel in list_channels(sessions()):
         try:
-            lines.append(work(sessions(), channel, _first_day(channel, now)))
+            lines.append(work(sessions(), channel, _first_day(channel, now, ahead)))
         except ScheduleError as error:
             failures.append(f"{channel.id}: {error}")
     if failures:
@@ -87,31 +90,36 @@ def _each_channel(sessions: sessionmaker[Session], now: datetime, work: Callable
 
 
 def _days_ahead(sessions: sessionmaker[Session], days: int, now: datetime | None,
-                operation: Callable[..., list[channel_days.DayOutcome]], counted: tuple[str, ...], verb: str) -> str:
-    """Run an assemble or publish over tomorrow and the following days of every channel."""
+                operation: Callable[..., list[channel_days.DayOutcome]], counted: tuple[str, ...], verb: str,
+                from_today: bool) -> str:
+    """Run an assemble or publish over tomorrow (or today, catching up) and the following days of every channel."""
     at = now or datetime.now(UTC)
+    span = days + 1 if from_today else days
 
     def work(session: Session, channel: Channel, first: date) -> str:
-        outcomes = operation(session, channel.id, first, days, at=at, by=None)
+        outcomes = operation(session, channel.id, first, span, at=at, by=None)
         done = sum(o.action in counted for o in outcomes)
-        return f"{channel.id}: {done} of {days} days {verb} from {first}"
+        return f"{channel.id}: {done} of {span} days {verb} from {first}"
 
-    return _each_channel(sessions, at, work)
+    return _each_channel(sessions, at, work, ahead=0 if from_today else 1)
 
 
 @recorded("assemble_ahead")
-def assemble_ahead(sessions: sessionmaker[Session], days: int, now: datetime | None = None) -> str:
-    """Assemble tomorrow and the following days as drafts, on every channel."""
-    return _days_ahead(sessions, days, now, channel_days.assemble, ("assembled",), "drafted")
+def assemble_ahead(sessions: sessionmaker[Session], days: int, now: datetime | None = None,
+                   from_today: bool = False) -> str:
+    """Assemble tomorrow (today too when catching up) and the following days as drafts, on every channel."""
+    return _days_ahead(sessions, days, now, channel_days.assemble, ("assembled",), "drafted", from_today)
 
 
 @recorded("publish_ahead")
 def publish_ahead(sessions: sessionmaker[Session], days: int, public_dir: str | None = None,
-                  now: datetime | None = None) -> str:
-    """Publish the drafts of tomorrow and the following days, on every channel (and their feed files)."""
+                  now: datetime | None = None, public_url: str = DEFAULT_PUBLIC_URL, from_today: bool = False) -> str:
+    """Publish the drafts of tomorrow (today too when catching up) and the following days, on every channel
+    (and their feed files)."""
     if public_dir is not None:
-        feed_files.refresh_after_commit(sessions, Path(public_dir))
-    return _days_ahead(sessions, days, now, channel_days.publish, ("published", "republished"), "published")
+        feed_files.refresh_after_commit(sessions, Path(public_dir), public_url)
+    return _days_ahead(sessions, days, now, channel_days.publish, ("published", "republished"), "published",
+                       from_today)
 
 
 @recorded("export_drop")
@@ -132,10 +140,12 @@ def export_drop(sessions: sessionmaker[Session], export_dir: str, now: datetime 
 
 
 @recorded("refresh_feeds")
-def refresh_feeds(sessions: sessionmaker[Session], public_dir: str, now: datetime | None = None) -> str:
+def refresh_feeds(sessions: sessionmaker[Session], public_dir: str, now: datetime | None = None,
+                  public_url: str = DEFAULT_PUBLIC_URL) -> str:
     """Rewrite the public feed files that differ from what the app would serve (window rolled, write lost)."""
     with sessions() as session:
-        return feed_files.refresh_feed_files(session, Path(public_dir), now=now or datetime.now(UTC)).summary()
+        return feed_files.refresh_feed_files(session, Path(public_dir), now=now or datetime.now(UTC),
+                                             public_url=public_url).summary()
 
 
 @recorded("sweep_orphans")
@@ -164,13 +174,14 @@ def timed_jobs(settings: Settings) -> list[TimedJob]:
                  {"database_url": url, "days": settings.days_ahead}),
         TimedJob("publish_ahead", f"publication of the next {settings.days_ahead} days' drafts",
                  CronTrigger(hour=hour, timezone=zone), publish_ahead,
-                 {"database_url": url, "days": settings.days_ahead, "public_dir": str(settings.public)}),
+                 {"database_url": url, "days": settings.days_ahead, "public_dir": str(settings.public),
+                  "public_url": settings.public_url}),
         TimedJob("export_drop", "tomorrow's XMLTV and playlists into the export folder",
                  CronTrigger(hour=hour, minute=30, timezone=zone), export_drop,
                  {"database_url": url, "export_dir": str(settings.exports)}),
         TimedJob("refresh_feeds", "the public feed files rewritten where the schedule or the day has changed",
                  CronTrigger(minute=f"*/{FEED_REFRESH_MINUTES}", timezone=zone), refresh_feeds,
-                 {"database_url": url, "public_dir": str(settings.public)}),
+                 {"database_url": url, "public_dir": str(settings.public), "public_url": settings.public_url}),
         TimedJob("sweep_orphans", "files in recordings/ that no recording references set aside in orphans/",
                  CronTrigger(hour=ORPHAN_SWEEP_HOUR, timezone=zone), sweep_orphans,
                  {"database_url": url, "media_dir": str(settings.media_dir)}),
@@ -193,10 +204,43 @@ def build_scheduler(settings: Settings) -> BackgroundScheduler:
     return scheduler
 
 
-def start(scheduler: BackgroundScheduler, database_url: str) -> None:
-    """Start and publish each job's description and next run where the API can read them."""
+def start(scheduler: BackgroundScheduler, settings: Settings) -> threading.Thread:
+    """Start; publish each job's description and next run where the API can read them; and catch up, in a
+    thread of its own, on the assembly and publication missed while no scheduler ran (the thread is returned)."""
     scheduler.start()
-    _sync(scheduler, database_url)
+    _sync(scheduler, settings.database_url)
+    catching_up = threading.Thread(target=catch_up, args=(settings, datetime.now(UTC)), name="catch-up", daemon=True)
+    catching_up.start()
+    return catching_up
+
+
+CAUGHT_UP = ("assemble_ahead", "publish_ahead")  # in this order: publication takes the fresh drafts
+
+
+def missed(trigger: CronTrigger, last_run: datetime | None, now: datetime) -> bool:
+    """Whether the trigger fired (or would have) after the last run and by now; never run counts as missed."""
+    if last_run is None:
+        return True
+    due = trigger.get_next_fire_time(None, last_run)
+    return due is not None and due <= now
+
+
+def catch_up(settings: Settings, now: datetime) -> list[str]:
+    """Run the assembly and publication a stopped service missed, from today on (families need today's
+    guide too); the ids of the jobs run. A failure is logged and recorded like any run's."""
+    sessions = make_session_factory(settings.database_url)
+    with sessions() as session:
+        last = {row.id: row.last_run_at for row in session.scalars(select(TimedJobRun))}
+    sessions.kw["bind"].dispose()
+    ran = []
+    for job in (j for j in timed_jobs(settings) if j.id in CAUGHT_UP):
+        if missed(job.trigger, last.get(job.id), now):
+            try:
+                log.info("catching up on %s: %s", job.id, job.func(**job.kwargs, from_today=True))
+            except Exception:
+                log.exception("catching up on %s failed", job.id)
+            ran.append(job.id)
+    return ran
 
 
 def _after_run(scheduler: BackgroundScheduler, database_url: str, event: JobExecutionEvent) -> None:

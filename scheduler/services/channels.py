@@ -49,15 +49,19 @@ def get_channel(session: Session, channel_id: str) -> tuple[Channel, WeeklyTempl
         return load_channel(session, channel_id)
 
 
-def channel_rows(session: Session, grade: int | None = None) -> list[ChannelRow]:
+def channel_rows(session: Session, grade: int | None = None, *, public_only: bool = False) -> list[ChannelRow]:
+    """Channels on air (optionally those carrying a grade; optionally only those families see)."""
     rows = session.scalars(select(ChannelRow).where(ChannelRow.retired.is_(False)).order_by(ChannelRow.id))
-    return [row for row in rows if grade is None or grade in row.grades]
+    return [
+        row for row in rows
+        if (grade is None or grade in row.grades) and (not public_only or row.settings.get("public", True))
+    ]
 
 
-def list_channels(session: Session, grade: int | None = None) -> list[Channel]:
-    """Channels on air, optionally only those carrying a grade."""
+def list_channels(session: Session, grade: int | None = None, *, public_only: bool = False) -> list[Channel]:
+    """Channels on air, optionally only those carrying a grade, optionally only those families see."""
     with session.begin():
-        return [channel_from_row(row)[0] for row in channel_rows(session, grade)]
+        return [channel_from_row(row)[0] for row in channel_rows(session, grade, public_only=public_only)]
 
 
 def save_clip(session: Session, clip: Clip) -> None:

@@ -82,7 +82,9 @@ _FEED_LOCK = threading.Lock()
 FEED_CACHE_SIZE = 128
 
 
-def grade_feed(session: Session, grade: int, subject: str | None = None, *, now: datetime) -> FeedDocument:
+def grade_feed(
+    session: Session, grade: int, subject: str | None = None, *, now: datetime, public_url: str
+) -> FeedDocument:
     """The iCal feed of a grade (or of one subject of it): the published lessons from a month back on.
 
     Built once per published state: a cheap query tells whether anything was published since, and
@@ -90,7 +92,7 @@ def grade_feed(session: Session, grade: int, subject: str | None = None, *, now:
     """
     since = (now - FEED_HISTORY).date()
     with session.begin():
-        rows = channel_rows(session, grade)
+        rows = channel_rows(session, grade, public_only=True)
         if not rows:
             raise NotFound("grade", grade)
         subject_name = None
@@ -103,7 +105,7 @@ def grade_feed(session: Session, grade: int, subject: str | None = None, *, now:
             select(func.count(ChannelDay.id), func.max(ChannelDay.id), func.max(ChannelDay.published_at))
             .where(*published)
         ).one()
-        key = (str(session.get_bind().engine.url), grade, subject, since, count, newest,
+        key = (str(session.get_bind().engine.url), public_url, grade, subject, since, count, newest,
                tuple((row.id, row.updated_at) for row in rows))
         with _FEED_LOCK:
             if (cached := _FEED_CACHE.get(key)) is not None:
@@ -114,7 +116,7 @@ def grade_feed(session: Session, grade: int, subject: str | None = None, *, now:
     feed = _feed(channels, grade, subject_name)
     events = [plan_json.feed_event_from_dict(doc) for day in feeds for doc in (day or {}).get(subject or FEED_ALL, [])]
     stamp = stamp or NOTHING_PUBLISHED
-    body = to_ical(feed, events, stamp=stamp)
+    body = to_ical(feed, events, stamp=stamp, base_url=public_url)
     document = FeedDocument(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', stamp, feed.title)
     with _FEED_LOCK:
         _FEED_CACHE[key] = document

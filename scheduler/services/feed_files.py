@@ -54,7 +54,7 @@ def feed_path(grade: int, subject: str | None = None) -> str:
 
 
 def refresh_feed_files(
-    session: Session, public_dir: Path, *, now: datetime, grades: Iterable[int] | None = None,
+    session: Session, public_dir: Path, *, now: datetime, public_url: str, grades: Iterable[int] | None = None,
     channel_ids: Iterable[str] = (),
 ) -> FeedRefresh:
     """Write the feeds of `grades` and of the grades of `channel_ids`, or of every grade on air when `grades` is None.
@@ -62,7 +62,7 @@ def refresh_feed_files(
     Feeds of grades no longer on air are removed: those named, or on a full refresh any left over.
     """
     with session.begin():
-        rows = channel_rows(session)
+        rows = channel_rows(session, public_only=True)
         on_air = {grade for row in rows for grade in row.grades}
         subjects = [None, *session.scalars(select(Subject.code).order_by(Subject.code))]
         if grades is not None:
@@ -72,7 +72,7 @@ def refresh_feed_files(
     for grade in sorted(on_air if grades is None else on_air & grades):
         for subject in subjects:
             path = feed_path(grade, subject)
-            if _write_if_changed(public_dir / path, exports.grade_feed(session, grade, subject, now=now).body):
+            if _write_if_changed(public_dir / path, exports.grade_feed(session, grade, subject, now=now, public_url=public_url).body):
                 refresh.written.append(path)
             else:
                 refresh.unchanged += 1
@@ -116,10 +116,10 @@ def _remove_others(public_dir: Path, keep: set[str], grades: set[int] | None) ->
     return sorted(removed)
 
 
-def refresh_after_commit(sessions: sessionmaker[Session], public_dir: Path) -> None:
+def refresh_after_commit(sessions: sessionmaker[Session], public_dir: Path, public_url: str) -> None:
     """Rewrite the affected grades' feed files after each commit of `sessions` that changes what they show."""
     event.listen(sessions, "after_flush", _note_changes)
-    event.listen(sessions, "after_commit", lambda session: _refresh_noted(sessions, public_dir, session))
+    event.listen(sessions, "after_commit", lambda session: _refresh_noted(sessions, public_dir, public_url, session))
     event.listen(sessions, "after_rollback", lambda session: session.info.pop(_STALE, None))
 
 
@@ -141,13 +141,14 @@ def _grades_before_and_after(row: ChannelRow) -> set[int]:
     return {grade for grades in (*history.deleted, row.grades) for grade in grades or ()}
 
 
-def _refresh_noted(sessions: sessionmaker[Session], public_dir: Path, committed: Session) -> None:
+def _refresh_noted(sessions: sessionmaker[Session], public_dir: Path, public_url: str, committed: Session) -> None:
     if _STALE not in committed.info:
         return
     noted = committed.info.pop(_STALE)
     grades, channel_ids = noted if noted is not None else (None, ())
     try:
         with sessions() as session:
-            refresh_feed_files(session, public_dir, now=datetime.now(UTC), grades=grades, channel_ids=channel_ids)
+            refresh_feed_files(session, public_dir, now=datetime.now(UTC), public_url=public_url, grades=grades,
+                               channel_ids=channel_ids)
     except Exception:  # the commit stands; the timed refresh_feeds job rewrites the files
         log.exception("feed files not refreshed after a schedule change")

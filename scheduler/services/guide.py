@@ -10,16 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.domain.catalogue import NotFound, lesson_label
+from scheduler.domain.catalogue import NotFound
 from scheduler.domain.channels import Channel
 from scheduler.domain.plan import ChannelDayPlan, Event, EventKind
-from scheduler.domain.review_terms import ReviewState
-from scheduler.services import channel_days, renditions
-from scheduler.services.channels import channel_rows, list_channels
-from scheduler.store.models import ChannelDay, DayStatus, Recording
+from scheduler.services import channel_days
+from scheduler.services.channels import list_channels
 
 WEEK = 7
 
@@ -37,6 +34,12 @@ class GuideEntry:
     subject_name: str | None
     starts: datetime  # in the channel's zone
     ends: datetime
+    recording_id: int | None = None  # the recording a lesson or replay slot airs
+
+    @property
+    def is_lesson(self) -> bool:
+        """A lesson or a replay of one (not a break, filler or the standby programme)."""
+        return self.kind in (EventKind.LESSON, EventKind.REPLAY)
 
     def on_at(self, moment: datetime) -> bool:
         """Whether the entry is on air at that instant."""
@@ -78,10 +81,12 @@ def broadcast_day(channel: Channel, moment: datetime) -> date:
 def _slot_entry(channel: Channel, plan: ChannelDayPlan, slot: int, events: Sequence[Event]) -> GuideEntry:
     first = events[0]
     lesson = first.airing.lesson if first.airing else None
+    recording = first.airing.recording if first.airing else None
     return GuideEntry(
         channel.id, plan.day, slot, first.kind, first.title,
         lesson.subject if lesson else None, lesson.subject_name if lesson else None,
         channel.moment(plan.day, first.start), channel.moment(plan.day, events[-1].end),
+        recording.id if recording and first.kind in (EventKind.LESSON, EventKind.REPLAY) else None,
     )
 
 
@@ -110,7 +115,7 @@ def _now_and_next(
     for channel in channels:
         entries = [e for d in days if d.channel.id == channel.id for e in d.entries]
         on_now += [e for e in entries if e.on_at(now)][:1]
-        up_next += [e for e in entries if e.starts > now][:1]
+        up_next += [e for e in entries if e.starts > now and e.is_lesson][:1]  # the next lesson, not a break
     return on_now, up_next
 
 
@@ -119,7 +124,7 @@ def grade_guide(session: Session, grade: int, *, now: datetime, first: date | No
 
     What is on now and next is only looked for in the default window, the one that holds `now`.
     """
-    channels = list_channels(session, grade)
+    channels = list_channels(session, grade, public_only=True)
     if not channels:
         raise NotFound("grade", grade)
     found = []
@@ -133,40 +138,4 @@ def grade_guide(session: Session, grade: int, *, now: datetime, first: date | No
 
 def guide_grades(session: Session) -> list[int]:
     """The grades that have a channel on air, in order."""
-    return sorted({grade for channel in list_channels(session) for grade in channel.grades})
-
-
-@dataclass(frozen=True)
-class OnDemand:
-    """A lesson families may watch again: approved, and in a published day."""
-
-    recording_id: int
-    title: str
-    teacher: str
-    video: str | None  # the on-demand MP4 in the media store, once the ingest made it
-    poster: str | None
-
-
-def on_demand(session: Session, recording_id: int) -> OnDemand:
-    """The on-demand view of a recording; NotFound unless it is approved and some published day airs it."""
-    with session.begin():
-        recording = session.get(Recording, recording_id)
-        if recording is None or recording.state is not ReviewState.APPROVED or not _aired(session, recording):
-            raise NotFound("lesson on demand", recording_id)
-        lesson = recording.lesson
-        made = renditions.ingest_of(session, recording_id)
-        files = made.renditions if made else {}
-        return OnDemand(
-            recording_id, lesson_label(lesson.grade, lesson.subject.name, lesson.sequence, lesson.title),
-            recording.teacher.display_name, files.get("mp4"), files.get("poster"),
-        )
-
-
-
-def _aired(session: Session, recording: Recording) -> bool:
-    """Whether a published day of a channel carrying the lesson's grade airs the recording."""
-    channels = [row.id for row in channel_rows(session, recording.lesson.grade)]
-    published = session.scalars(
-        select(ChannelDay.recording_ids).where(ChannelDay.channel_id.in_(channels), ChannelDay.status == DayStatus.PUBLISHED)
-    )
-    return any(recording.id in ids for ids in published)
+    return sorted({grade for channel in list_channels(session, public_only=True) for grade in channel.grades})

@@ -72,6 +72,7 @@ def channel_to_dict(channel: Channel) -> Json:
         "programme_filler_id": channel.programme_filler_id,
         "day_minutes": channel.day_minutes,
         "on_demand_url": channel.on_demand_url,
+        "public": channel.public,
     }
 
 

@@ -1,7 +1,8 @@
 """Channel days through the API and the public feeds: publish, revoke, republish, export, cache."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+import re
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import icalendar
@@ -233,3 +234,41 @@ def test_a_revoked_lesson_can_no_longer_be_watched(on_air, api_as, client):
     api_as("final").post(f"/api/recordings/{math12}/actions", json={"action": "revoke", "comment": "内容有误"})
     assert api_as("final").get(f"/api/recordings/{math12}").get_json()["state"] == "revoked" != recording["state"]
     assert client.get(f"/watch/{math12}").status_code == 404
+
+
+def test_the_watch_page_tells_when_the_lesson_airs_leads_back_to_its_grade_and_on_to_the_next_lesson(
+    on_air, api_as, client
+):
+    publish(api_as("operator"), next_monday(), 2)  # Monday airs maths lesson 12 (and its replay), Tuesday lesson 13
+    math12, math13 = on_air.recordings["math12"], on_air.recordings["math13"]
+    page = client.get(f"/watch/{math12}").get_data(as_text=True)
+    assert '<a href="/guide/grade3">三年级</a>' in page  # the breadcrumb goes to the lesson's grade
+    airs = re.findall(r'<li><time datetime="([^"]+)">[^<]*</time>\s*(\S+) · ([^<]+)</li>', page)
+    monday = next_monday().isoformat()
+    assert airs == [(f"{monday}T08:30:00+08:00", "北京时间", "嘉兴空中课堂·三年级"),
+                    (f"{monday}T14:00:00+08:00", "北京时间", "嘉兴空中课堂·三年级")]
+    assert re.search(rf'<a rel="next" class="next-lesson" href="/watch/{math13}">下一课: 三年级 数学 第13课《面积》', page)
+    assert 'rel="prev"' not in page  # lesson 11 was never recorded
+    after = client.get(f"/watch/{math13}").get_data(as_text=True)
+    assert re.search(rf'<a rel="prev" class="previous-lesson" href="/watch/{math12}">← 上一课: 三年级 数学 第12课', after)
+
+
+def test_on_demand_links_follow_where_families_reach_the_service_when_the_feed_is_written(
+    on_air, api_as, client, sessions, settings
+):
+    from scheduler.services import exports
+
+    doc = api_as("admin").get(f"/api/channels/{CHANNEL}").get_json()
+    relative = {**doc, "id": "grade3.onsite.airclass", "name": "嘉兴空中课堂·三年级（本站点播）",
+                "on_demand_url": "/watch/{recording}"}
+    assert api_as("admin").post("/api/channels/", json=relative).status_code == 201
+    published = api_as("operator").post("/api/channels/grade3.onsite.airclass/days/publish",
+                                        json={"from": next_monday().isoformat(), "days": 1})
+    assert published.status_code == 200, published.get_json()
+    math12 = on_air.recordings["math12"]
+    served = feed(client, "/feeds/grade3.ics").data.replace(b"\r\n ", b"")
+    assert f"点播：{settings.public_url}/watch/{math12}".encode() in served
+    written = (settings.public / "feeds" / "grade3.ics").read_bytes().replace(b"\r\n ", b"")
+    assert f"URL:{settings.public_url}/watch/{math12}".encode() in written
+    elsewhere = exports.grade_feed(sessions(), 3, now=datetime.now(UTC), public_url="http://127.0.0.1:8100").body
+    assert f"URL:http://127.0.0.1:8100/watch/{math12}".encode() in elsewhere.replace(b"\r\n ", b"")

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import pickle
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import create_engine, inspect, select, text
 
 from scheduler.ops import timed_jobs
+from scheduler.ops.demo import publication_range
+from scheduler.store.models import ChannelDay, DayStatus, TimedJobRun
 from tests.support.channels_world import CHANNEL, next_monday
 
 pytestmark = pytest.mark.ffmpeg
@@ -40,7 +44,7 @@ def test_a_failing_job_records_why(on_air, settings, api_as, tmp_path):
 
 def test_the_scheduler_keeps_its_jobs_in_the_database_and_publishes_next_runs(on_air, settings, api_as):
     scheduler = timed_jobs.build_scheduler(settings)
-    timed_jobs.start(scheduler, settings.database_url)
+    timed_jobs.start(scheduler, settings).join(120)
     try:
         engine = create_engine(settings.database_url)
         assert "apscheduler_jobs" in inspect(engine).get_table_names()
@@ -78,13 +82,13 @@ def _point_stored_jobs_at(database_url: str, module: str) -> list[str]:
 def test_a_job_store_written_before_the_layers_moved_still_loads(on_air, settings):
     """Stores kept `scheduler.jobs:assemble_ahead` (the module before it became scheduler.ops.timed_jobs)."""
     first = timed_jobs.build_scheduler(settings)
-    timed_jobs.start(first, settings.database_url)
+    timed_jobs.start(first, settings).join(120)
     first.shutdown(wait=True)
     old_refs = _point_stored_jobs_at(settings.database_url, "scheduler.jobs")
     assert old_refs and all(ref.startswith("scheduler.jobs:") for ref in old_refs)
 
     again = timed_jobs.build_scheduler(settings)
-    timed_jobs.start(again, settings.database_url)
+    timed_jobs.start(again, settings).join(120)
     try:
         jobs = {job.id: job for job in again.get_jobs()}
         assert set(jobs) == {"assemble_ahead", "publish_ahead", "export_drop", "refresh_feeds", "sweep_orphans"}
@@ -97,3 +101,49 @@ def test_a_job_store_written_before_the_layers_moved_still_loads(on_air, setting
         stored = [pickle.loads(blob)["func"] for (blob,) in connection.execute(text("SELECT job_state FROM apscheduler_jobs"))]
     engine.dispose()
     assert sorted(stored) == sorted(f"scheduler.ops.timed_jobs:{job_id}" for job_id in jobs)
+
+
+def test_missed_runs_are_found_from_the_last_run_and_the_trigger():
+    publish = CronTrigger(hour=18, timezone="Asia/Shanghai")
+    ran = datetime(2026, 11, 27, 10, 0, 5, tzinfo=UTC)  # Friday 18:00:05 北京时间
+    assert timed_jobs.missed(publish, None, ran)  # never run: catch up
+    assert not timed_jobs.missed(publish, ran, ran + timedelta(hours=23))  # Saturday 17:00, not due yet
+    assert timed_jobs.missed(publish, ran, ran + timedelta(hours=24))  # Saturday 18:00:05, due and not run
+    assert timed_jobs.missed(publish, ran, ran + timedelta(days=9))  # down for days: one catch-up does
+
+
+@pytest.mark.parametrize("weekday", range(7))
+def test_the_demo_publishes_from_last_weeks_monday_to_a_week_ahead_on_any_weekday(weekday):
+    at = datetime(2026, 11, 23, 4, 0, tzinfo=UTC) + timedelta(days=weekday)  # 12:00 北京时间, Monday + weekday
+    first, count = publication_range(at)
+    today = at.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    assert first == date(2026, 11, 16) and first.weekday() == 0  # the Monday of last week
+    assert first + timedelta(days=count - 1) == today + timedelta(days=7)
+
+
+def test_a_publication_missed_while_no_scheduler_ran_is_caught_up_from_today(on_air, settings, sessions, client):
+    today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    assert client.get(f"/guide/grade3?from={today}").get_data(as_text=True).count("尚未发布") == 7
+    assert timed_jobs.catch_up(settings, datetime.now(UTC)) == ["assemble_ahead", "publish_ahead"]
+    with sessions() as session:
+        published = session.scalars(select(ChannelDay.day).where(ChannelDay.status == DayStatus.PUBLISHED)).all()
+        runs = {row.id: row for row in session.scalars(select(TimedJobRun))}
+    assert sorted(set(published)) == [today + timedelta(days=n) for n in range(settings.days_ahead + 1)]
+    assert runs["publish_ahead"].last_outcome == "ok" and runs["assemble_ahead"].last_outcome == "ok"
+    assert "尚未发布" not in client.get(f"/guide/grade3?from={today}").get_data(as_text=True)
+    just_ran = min(row.last_run_at for row in runs.values())
+    assert timed_jobs.catch_up(settings, just_ran) == []  # nothing missed since
+
+
+def test_serving_starts_the_catch_up(on_air, settings, sessions):
+    scheduler = timed_jobs.build_scheduler(settings)
+    catching_up = timed_jobs.start(scheduler, settings)
+    try:
+        catching_up.join(120)
+        assert not catching_up.is_alive(), "the catch-up did not finish within 120 s"
+        today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
+        with sessions() as session:
+            assert session.scalar(select(ChannelDay.id).where(ChannelDay.day == today,
+                                                              ChannelDay.status == DayStatus.PUBLISHED))
+    finally:
+        scheduler.shutdown(wait=True)

@@ -33,6 +33,7 @@ from tests.unit.test_assembly import CLIPS, DAY, grade_channel, sample_plan, sch
 
 DTD_PATH = Path("/usr/share/xmltv/xmltv.dtd")  # Debian's xmltv-util
 STAMP = datetime(2020, 2, 9, 12, 0, tzinfo=UTC)
+BASE_URL = "https://kt.jiaxing.example"  # where families reach the service
 # A long passage (the Chinese text of a real lesson description), repeated past several folds.
 CHINESE = "《两位数乘两位数》：本课通过生活情境引导学生理解笔算乘法的算理，掌握计算方法，培养估算意识。" * 12
 HOSTILE = [
@@ -83,7 +84,7 @@ PLAIN_DAY = hostile_day("两位数乘两位数", "张老师")
 def check_ical(day: ChannelDayPlan, text: str) -> None:
     """One VEVENT per lesson, same UIDs as plain text, the hostile text read back as ical_text made it."""
     events = feed_events(grade_channel(), day)
-    document = to_ical(Feed(f"嘉兴空中课堂·{text}", text), events, stamp=STAMP)
+    document = to_ical(Feed(f"嘉兴空中课堂·{text}", text), events, stamp=STAMP, base_url=BASE_URL)
     by_icalendar, by_vobject = vevents(document)
     plain_uids = [e.uid for e in feed_events(grade_channel(), PLAIN_DAY)]
     assert [str(e["UID"]) for e in by_icalendar] == [v.uid.value for v in by_vobject] == plain_uids
@@ -128,7 +129,7 @@ def test_chinese_survives_byte_for_byte_and_only_controls_are_dropped(dtd: etree
     text = CHINESE + "\x1a\x00" + CHINESE[:30]
     kept = CHINESE + CHINESE[:30]
     day = hostile_day(text, "张老师")
-    ical = to_ical(Feed("三年级"), feed_events(grade_channel(), day), stamp=STAMP)
+    ical = to_ical(Feed("三年级"), feed_events(grade_channel(), day), stamp=STAMP, base_url=BASE_URL)
     summary = str(vevents(ical)[0][0]["SUMMARY"])
     assert summary.encode("utf-8") == f"三年级 数学 第1课《{kept}》".encode()
     assert b"\x1a" not in ical and b"\x00" not in ical
@@ -143,7 +144,7 @@ def test_chinese_survives_byte_for_byte_and_only_controls_are_dropped(dtd: etree
 def test_a_description_cannot_open_a_second_event() -> None:
     event = feed_events(grade_channel(), PLAIN_DAY)[0]
     forged = "第一行\rEND:VEVENT\rBEGIN:VEVENT\rUID:forged@evil\rDTSTART:20200210T000000Z\r"
-    document = to_ical(Feed("三年级"), [replace(event, description=forged)], stamp=STAMP)
+    document = to_ical(Feed("三年级"), [replace(event, description=forged)], stamp=STAMP, base_url=BASE_URL)
     by_icalendar, by_vobject = vevents(document)
     assert len(by_icalendar) == len(by_vobject) == 1
     assert by_vobject[0].description.value == forged.replace("\r", "\n")
@@ -162,6 +163,6 @@ def test_any_text_keeps_every_export_in_shape(title: str, teacher: str, descript
     check_xmltv(day, title, dtd)
     check_playlists(day)
     event = replace(feed_events(grade_channel(), day)[0], description=description)
-    by_icalendar, by_vobject = vevents(to_ical(Feed(title), [event], stamp=STAMP))
+    by_icalendar, by_vobject = vevents(to_ical(Feed(title), [event], stamp=STAMP, base_url=BASE_URL))
     assert len(by_icalendar) == len(by_vobject) == 1
     assert str(by_icalendar[0].get("DESCRIPTION", "")) == ical_text(description)

@@ -16,6 +16,7 @@ from scheduler.exports.ical import Feed, FeedEvent, event_uid, feed_events, ical
 from tests.unit.test_assembly import CLIPS, DAY, grade_channel, sample_day, sample_plan, school_day
 
 STAMP = datetime(2020, 2, 9, 12, 0, tzinfo=UTC)
+BASE_URL = "https://kt.jiaxing.example"  # where families reach the service
 FEED = Feed("嘉兴空中课堂·三年级")
 UID1 = "20200210-s1@grade3.jiaxing.airclass"
 
@@ -62,17 +63,16 @@ def test_feed_events_are_the_days_lessons_and_replays() -> None:
             "2020-02-10T14:20:00+08:00",
         ),
     ]
-    assert events[0].description == (
-        "主讲：张老师（嘉善县实验小学，嘉善县）\n频道：嘉兴空中课堂·三年级（华数 803，电信IPTV 503）\n"
-        "点播：https://airclass.example/lessons/1"
-    )
+    assert events[0].description == "主讲：张老师（嘉善县实验小学，嘉善县）\n频道：嘉兴空中课堂·三年级（华数 803，电信IPTV 503）"
     assert events[0].url == "https://airclass.example/lessons/1" and events[0].sequence == 0
+    [written, *_] = icalendar_events(to_ical(FEED, events, stamp=STAMP, base_url=BASE_URL))
+    assert str(written["DESCRIPTION"]).endswith("\n点播：https://airclass.example/lessons/1")  # an address elsewhere stays
     maths = feed_events(grade_channel(), sample_day(), subject="math")
     assert [e.uid[:11] for e in maths] == ["20200210-s1", "20200210-s7"] and maths[0].url is None
 
 
 def test_the_calendar_carries_its_name_refresh_and_time_zone() -> None:
-    document = to_ical(FEED, monday_events(), stamp=STAMP)
+    document = to_ical(FEED, monday_events(), stamp=STAMP, base_url=BASE_URL)
     for line in [
         b"VERSION:2.0",
         b"PRODID:-//airclass//air classroom schedule//ZH",
@@ -91,7 +91,7 @@ def test_the_calendar_carries_its_name_refresh_and_time_zone() -> None:
 
 def test_icalendar_and_vobject_read_the_same_events() -> None:
     events = monday_events()
-    document = to_ical(FEED, events, stamp=STAMP)
+    document = to_ical(FEED, events, stamp=STAMP, base_url=BASE_URL)
     by_icalendar = [
         (str(e["UID"]), str(e["SUMMARY"]), str(e["DESCRIPTION"]), e.start, e.end, int(e["SEQUENCE"]), str(e["STATUS"]))
         for e in icalendar_events(document)
@@ -108,26 +108,27 @@ def test_icalendar_and_vobject_read_the_same_events() -> None:
         )
         for e in vobject_events(document)
     ]
-    expected = [(e.uid, e.summary, e.description, e.start, e.end, 0, "CONFIRMED") for e in events]
+    expected = [(e.uid, e.summary, e.description + (f"\n点播：{e.url}" if e.url else ""), e.start, e.end, 0,
+                 "CONFIRMED") for e in events]
     assert by_icalendar == expected and by_vobject == expected
     assert [e.dtstart.value.utcoffset() for e in vobject_events(document)] == [timedelta(hours=8)] * 3
 
 
 def test_a_fixed_stamp_gives_byte_identical_feeds() -> None:
-    first = to_ical(FEED, monday_events(), stamp=STAMP)
-    assert first == to_ical(FEED, tuple(reversed(monday_events())), stamp=STAMP)
-    assert first != to_ical(FEED, monday_events(), stamp=STAMP + timedelta(seconds=1))
+    first = to_ical(FEED, monday_events(), stamp=STAMP, base_url=BASE_URL)
+    assert first == to_ical(FEED, tuple(reversed(monday_events())), stamp=STAMP, base_url=BASE_URL)
+    assert first != to_ical(FEED, monday_events(), stamp=STAMP + timedelta(seconds=1), base_url=BASE_URL)
 
 
 def test_an_empty_feed_is_a_valid_calendar() -> None:
-    document = to_ical(Feed("嘉兴空中课堂·三年级 英语", "英语课"), (), stamp=STAMP)
+    document = to_ical(Feed("嘉兴空中课堂·三年级 英语", "英语课"), (), stamp=STAMP, base_url=BASE_URL)
     assert icalendar_events(document) == [] and vobject_events(document) == []
     assert "X-WR-CALDESC:英语课".encode() in document
 
 
 def test_the_stamp_must_be_aware() -> None:
     with pytest.raises(ValueError, match="aware"):
-        to_ical(FEED, monday_events(), stamp=datetime(2020, 2, 9, 12))
+        to_ical(FEED, monday_events(), stamp=datetime(2020, 2, 9, 12), base_url=BASE_URL)
 
 
 def test_uids_are_stable_and_revisions_bump_sequence_or_cancel() -> None:
@@ -152,7 +153,7 @@ def test_uids_are_stable_and_revisions_bump_sequence_or_cancel() -> None:
 
 def test_cancelled_events_are_published_as_cancelled() -> None:
     revised = revise(monday_events(), monday_events()[1:])
-    document = to_ical(FEED, revised, stamp=STAMP)
+    document = to_ical(FEED, revised, stamp=STAMP, base_url=BASE_URL)
     first = icalendar_events(document)[0]
     assert (str(first["UID"]), str(first["STATUS"]), int(first["SEQUENCE"])) == (UID1, "CANCELLED", 1)
     assert vobject_events(document)[0].status.value == "CANCELLED"
@@ -161,8 +162,8 @@ def test_cancelled_events_are_published_as_cancelled() -> None:
 @pytest.mark.parametrize("offset", range(60, 80))
 def test_folding_never_splits_a_character_or_an_escape(offset: int) -> None:
     text = "x" * offset + "\\\\,;\n数学，；" * 12 + "\\" * 9 + "课" * 40
-    event = replace(monday_events()[0], summary=text, description=text)
-    document = to_ical(FEED, [event], stamp=STAMP)
+    event = replace(monday_events()[0], summary=text, description=text, url=None)
+    document = to_ical(FEED, [event], stamp=STAMP, base_url=BASE_URL)
     assert_well_folded(document)
     assert str(icalendar_events(document)[0]["DESCRIPTION"]) == text
     assert vobject_events(document)[0].summary.value == text
@@ -184,10 +185,26 @@ text_with_escapes = st.text(alphabet=st.sampled_from("\\,;\n:\"'数学课《》 
 def test_any_text_survives_both_parsers(summary: str, description: str) -> None:
     summary = summary.replace("\r", "") or "课"
     description = description.replace("\r", "")
-    event = replace(monday_events()[0], summary=summary, description=description)
-    document = to_ical(FEED, [event], stamp=STAMP)
+    event = replace(monday_events()[0], summary=summary, description=description, url=None)
+    document = to_ical(FEED, [event], stamp=STAMP, base_url=BASE_URL)
     assert_well_folded(document)
     parsed = icalendar_events(document)[0]
     summary, description = ical_text(summary), ical_text(description)  # control characters are dropped
     assert str(parsed["SUMMARY"]) == summary and str(parsed.get("DESCRIPTION", "")) == description
     assert vobject_events(document)[0].summary.value == summary
+
+
+def test_an_on_demand_path_is_resolved_where_families_reach_the_service_when_the_feed_is_written() -> None:
+    channel = replace(grade_channel(), on_demand_url="/watch/{recording}")
+    [event, *_] = feed_events(channel, sample_day())
+    assert event.url == "/watch/11"  # stored as published: no host in it
+    for base in ("https://kt.jiaxing.example", "http://127.0.0.1:8100"):
+        [written, *_] = icalendar_events(to_ical(FEED, [event], stamp=STAMP, base_url=base))
+        assert str(written["URL"]) == f"{base}/watch/11"
+        assert str(written["DESCRIPTION"]).splitlines()[-1] == f"点播：{base}/watch/11"
+
+
+def test_a_feed_published_with_the_on_demand_line_in_its_description_keeps_one_line() -> None:
+    event = replace(monday_events()[0], description="主讲：张老师\n点播：https://airclass.example/lessons/1")
+    [written] = icalendar_events(to_ical(FEED, [event], stamp=STAMP, base_url=BASE_URL))
+    assert str(written["DESCRIPTION"]).count("点播：") == 1

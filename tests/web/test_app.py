@@ -83,7 +83,7 @@ def test_session_login_sets_safe_cookie_and_lands_on_start_page(client, world):
 def test_login_form_without_csrf_token_is_refused(client, world):
     response = client.post("/login", data={"username": "admin", "password": PASSWORD})
     assert response.status_code == 400
-    assert client.get("/", follow_redirects=False).status_code == 302  # still signed out
+    assert client.get("/", follow_redirects=False).status_code == 200  # still signed out: the landing page, no start page
 
 
 def test_session_api_writes_need_the_csrf_header(client, world):
@@ -134,3 +134,13 @@ def test_cli_adds_a_user_and_issues_a_working_token(app, client, world):
     assert me.get_json()["display_name"] == "孙审计"
     unknown = runner.invoke(cli, ["token", "create", "nobody"])
     assert unknown.exit_code != 0 and "nobody" in unknown.output
+
+
+def test_the_home_page_leads_families_to_the_guide_and_staff_to_sign_in(client, world):
+    page = client.get("/")
+    assert page.status_code == 200  # no redirect to the sign-in page: families have no account
+    text = page.get_data(as_text=True)
+    assert 'href="/guide/"' in text and "打开节目表" in text and "无需登录" in text
+    assert 'href="/login"' in text and "工作人员登录" in text
+    english = client.get("/?lang=en").get_data(as_text=True)
+    assert "Open the programme guide" in english and "Staff sign-in" in english

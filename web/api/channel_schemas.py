@@ -27,7 +27,10 @@ class ChannelSchema(Schema):
     tail_filler_id = fields.String(load_default="slate")
     programme_filler_id = fields.String(load_default="programme-filler")
     on_demand_url = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300),
-                                  metadata={"description": "on-demand address of a lesson, with {recording}"})
+                                  metadata={"description": "on-demand address of a lesson, with {recording}: "
+                                            "https://host/watch/{recording}, or /watch/{recording} on this service"})
+    public = fields.Boolean(load_default=True, metadata={"description": "false: an internal channel (tests, rehearsals) "
+                                                                        "that no guide, feed or public file shows"})
     day_minutes = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=1440),
                                  metadata={"description": "a shorter broadcast day, e.g. for a test channel"})
 

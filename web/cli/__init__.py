@@ -110,7 +110,7 @@ def demo(samples_dir: str) -> None:
     upgrade_database(_settings().database_url)
     samples = generate_all(Path(samples_dir))
     store = current_app.extensions["airclass.store"]
-    click.echo(seed_demo(sessions(), store, samples, datetime.now(UTC), _settings().public_url))
+    click.echo(seed_demo(sessions(), store, samples, datetime.now(UTC)))
 
 
 @cli.command("serve")
@@ -133,7 +133,7 @@ def serve(host: str, port: int, threads: int, with_scheduler: bool, workers: int
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     _refresh_feed_files()
     if with_scheduler:
-        timed_jobs.start(timed_jobs.build_scheduler(_settings()), _settings().database_url)
+        timed_jobs.start(timed_jobs.build_scheduler(_settings()), _settings())
         click.echo("timed jobs are running in this process")
     pool = None
     if workers:
@@ -152,7 +152,8 @@ def serve(host: str, port: int, threads: int, with_scheduler: bool, workers: int
 
 def _refresh_feed_files() -> None:
     with sessions()() as session:
-        refresh = feed_files.refresh_feed_files(session, _settings().public, now=datetime.now(UTC))
+        refresh = feed_files.refresh_feed_files(session, _settings().public, now=datetime.now(UTC),
+                                                public_url=_settings().public_url)
     click.echo(f"public feeds in {_settings().public}: {refresh.summary()}")
 
 

@@ -137,7 +137,7 @@ def scheduler_command() -> None:
     """Run the timed jobs in this process (instead of `airclass serve`; never both)."""
     settings = current_app.config["AIRCLASS_SETTINGS"]
     scheduler = timed_jobs.build_scheduler(settings)
-    timed_jobs.start(scheduler, settings.database_url)
+    timed_jobs.start(scheduler, settings)
     for job in scheduler.get_jobs():
         click.echo(f"{job.id}: next run {job.next_run_time} ({job.name})")
     try:
@@ -188,6 +188,7 @@ def export_playlist(grade: int | None, channel_id: str | None, first: datetime |
 @with_appcontext
 def export_ical(grade: int, subject: str | None, output: str | None) -> None:
     """The iCal feed of a grade (or of one of its subjects), as served at /feeds/."""
-    feed = _run(lambda: exports.grade_feed(sessions()(), grade, subject, now=datetime.now(UTC)))
+    public_url = current_app.config["AIRCLASS_SETTINGS"].public_url
+    feed = _run(lambda: exports.grade_feed(sessions()(), grade, subject, now=datetime.now(UTC), public_url=public_url))
     _write(feed.body, output)
 

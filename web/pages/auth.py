@@ -52,10 +52,10 @@ class LoginForm(FlaskForm):
 
 @bp.route("/")
 def home() -> Any:
-    """Send the signed-in user to their role's start page, or to the sign-in page."""
+    """Families find the way to the guide here and staff to sign in; a signed-in user goes to their start page."""
     user = current_user()
     if user is None:
-        return redirect(url_for("pages.login"))
+        return render_template("landing.html")
     return redirect(url_for(START_PAGES.get(user.role, "pages.overview")))
 
 

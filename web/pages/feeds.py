@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from werkzeug.routing import BaseConverter, ValidationError
 
 from scheduler.services import exports
@@ -32,7 +32,8 @@ class IsoDateConverter(BaseConverter):
 @bp.route("/grade<int:grade>/<subject>.ics")
 def grade_feed(grade: int, subject: str | None = None) -> Response:
     """text/calendar with ETag and Last-Modified; a conditional GET that matches gets 304."""
-    feed = exports.grade_feed(db(), grade, subject, now=now())
+    public_url = current_app.config["AIRCLASS_SETTINGS"].public_url
+    feed = exports.grade_feed(db(), grade, subject, now=now(), public_url=public_url)
     response = Response(feed.body, content_type="text/calendar; charset=utf-8")
     response.set_etag(feed.etag.strip('"'))
     response.last_modified = feed.last_modified
