@@ -79,7 +79,7 @@ def test_an_operator_publishes_a_day_and_a_family_finds_the_lesson(on_air, sessi
     family = new_page(viewport=PHONE)
     family.goto("/guide/")
     screenshot(family, "guide-grades-phone")
-    family.get_by_role("link", name="3年级").click()
+    family.get_by_role("link", name="三年级", exact=True).click()
     entry = family.locator(f'section[data-day="{day}"] li.entry', has=family.locator("time", has_text="08:30"))
     expect(entry.locator(".title")).to_have_text(LESSON)
     expect(family.locator(".numbers")).to_contain_text("华数 803")
