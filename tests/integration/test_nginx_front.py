@@ -1,4 +1,5 @@
-"""nginx in front of `airclass serve`, configured by `airclass nginx-config`: feeds from files, the rest from the app.
+"""nginx in front of `airclass serve`, configured by `airclass nginx-config`: feeds and live files from files, the
+rest from the app.
 
 Debian's nginx-light (scripts/system-packages.sh) runs the generated configuration from a
 temporary folder on a free port, in front of the app on another.
@@ -119,6 +120,34 @@ def test_what_has_no_file_goes_to_the_app(behind_nginx, settings):
     built = front.get("/feeds/grade3.ics")
     assert built.status == 200 and built.body.startswith(b"BEGIN:VCALENDAR")  # type: ignore[attr-defined]
     assert front.get("/guide/grade3").status == 200
+
+
+def test_live_playlists_and_segments_come_from_their_files_as_the_app_would_serve_them(behind_nginx, client, settings):
+    app, front = behind_nginx
+    live = settings.public / "live"
+    files = {f"{CHANNEL}/master.m3u8": b"#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=2000000\n720p.m3u8\n",
+             "sources/math12/720p_00003.ts": b"\x47" + bytes(187)}
+    for name, body in files.items():
+        (live / name).parent.mkdir(parents=True, exist_ok=True)
+        (live / name).write_bytes(body)
+    (live / CHANNEL / ".720p.m3u8").write_bytes(b"#EXTM3U half a playlist")  # a writer's hidden temporary
+    hidden = front.get(f"/live/{CHANNEL}/.720p.m3u8")
+    assert hidden.status == 404 and b"half a playlist" not in hidden.body  # type: ignore[attr-defined]
+    missing = front.get(f"/live/{CHANNEL}/360p.m3u8")
+    assert missing.status == 404 and missing.getheader("Content-Security-Policy")  # the app's own 404 page
+    assert front.get("/live/grade3").status == 200  # the player page, from the app
+    from_app = {name: client.get(f"/live/{name}") for name in files}
+    app.stop()
+    for name, body in files.items():
+        served = front.get(f"/live/{name}")
+        assert served.status == 200 and served.body == body  # type: ignore[attr-defined]
+        for header in ("Content-Type", "Cache-Control"):
+            assert served.getheader(header) == from_app[name].headers[header], (name, header)
+        from_app[name].close()
+    assert front.get(f"/live/{CHANNEL}/master.m3u8").getheader("Cache-Control") == "public, max-age=1"
+    segment = front.get("/live/sources/math12/720p_00003.ts")
+    assert segment.getheader("Content-Type") == "video/mp2t"
+    assert segment.getheader("Cache-Control") == "public, max-age=31536000, immutable"
 
 
 def test_sign_in_throttling_sees_the_client_address_nginx_saw_not_one_the_client_claims(behind_nginx, sessions):

@@ -1,9 +1,11 @@
-"""The nginx site in front of `airclass serve`: the public feeds from files, everything else from the app.
+"""The nginx site in front of `airclass serve`: the public feeds and live files from files, the rest from the app.
 
 `airclass nginx-config` prints it. The feed files are the ones `scheduler.services.feed_files` writes after
-every schedule change; a feed not written yet (or any other path) goes to the app, which answers
-it itself. nginx is the edge, so it overwrites X-Forwarded-For rather than appending to what a
-client sent, and the app trusts that header from nginx's address only (`serve --trusted-proxy`).
+every schedule change; the live playlists and segments are written under `<public>/live/` (web/pages/live.py
+names their paths, types and caching, which nginx repeats). A file not written yet (or any other path) goes
+to the app, which answers it itself. nginx is the edge, so it overwrites X-Forwarded-For rather than
+appending to what a client sent, and the app trusts that header from nginx's address only
+(`serve --trusted-proxy`).
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import os
 from pathlib import Path
 
 from web.pages.feeds import FEED_MAX_AGE
+from web.pages.live import LIVE_FILES, LiveFileKind, live_name_pattern
 
 FEED_LOCATION = r"^/feeds/grade[0-9]+(/[A-Za-z0-9_-]+)?\.ics$"  # never the writer's hidden .part files
 
@@ -46,6 +49,8 @@ server {{
         try_files $uri @app;
     }}
 
+    # Live HLS playlists and segments as written under live/; the app answers for a file not there.
+{live_locations}
     location / {{
         proxy_pass http://airclass_app;
     }}
@@ -77,10 +82,28 @@ http {{
 """
 
 
+LIVE_LOCATION = """\
+    location ~ "^/live/{pattern}$" {{
+        root {public};
+        types {{ {mimetype} {extension}; }}
+        add_header Cache-Control "{cache_control}";
+        add_header X-Content-Type-Options nosniff;
+        try_files $uri @app;
+    }}
+"""
+
+
+def live_location(kind: LiveFileKind, public_dir: Path) -> str:
+    """The location serving one kind of live file from the public folder, as the app's /live/ route would."""
+    return LIVE_LOCATION.format(pattern=live_name_pattern(kind), public=public_dir, mimetype=kind.mimetype,
+                                extension=kind.extension, cache_control=kind.cache_control)
+
+
 def site_config(*, public_dir: Path, app: str, listen: str, upload_mb: int) -> str:
     """The server block (for /etc/nginx/sites-enabled/)."""
+    live_locations = "".join(live_location(kind, public_dir) for kind in LIVE_FILES)
     return SITE.format(app=app, listen=listen, public=public_dir, upload_mb=upload_mb,
-                       feed_location=FEED_LOCATION, max_age=FEED_MAX_AGE)
+                       feed_location=FEED_LOCATION, max_age=FEED_MAX_AGE, live_locations=live_locations)
 
 
 def standalone_config(site: str, *, run_dir: Path, workers: int | str = "auto") -> str:
