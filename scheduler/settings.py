@@ -36,6 +36,11 @@ class Settings:
         return self.public_dir or self.media_dir.parent / "public"
 
     @property
+    def live_state(self) -> Path:
+        """Where the live channels' timelines are kept (what has been on air must never change)."""
+        return self.media_dir.parent / "live-state"
+
+    @property
     def uses_default_secret(self) -> bool:
         """True while the secret key is the published development default."""
         return self.secret_key == DEFAULT_SECRET_KEY

@@ -1,0 +1,262 @@
+"""Live channels for families (直播): each public channel's web twin, written as files the web server serves.
+
+A broadcast day's segment timeline (scheduler/domain/live.py) is made from its published plan the
+first time it is needed and kept (`<state>/<channel>/<day>.json`), so that what has been on air never
+changes: a republication, or a lesson whose web renditions arrive late, keeps every segment already
+published and renumbers only what follows. A day with nothing published airs the standby loop.
+
+`write_live_playlists` (run every couple of seconds by the serving process's live timer) writes each
+public channel's master and rendition playlists atomically from the kept timelines and the clock, and
+links the segments they name into `<public>/live/media/` (hard links; copies across file systems).
+The media work (a filler's web loop, a piece of a segment) runs there too, once per source, never
+because somebody watches.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from media.atomic_write import atomic_write_bytes
+from media.profiles import FPS, HlsProfile
+from scheduler.domain.channels import Channel, ScheduleError
+from scheduler.domain.live import (
+    DayTimeline,
+    LiveSegment,
+    Run,
+    WebSource,
+    day_runs,
+    day_timeline,
+    live_window,
+    republished,
+)
+from scheduler.domain.plan import Event
+from scheduler.exports.live_hls import Variant, live_media_playlist, master_playlist
+from scheduler.services import channel_days, renditions
+from scheduler.services.channels import clips_by_id, list_channels
+
+log = logging.getLogger(__name__)
+LIVE = "live"
+MEDIA = "media"  # under <public>/live/: the segments the playlists name
+SEGMENT_PREFIX = f"../{MEDIA}/"  # from <public>/live/<channel>/<rung>.m3u8
+WINDOW_SECONDS = 36.0  # six segments: at least three target durations (RFC 8216 6.2.2)
+REPUBLISH_MARGIN_SECONDS = 12.0  # playlists written just before a republication may list this far ahead
+ANCHOR = date(2020, 1, 1)
+DAY_NUMBERS = 100_000  # more segments than any day has: a day nothing chains to starts at day_index x this
+
+
+class LiveMedia(Protocol):
+    """What the live side needs of media/: a filler's web loop, and the first frames of a segment."""
+
+    def prepare_loop(self, clip: Path, store_root: Path, out_dir: Path, *, loop_frames: int) -> None: ...
+
+    def cut_piece(self, segment: Path, frames: int, out: Path) -> None: ...
+
+    def loop_frames(self, clip_frames: int, segment_frames: int, min_frames: int) -> int: ...
+
+
+@dataclass(frozen=True)
+class LivePlace:
+    """Where the live side works: the media store, the kept timelines, the public folder; the web ladder."""
+
+    media_dir: Path
+    state_dir: Path
+    public_dir: Path
+    variants: tuple[Variant, ...]
+    fps: int = 25
+    segment_frames: int = 150
+
+    @property
+    def target_duration(self) -> int:
+        return -(-self.segment_frames // self.fps)
+
+
+def web_ladder(profile: HlsProfile) -> tuple[Variant, ...]:
+    """The master playlist's variants of the web ladder, at its nominal rates (peak: the encoder's 1.1 x cap)."""
+    audio = profile.audio_kbps * 1000
+    return tuple(
+        Variant(p.name, p.video_kbps * 1100 + audio, p.video_kbps * 1000 + audio, p.codecs, p.width, p.height, FPS)
+        for p in profile.ladder
+    )
+
+
+# --- sources ------------------------------------------------------------------------------------
+
+
+def _clip_folder(clip_id: str, media: str) -> str:
+    """The web loop of a clip, named by its media file so a changed clip gets a new loop."""
+    return f"live/clips/{clip_id}-{hashlib.sha256(media.encode()).hexdigest()[:12]}"
+
+
+def _web_sources(session: Session, place: LivePlace, media: LiveMedia) -> Callable[[Event], WebSource | None]:
+    """The web source of each event: a lesson's HLS ladder once ingest made it, a clip's web loop (made here)."""
+    clips = clips_by_id(session)
+
+    def source(event: Event) -> WebSource | None:
+        kind, _, key = event.source.partition(":")
+        if kind == "recording" and event.airing and event.airing.recording:
+            made = renditions.ingest_of(session, int(key))
+            hls = made.renditions.get("hls") if made else None
+            return WebSource(str(Path(hls).parent), event.airing.recording.frames) if hls else None
+        if kind == "clip" and key in clips:
+            return _clip_loop(place, media, clips[key].media, key, clips[key].frames)
+        return None
+
+    return source
+
+
+def _clip_loop(place: LivePlace, media: LiveMedia, clip_media: str, clip_id: str, clip_frames: int) -> WebSource | None:
+    folder = _clip_folder(clip_id, clip_media)
+    frames = media.loop_frames(clip_frames, place.segment_frames, 60 * place.fps)
+    if not (place.media_dir / folder).is_dir():
+        try:
+            media.prepare_loop(place.media_dir / clip_media, place.media_dir, place.media_dir / folder, loop_frames=frames)
+        except Exception:  # a broken clip: its events air the standby loop on the web
+            log.exception("the web loop of clip %s could not be made", clip_id)
+            return None
+    return WebSource(folder, frames)
+
+
+# --- kept timelines -------------------------------------------------------------------------------
+
+
+def _timeline_path(place: LivePlace, channel: Channel, day: date) -> Path:
+    return place.state_dir / channel.id / f"{day.isoformat()}.json"
+
+
+def _load(place: LivePlace, channel: Channel, day: date) -> tuple[DayTimeline, str] | None:
+    try:
+        doc = json.loads(_timeline_path(place, channel, day).read_text())
+    except FileNotFoundError:
+        return None
+    segments = tuple(LiveSegment(**s) for s in doc["segments"])
+    timeline = DayTimeline(datetime.fromisoformat(doc["starts_at"]), doc["fps"], doc["first_sequence"],
+                           doc["first_discontinuity"], segments)
+    return timeline, doc["runs"]
+
+
+def _keep(place: LivePlace, channel: Channel, day: date, timeline: DayTimeline, runs_key: str) -> None:
+    doc = {"starts_at": timeline.starts_at.isoformat(), "fps": timeline.fps, "runs": runs_key,
+           "first_sequence": timeline.first_sequence, "first_discontinuity": timeline.first_discontinuity,
+           "segments": [asdict(s) for s in timeline.segments]}
+    path = _timeline_path(place, channel, day)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, json.dumps(doc, ensure_ascii=False).encode())
+
+
+def _runs_key(runs: Sequence[Run]) -> str:
+    return hashlib.sha256(json.dumps([asdict(r) for r in runs], sort_keys=True).encode()).hexdigest()
+
+
+def _standby(session: Session, place: LivePlace, media: LiveMedia, channel: Channel) -> WebSource:
+    """The standby loop: what the web airs where nothing else can."""
+    clip = clips_by_id(session).get(channel.standby_id)
+    loop = clip and _clip_loop(place, media, clip.media, clip.id, clip.frames)
+    if not loop:
+        raise ScheduleError(f"{channel.id}: the standby clip {channel.standby_id!r} cannot air on the web")
+    return loop
+
+
+def _runs(session: Session, place: LivePlace, media: LiveMedia, channel: Channel, day: date) -> list[Run]:
+    """What the web airs on a day: the published plan's runs, or the standby loop all day."""
+    try:
+        _channel, plan = channel_days.day_plan(session, channel.id, day)[:2]  # its own transaction: first
+    except channel_days.DayNotPublished:
+        return [Run(0, channel.day_frames(day), _standby(session, place, media, channel), "")]
+    return day_runs(plan.events, _web_sources(session, place, media), _standby(session, place, media, channel))
+
+
+def day_on_the_web(
+    session: Session, place: LivePlace, media: LiveMedia, channel: Channel, day: date, now: datetime
+) -> DayTimeline:
+    """A day's kept timeline, made (numbered on from the day before when that one is kept) or brought up to
+    date with the published plan without touching what is already on air."""
+    runs = _runs(session, place, media, channel, day)
+    key = _runs_key(runs)
+    starts_at = channel.day_bounds(day)[0]
+    kept = _load(place, channel, day)
+    if kept is not None and kept[1] == key:
+        return kept[0]
+    if kept is not None and now > starts_at:
+        on_air = int(((now - starts_at).total_seconds() + REPUBLISH_MARGIN_SECONDS) * place.fps)
+        timeline = republished(kept[0], runs, on_air_at=on_air, standby=_standby(session, place, media, channel),
+                               segment_frames=place.segment_frames)
+    else:
+        before = _load(place, channel, day - timedelta(days=1))
+        anchor = (day - ANCHOR).days * DAY_NUMBERS
+        first, discontinuities = (before[0].next_sequence, before[0].next_discontinuity) if before else (anchor, anchor)
+        if kept is not None:  # not on air yet: keep its numbering
+            first, discontinuities = kept[0].first_sequence, kept[0].first_discontinuity
+        timeline = day_timeline(runs, starts_at=starts_at, fps=place.fps, segment_frames=place.segment_frames,
+                                first_sequence=first, first_discontinuity=discontinuities)
+    _keep(place, channel, day, timeline, key)
+    return timeline
+
+
+# --- files the web server serves -------------------------------------------------------------------
+
+
+def _publish_segment(place: LivePlace, media: LiveMedia, segment: LiveSegment, rung: str) -> None:
+    """Link (or copy) a segment into <public>/live/media/, cutting a piece from its source segment first."""
+    target = place.public_dir / LIVE / MEDIA / segment.uri(rung)
+    if target.exists():
+        return
+    whole = place.media_dir / segment.folder / f"{rung}_{segment.index:05d}.ts"
+    source = whole
+    if segment.piece:
+        source = place.media_dir / segment.uri(rung)
+        if not source.exists():
+            media.cut_piece(whole, segment.frames, source)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        pass
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def write_channel(place: LivePlace, media: LiveMedia, session: Session, channel: Channel, now: datetime,
+                  broadcast_day: date) -> int:
+    """Write one channel's playlists for `now`; the number of segments listed."""
+    today = day_on_the_web(session, place, media, channel, broadcast_day, now)
+    days = [today]
+    yesterday = _load(place, channel, broadcast_day - timedelta(days=1))
+    if yesterday and yesterday[0].next_sequence == today.first_sequence:
+        days.insert(0, yesterday[0])
+    window = live_window(days, now, min_seconds=WINDOW_SECONDS)
+    folder = place.public_dir / LIVE / channel.id
+    folder.mkdir(parents=True, exist_ok=True)
+    for variant in place.variants:
+        for placed in window.segments:
+            _publish_segment(place, media, placed.segment, variant.name)
+        text = live_media_playlist(window, variant.name, target_duration=place.target_duration,
+                                   segment_prefix=SEGMENT_PREFIX)
+        atomic_write_bytes(folder / f"{variant.name}.m3u8", text.encode())
+    master = master_playlist(place.variants).encode()
+    if not (folder / "master.m3u8").exists() or (folder / "master.m3u8").read_bytes() != master:
+        atomic_write_bytes(folder / "master.m3u8", master)
+    return len(window.segments)
+
+
+def write_live_playlists(sessions: sessionmaker[Session], place: LivePlace, media: LiveMedia, now: datetime,
+                         broadcast_day: Callable[[Channel, datetime], date]) -> dict[str, Any]:
+    """Write every public channel's live playlists for `now`; per channel, the segments listed or the error."""
+    written: dict[str, Any] = {}
+    for channel in list_channels(sessions(), public_only=True):
+        try:
+            with sessions() as session:
+                written[channel.id] = write_channel(place, media, session, channel, now, broadcast_day(channel, now))
+        except Exception as error:  # one channel's trouble must not stop the others' playlists
+            log.exception("live playlists of %s not written", channel.id)
+            written[channel.id] = f"{type(error).__name__}: {error}"
+    return written

@@ -1,0 +1,115 @@
+"""The live channel's files: playlists written from the kept timeline and the clock, segments linked in.
+
+The media side is a fake here (segment files named by what they hold); tests/media covers the real one.
+"""
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from media.profiles import HLS
+from scheduler.services import channel_days, guide
+from scheduler.services.live import LivePlace, web_ladder, write_live_playlists
+from scheduler.store.models import RecordingIngest
+from tests.support.channels_world import CHANNEL, next_monday
+
+pytestmark = pytest.mark.ffmpeg  # the on_air world's recordings are probed clips
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+RUNGS = [p.name for p in HLS.ladder]
+
+
+class FakeMedia:
+    """Writes segment files whose bytes say which source, segment and frames they hold."""
+
+    def __init__(self) -> None:
+        self.loops: list[str] = []
+        self.pieces: list[Path] = []
+
+    def loop_frames(self, clip_frames: int, segment_frames: int, min_frames: int) -> int:
+        return clip_frames * -(-min_frames // clip_frames)
+
+    def prepare_loop(self, clip: Path, store_root: Path, out_dir: Path, *, loop_frames: int) -> None:
+        self.loops.append(clip.name)
+        write_segments(out_dir, f"loop of {clip.name}", loop_frames)
+
+    def cut_piece(self, segment: Path, frames: int, out: Path) -> None:
+        self.pieces.append(out)
+        out.write_bytes(segment.read_bytes() + f" first {frames} frames".encode())
+
+
+def write_segments(folder: Path, what: str, frames: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for rung in RUNGS:
+        for index in range(-(-frames // 150)):
+            (folder / f"{rung}_{index:05d}.ts").write_bytes(f"{what} {rung} #{index}".encode())
+
+
+@pytest.fixture
+def place(settings, tmp_path) -> LivePlace:  # type: ignore[no-untyped-def]
+    return LivePlace(settings.media_dir, tmp_path / "live-state", settings.public, web_ladder(HLS))
+
+
+def playlist(place: LivePlace, rung: str = "720p") -> str:
+    return (place.public_dir / "live" / CHANNEL / f"{rung}.m3u8").read_text()
+
+
+def listed(text: str) -> list[tuple[str, str]]:
+    """(program date-time, segment uri) of each segment of a playlist."""
+    return re.findall(r"#EXT-X-PROGRAM-DATE-TIME:(\S+)\n#EXTINF:[\d.]+,\n(\S+)", text)
+
+
+def sequence(text: str) -> int:
+    return int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", text).group(1))  # type: ignore[union-attr]
+
+
+def test_the_live_channel_follows_the_published_day_and_keeps_what_has_aired(on_air, sessions, place):
+    monday = next_monday()
+    channel_days.publish(sessions(), CHANNEL, monday, 1, at=datetime.now(UTC), by=None)
+    media = FakeMedia()
+    at = datetime.combine(monday, time(8, 30, 20), tzinfo=SHANGHAI)  # maths lesson 12 (2 s) aired at 08:30
+
+    written = write_live_playlists(sessions, place, media, at, guide.broadcast_day)
+    assert written == {CHANNEL: written[CHANNEL]} and isinstance(written[CHANNEL], int)  # public channels only
+    first = playlist(place)
+    segments = listed(first)
+    assert sum(float(x) for x in re.findall(r"#EXTINF:([\d.]+)", first)) >= 3 * 6  # at least three target durations
+    durations = [float(x) for x in re.findall(r"#EXTINF:([\d.]+)", first)]
+    airing = datetime.fromisoformat(segments[-1][0].replace("Z", "+00:00"))
+    assert airing <= at < airing + timedelta(seconds=durations[-1])  # the last segment listed is on air now
+    lesson = dict(segments)[f"{monday.isoformat()}T00:30:00.000Z"]
+    assert "live/clips/standby-" in lesson  # no web renditions yet: the lesson's frames air the standby loop
+    assert "live/clips/slate-" in segments[-1][1]  # then the slate up to the slot's end, as on cable
+    for rung in RUNGS:  # every rendition lists the same segments under the same numbers
+        assert [(t, u.replace(rung, "720p")) for t, u in listed(playlist(place, rung))] == segments
+    for _, uri in segments:
+        assert (place.public_dir / "live" / CHANNEL / uri).resolve().is_file()
+    master = (place.public_dir / "live" / CHANNEL / "master.m3u8").read_text()
+    assert master.count("#EXT-X-STREAM-INF:") == 3 and 'CODECS="avc1.' in master and "FRAME-RATE=25.000" in master
+
+    math12 = on_air.recordings["math12"]  # the lesson's web renditions arrive while it is on air
+    folder = "renditions/lesson-12/hls"
+    write_segments(place.media_dir / folder, "maths 12", 2 * 25)
+    with sessions() as session, session.begin():
+        session.add(RecordingIngest(recording_id=math12, checksum="x", qc_status="pass", qc_report={},
+                                    renditions={"hls": f"{folder}/master.m3u8"}, loudness_gain_db=0.0,
+                                    finished_at=datetime.now(UTC)))
+    later = at + timedelta(seconds=20)
+    write_live_playlists(sessions, place, media, later, guide.broadcast_day)
+    second = playlist(place)
+    assert sequence(second) >= sequence(first)
+    numbered_first = {sequence(first) + i: seg for i, seg in enumerate(segments)}
+    numbered_second = {sequence(second) + i: seg for i, seg in enumerate(listed(second))}
+    for number in numbered_first.keys() & numbered_second.keys():
+        assert numbered_first[number] == numbered_second[number]  # a published number never changes meaning
+
+    chinese = datetime.combine(monday, time(9, 0, 5), tzinfo=SHANGHAI)  # 09:00 语文 (no web renditions: standby)
+    write_live_playlists(sessions, place, media, chinese, guide.broadcast_day)
+    assert sequence(playlist(place)) > sequence(second)
+    replay = datetime.combine(monday, time(14, 0, 1), tzinfo=SHANGHAI)  # 14:00 replay of maths 12: ready now
+    write_live_playlists(sessions, place, media, replay, guide.broadcast_day)
+    assert listed(playlist(place))[-1][1].endswith("renditions/lesson-12/hls/720p_00000.ts")
+    assert media.loops.count("standby.mp4") <= 1  # a loop is made once, whatever the number of writes
