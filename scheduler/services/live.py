@@ -92,9 +92,9 @@ def web_ladder(profile: HlsProfile) -> tuple[Variant, ...]:
 # --- sources ------------------------------------------------------------------------------------
 
 
-def _clip_folder(clip_id: str, media: str) -> str:
-    """The web loop of a clip, named by its media file so a changed clip gets a new loop."""
-    return f"live/clips/{clip_id}-{hashlib.sha256(media.encode()).hexdigest()[:12]}"
+def _clip_folder(media: str) -> str:
+    """The web loop of a clip's media file (clips sharing a file share it; another file, another loop)."""
+    return f"live/clips/{hashlib.sha256(media.encode()).hexdigest()[:16]}"
 
 
 def _web_sources(session: Session, place: LivePlace, media: LiveMedia) -> Callable[[Event], WebSource | None]:
@@ -115,7 +115,7 @@ def _web_sources(session: Session, place: LivePlace, media: LiveMedia) -> Callab
 
 
 def _clip_loop(place: LivePlace, media: LiveMedia, clip_media: str, clip_id: str, clip_frames: int) -> WebSource | None:
-    folder = _clip_folder(clip_id, clip_media)
+    folder = _clip_folder(clip_media)
     frames = media.loop_frames(clip_frames, place.segment_frames, 60 * place.fps)
     if not (place.media_dir / folder).is_dir():
         try:

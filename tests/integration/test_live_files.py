@@ -62,6 +62,11 @@ def listed(text: str) -> list[tuple[str, str]]:
     return re.findall(r"#EXT-X-PROGRAM-DATE-TIME:(\S+)\n#EXTINF:[\d.]+,\n(\S+)", text)
 
 
+def published(place: LivePlace, uri: str) -> str:
+    """What a segment named in a playlist holds (the fake media writes it as text)."""
+    return (place.public_dir / "live" / CHANNEL / uri).read_text()
+
+
 def sequence(text: str) -> int:
     return int(re.search(r"#EXT-X-MEDIA-SEQUENCE:(\d+)", text).group(1))  # type: ignore[union-attr]
 
@@ -81,8 +86,8 @@ def test_the_live_channel_follows_the_published_day_and_keeps_what_has_aired(on_
     airing = datetime.fromisoformat(segments[-1][0].replace("Z", "+00:00"))
     assert airing <= at < airing + timedelta(seconds=durations[-1])  # the last segment listed is on air now
     lesson = dict(segments)[f"{monday.isoformat()}T00:30:00.000Z"]
-    assert "live/clips/standby-" in lesson  # no web renditions yet: the lesson's frames air the standby loop
-    assert "live/clips/slate-" in segments[-1][1]  # then the slate up to the slot's end, as on cable
+    assert "loop of standby.mp4" in published(place, lesson)  # no web renditions: the lesson's frames air standby
+    assert "loop of slate.mp4" in published(place, segments[-1][1])  # then the slate up to the slot's end, as on cable
     for rung in RUNGS:  # every rendition lists the same segments under the same numbers
         assert [(t, u.replace(rung, "720p")) for t, u in listed(playlist(place, rung))] == segments
     for _, uri in segments:
