@@ -72,6 +72,11 @@ class HlsProfile:
     audio_kbps: int = 128
     loudness: LoudnessTarget = GY_T_282
 
+    @property
+    def segment_frames(self) -> int:
+        """Frames in one whole segment."""
+        return self.segment_seconds * FPS
+
 
 @dataclass(frozen=True)
 class Mp4Profile:
@@ -111,6 +116,11 @@ def fit_16x9(video: Any, width: int, height: int) -> Any:
     scaled = video.filter("scale", width, height, force_original_aspect_ratio="decrease")
     padded = scaled.filter("pad", width, height, "(ow-iw)/2", "(oh-ih)/2")
     return padded.filter("setsar", 1)
+
+
+# No B-frames and closed GOPs: a segment's first N packets are its first N frames, each GOP decodes on its own,
+# so the live web twin can cut a piece of a segment by stream copy (media/live_segments.py).
+CUTTABLE: dict[str, Any] = {"bf": 0, "flags:v": "+cgop"}
 
 
 def x264_options(picture: Picture, gop: int, preset: str) -> dict[str, Any]:
@@ -158,11 +168,13 @@ def cable_mux_options(profile: CableProfile) -> dict[str, Any]:
     return options
 
 
-def hls_variant_output(video: Any, audio: Any, playlist_url: str, picture: Picture, profile: HlsProfile) -> Any:
-    """One HLS VOD variant: its playlist and numbered TS segments beside it."""
+def hls_variant_output(
+    video: Any, audio: Any, playlist_url: str, picture: Picture, profile: HlsProfile, *, cuttable: bool = False
+) -> Any:
+    """One HLS VOD variant: its playlist and numbered TS segments beside it (cuttable: see CUTTABLE)."""
     segments = playlist_url.removesuffix(".m3u8") + "_%05d.ts"
     return ffmpeg.output(
-        video, audio, playlist_url, f="hls",
+        video, audio, playlist_url, f="hls", **(CUTTABLE if cuttable else {}),
         **_abr(picture, profile.gop, profile.preset), acodec="aac", audio_bitrate=f"{profile.audio_kbps}k",
         ar=48000, ac=2, hls_time=profile.segment_seconds, hls_playlist_type="vod",
         hls_flags="independent_segments", hls_segment_type="mpegts", hls_segment_filename=segments,
