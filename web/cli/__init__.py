@@ -133,8 +133,11 @@ def serve(host: str, port: int, threads: int, with_scheduler: bool, workers: int
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     _refresh_feed_files()
     if with_scheduler:
+        from scheduler.ops.live_timer import LiveTimer
+
         timed_jobs.start(timed_jobs.build_scheduler(_settings()), _settings())
-        click.echo("timed jobs are running in this process")
+        LiveTimer(_settings()).start()
+        click.echo("timed jobs and the live channels' playlists are running in this process")
     pool = None
     if workers:
         from scheduler.queue.local import start_embedded_pool

@@ -136,13 +136,17 @@ def run_job(job_id: str) -> None:
 def scheduler_command() -> None:
     """Run the timed jobs in this process (instead of `airclass serve`; never both)."""
     settings = current_app.config["AIRCLASS_SETTINGS"]
+    from scheduler.ops.live_timer import LiveTimer  # the command alone needs the live side's media code
+
     scheduler = timed_jobs.build_scheduler(settings)
     timed_jobs.start(scheduler, settings)
+    live = LiveTimer(settings).start()
     for job in scheduler.get_jobs():
         click.echo(f"{job.id}: next run {job.next_run_time} ({job.name})")
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
+        live.stop()
         scheduler.shutdown()
 
 
