@@ -189,6 +189,16 @@ def _placed(day: DayTimeline, offset: int) -> WindowSegment:
                          segment.frames / day.fps)
 
 
+def whole_day(day: DayTimeline) -> list[WindowSegment]:
+    """Every segment of a day, numbered and timed as the live playlists listed them (a replay of the day)."""
+    placed, discontinuities = [], day.first_discontinuity
+    for offset, segment in enumerate(day.segments):
+        discontinuities += segment.discontinuity
+        placed.append(WindowSegment(segment, day.first_sequence + offset, discontinuities, day.air_time(segment),
+                                    segment.frames / day.fps))
+    return placed
+
+
 def live_window(days: Sequence[DayTimeline], now: datetime, *, min_seconds: float) -> LiveWindow:
     """The segments that have begun to air by `now` (the one airing included), going back at least
     `min_seconds` where the days given reach that far. `days` are consecutive, oldest first."""

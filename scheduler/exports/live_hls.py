@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
 
-from scheduler.domain.live import LiveWindow
+from scheduler.domain.live import DayTimeline, LiveWindow, whole_day
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,15 @@ def live_media_playlist(window: LiveWindow, rendition: str, *, target_duration: 
         lines += [f"#EXT-X-PROGRAM-DATE-TIME:{stamp}", f"#EXTINF:{placed.seconds:.3f},",
                   segment_prefix + placed.segment.uri(rendition)]
     return "\n".join(lines) + "\n"
+
+
+def replay_playlist(day: DayTimeline, rendition: str, *, target_duration: int, segment_prefix: str = "") -> str:
+    """A whole broadcast day as one rendition's VOD playlist (回放): every segment with its air time, so a
+    player can start from any programme; ENDLIST, as nothing will be added."""
+    window = LiveWindow(day.first_sequence, day.first_discontinuity, tuple(whole_day(day)))
+    body = live_media_playlist(window, rendition, target_duration=target_duration, segment_prefix=segment_prefix)
+    header, _, segments = body.partition("#EXT-X-INDEPENDENT-SEGMENTS\n")
+    return f"{header}#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-INDEPENDENT-SEGMENTS\n{segments}#EXT-X-ENDLIST\n"
 
 
 def master_playlist(variants: Sequence[Variant]) -> str:

@@ -40,13 +40,14 @@ from scheduler.domain.live import (
     republished,
 )
 from scheduler.domain.plan import Event
-from scheduler.exports.live_hls import Variant, live_media_playlist, master_playlist
+from scheduler.exports.live_hls import Variant, live_media_playlist, master_playlist, replay_playlist
 from scheduler.services import channel_days, renditions
 from scheduler.services.channels import clips_by_id, list_channels
 
 log = logging.getLogger(__name__)
 LIVE = "live"
 MEDIA = "media"  # under <public>/live/: the segments the playlists name
+REPLAY = "replay"  # under <public>/live/<channel>/: a VOD playlist per day that has ended
 SEGMENT_PREFIX = f"../{MEDIA}/"  # from <public>/live/<channel>/<rung>.m3u8
 WINDOW_SECONDS = 36.0  # six segments: at least three target durations (RFC 8216 6.2.2)
 REPUBLISH_MARGIN_SECONDS = 12.0  # playlists written just before a republication may list this far ahead
@@ -242,10 +243,30 @@ def write_channel(place: LivePlace, media: LiveMedia, session: Session, channel:
         text = live_media_playlist(window, variant.name, target_duration=place.target_duration,
                                    segment_prefix=SEGMENT_PREFIX)
         atomic_write_bytes(folder / f"{variant.name}.m3u8", text.encode())
+    _write_master(place, folder)
+    if yesterday and not (folder / REPLAY / (broadcast_day - timedelta(days=1)).isoformat() / "master.m3u8").exists():
+        write_replay(place, media, channel, broadcast_day - timedelta(days=1), yesterday[0])
+    return len(window.segments)
+
+
+def _write_master(place: LivePlace, folder: Path) -> None:
     master = master_playlist(place.variants).encode()
     if not (folder / "master.m3u8").exists() or (folder / "master.m3u8").read_bytes() != master:
         atomic_write_bytes(folder / "master.m3u8", master)
-    return len(window.segments)
+
+
+def write_replay(place: LivePlace, media: LiveMedia, channel: Channel, day: date, timeline: DayTimeline) -> None:
+    """A day that has ended, as VOD playlists (回放) at <public>/live/<channel>/replay/<day>/: the segments
+    it aired, at the times it aired them (the master is written last: it says the replay is complete)."""
+    folder = place.public_dir / LIVE / channel.id / REPLAY / day.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    for variant in place.variants:
+        for segment in timeline.segments:
+            _publish_segment(place, media, segment, variant.name)
+        text = replay_playlist(timeline, variant.name, target_duration=place.target_duration,
+                               segment_prefix=f"../../{SEGMENT_PREFIX}")
+        atomic_write_bytes(folder / f"{variant.name}.m3u8", text.encode())
+    _write_master(place, folder)
 
 
 def write_live_playlists(sessions: sessionmaker[Session], place: LivePlace, media: LiveMedia, now: datetime,

@@ -118,3 +118,26 @@ def test_the_live_channel_follows_the_published_day_and_keeps_what_has_aired(on_
     write_live_playlists(sessions, place, media, replay, guide.broadcast_day)
     assert listed(playlist(place))[-1][1].endswith("renditions/lesson-12/hls/720p_00000.ts")
     assert media.loops.count("standby.mp4") <= 1  # a loop is made once, whatever the number of writes
+
+
+def test_a_day_that_has_ended_is_written_as_a_replay_of_what_aired(on_air, sessions, place):
+    monday = next_monday()
+    channel_days.publish(sessions(), CHANNEL, monday, 1, at=datetime.now(UTC), by=None)
+    media = FakeMedia()
+    on_monday = datetime.combine(monday, time(8, 30, 20), tzinfo=SHANGHAI)
+    write_live_playlists(sessions, place, media, on_monday, guide.broadcast_day)
+    aired = listed(playlist(place))
+    tuesday = datetime.combine(monday + timedelta(days=1), time(6, 0, 30), tzinfo=SHANGHAI)  # the next broadcast day
+    write_live_playlists(sessions, place, media, tuesday, guide.broadcast_day)
+    folder = place.public_dir / "live" / CHANNEL / "replay" / monday.isoformat()
+    assert (folder / "master.m3u8").read_text().count("#EXT-X-STREAM-INF:") == 3
+    replay = (folder / "720p.m3u8").read_text()
+    assert "#EXT-X-PLAYLIST-TYPE:VOD" in replay and replay.endswith("#EXT-X-ENDLIST\n")
+    entries = listed(replay)
+    assert sum(float(x) for x in re.findall(r"#EXTINF:([\d.]+)", replay)) == 24 * 3600  # the whole broadcast day
+    assert entries[0][0] == f"{(monday - timedelta(days=1)).isoformat()}T22:00:00.000Z"  # 06:00 北京时间
+    by_time = dict(entries)
+    for stamp, uri in aired:  # what the live channel listed on Monday is what the replay plays at those times
+        assert by_time[stamp] == "../../" + uri
+        assert (folder / by_time[stamp]).resolve().is_file()
+    assert sequence(playlist(place)) > sequence(replay)  # Tuesday's live numbering goes on from Monday's

@@ -19,7 +19,7 @@ from scheduler.domain.live import (
     run_segments,
     source_segments,
 )
-from scheduler.exports.live_hls import live_media_playlist
+from scheduler.exports.live_hls import live_media_playlist, replay_playlist
 
 FPS = 25
 SEGMENT = 6 * FPS
@@ -128,3 +128,19 @@ def test_days_whose_numbering_does_not_continue_are_refused() -> None:
                          tomorrow.segments)
     with pytest.raises(ValueError, match="does not continue"):
         live_window([today, broken], tomorrow.starts_at + timedelta(seconds=30), min_seconds=18)
+
+
+def test_a_replay_lists_the_whole_day_as_the_live_playlists_did() -> None:
+    runs = [Run(0, 14 * FPS, WebSource("renditions/lesson-12/hls", 14 * FPS), "数学 第12课"),
+            Run(14 * FPS, DAY_FRAMES - 14 * FPS, STANDBY, "节目预告")]
+    [today, _] = timelines(runs, runs)
+    replay = replay_playlist(today, "720p", target_duration=6, segment_prefix="../../")
+    assert "#EXT-X-PLAYLIST-TYPE:VOD" in replay and replay.endswith("#EXT-X-ENDLIST\n")
+    entries = re.findall(r"#EXT-X-PROGRAM-DATE-TIME:(\S+)\n#EXTINF:([\d.]+),\n(\S+)", replay)
+    assert len(entries) == len(today.segments) and sum(float(seconds) for _, seconds, _ in entries) == DAY_FRAMES / FPS
+    assert entries[0][0] == "2026-11-29T16:00:00.000Z" and entries[0][2].endswith("lesson-12/hls/720p_00000.ts")
+    live = live_window([today], MIDNIGHT + timedelta(seconds=100), min_seconds=18)
+    in_replay = {(stamp, uri) for stamp, _, uri in entries}
+    for placed in live.segments:  # the same segments at the same times as the live channel aired them
+        stamp = placed.airs_at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        assert (stamp, "../../" + placed.segment.uri("720p")) in in_replay
