@@ -55,7 +55,7 @@ def test_an_unchanged_schedule_leaves_the_files_and_their_times_alone(on_air, ap
     os.utime(feed, (1_600_000_000, 1_600_000_000))
     publish(api_as)  # every day already published: nothing changes
     with sessions() as session:
-        refresh = refresh_feed_files(session, settings.public, now=datetime.now(UTC))
+        refresh = refresh_feed_files(session, settings.public, now=datetime.now(UTC), public_url=settings.public_url)
     assert refresh.written == [] and refresh.unchanged == 3 and refresh.removed == []
     assert feed.stat().st_mtime == 1_600_000_000  # nginx's ETag and Last-Modified hold
 
@@ -91,7 +91,8 @@ def test_the_feed_window_rolls_on_with_the_days(on_air, api_as, sessions, settin
     publish(api_as, days=1)
     feed = settings.public / "feeds/grade3.ics"
     with sessions() as session:
-        later = refresh_feed_files(session, settings.public, now=datetime.now(UTC) + timedelta(days=45))
+        later = refresh_feed_files(session, settings.public, now=datetime.now(UTC) + timedelta(days=45),
+                                   public_url=settings.public_url)
     assert "feeds/grade3.ics" in later.written  # a month after the day, its lessons leave the feed
     assert b"BEGIN:VEVENT" not in feed.read_bytes()
 
