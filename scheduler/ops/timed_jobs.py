@@ -43,7 +43,8 @@ def _first_day(channel: Channel, now: datetime, ahead: int = 1) -> date:
     return now.astimezone(channel.zone).date() + timedelta(days=ahead)
 
 
-def _record(sessions: sessionmaker[Session], job_id: str, outcome: str, message: str, at: datetime) -> None:
+def record_run(sessions: sessionmaker[Session], job_id: str, outcome: str, message: str, at: datetime) -> None:
+    """Keep a job's last outcome where the API and the start-up catch-up read it."""
     with sessions() as session, session.begin():
         row = session.get(TimedJobRun, job_id) or TimedJobRun(id=job_id, description=job_id, trigger="run by hand")
         row.last_run_at, row.last_outcome, row.last_message = at, outcome, message[:4000]
@@ -61,10 +62,10 @@ def recorded(job_id: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
             try:
                 summary = job(sessions, *args, **kwargs)
             except Exception as error:
-                _record(sessions, job_id, "failed", f"{type(error).__name__}: {error}", at)
+                record_run(sessions, job_id, "failed", f"{type(error).__name__}: {error}", at)
                 raise
             else:
-                _record(sessions, job_id, "ok", summary, at)
+                record_run(sessions, job_id, "ok", summary, at)
                 return summary
             finally:
                 sessions.kw["bind"].dispose()

@@ -39,7 +39,7 @@ from scheduler.domain.live import (
     live_window,
     republished,
 )
-from scheduler.domain.plan import Event
+from scheduler.domain.plan import ChannelDayPlan, Clip, Event
 from scheduler.exports.live_hls import Variant, live_media_playlist, master_playlist, replay_playlist
 from scheduler.services import channel_days, renditions
 from scheduler.services.channels import clips_by_id, list_channels
@@ -98,18 +98,39 @@ def _clip_folder(media: str) -> str:
     return f"live/clips/{hashlib.sha256(media.encode()).hexdigest()[:16]}"
 
 
-def _web_sources(session: Session, place: LivePlace, media: LiveMedia) -> Callable[[Event], WebSource | None]:
+@dataclass(frozen=True)
+class DayMaterial:
+    """What the database says about a day on the web, read in one short transaction before any media work
+    (a filler's loop takes seconds to encode: no transaction may wait on it)."""
+
+    plan: ChannelDayPlan | None  # None: nothing published
+    clips: dict[str, Clip]
+    lesson_hls: dict[int, str]  # recording id -> its HLS master in the media store, once ingest made it
+
+
+def _read(session: Session, channel: Channel, day: date) -> DayMaterial:
+    try:
+        plan: ChannelDayPlan | None = channel_days.day_plan(session, channel.id, day)[1]  # its own transaction
+    except channel_days.DayNotPublished:
+        plan = None
+    with session.begin():
+        recordings = {e.airing.recording.id for e in plan.events if e.airing and e.airing.recording} if plan else set()
+        made = {rid: renditions.ingest_of(session, rid) for rid in recordings}
+        hls = {rid: row.renditions["hls"] for rid, row in made.items() if row and "hls" in row.renditions}
+        return DayMaterial(plan, clips_by_id(session), hls)
+
+
+def _web_sources(material: DayMaterial, place: LivePlace, media: LiveMedia) -> Callable[[Event], WebSource | None]:
     """The web source of each event: a lesson's HLS ladder once ingest made it, a clip's web loop (made here)."""
-    clips = clips_by_id(session)
 
     def source(event: Event) -> WebSource | None:
         kind, _, key = event.source.partition(":")
         if kind == "recording" and event.airing and event.airing.recording:
-            made = renditions.ingest_of(session, int(key))
-            hls = made.renditions.get("hls") if made else None
+            hls = material.lesson_hls.get(int(key))
             return WebSource(str(Path(hls).parent), event.airing.recording.frames) if hls else None
-        if kind == "clip" and key in clips:
-            return _clip_loop(place, media, clips[key].media, key, clips[key].frames)
+        if kind == "clip" and key in material.clips:
+            clip = material.clips[key]
+            return _clip_loop(place, media, clip.media, key, clip.frames)
         return None
 
     return source
@@ -158,22 +179,21 @@ def _runs_key(runs: Sequence[Run]) -> str:
     return hashlib.sha256(json.dumps([asdict(r) for r in runs], sort_keys=True).encode()).hexdigest()
 
 
-def _standby(session: Session, place: LivePlace, media: LiveMedia, channel: Channel) -> WebSource:
+def _standby(material: DayMaterial, place: LivePlace, media: LiveMedia, channel: Channel) -> WebSource:
     """The standby loop: what the web airs where nothing else can."""
-    clip = clips_by_id(session).get(channel.standby_id)
+    clip = material.clips.get(channel.standby_id)
     loop = clip and _clip_loop(place, media, clip.media, clip.id, clip.frames)
     if not loop:
         raise ScheduleError(f"{channel.id}: the standby clip {channel.standby_id!r} cannot air on the web")
     return loop
 
 
-def _runs(session: Session, place: LivePlace, media: LiveMedia, channel: Channel, day: date) -> list[Run]:
+def _runs(material: DayMaterial, place: LivePlace, media: LiveMedia, channel: Channel, day: date) -> list[Run]:
     """What the web airs on a day: the published plan's runs, or the standby loop all day."""
-    try:
-        _channel, plan = channel_days.day_plan(session, channel.id, day)[:2]  # its own transaction: first
-    except channel_days.DayNotPublished:
-        return [Run(0, channel.day_frames(day), _standby(session, place, media, channel), "")]
-    return day_runs(plan.events, _web_sources(session, place, media), _standby(session, place, media, channel))
+    standby = _standby(material, place, media, channel)
+    if material.plan is None:
+        return [Run(0, channel.day_frames(day), standby, "")]
+    return day_runs(material.plan.events, _web_sources(material, place, media), standby)
 
 
 def day_on_the_web(
@@ -181,7 +201,8 @@ def day_on_the_web(
 ) -> DayTimeline:
     """A day's kept timeline, made (numbered on from the day before when that one is kept) or brought up to
     date with the published plan without touching what is already on air."""
-    runs = _runs(session, place, media, channel, day)
+    material = _read(session, channel, day)
+    runs = _runs(material, place, media, channel, day)
     key = _runs_key(runs)
     starts_at = channel.day_bounds(day)[0]
     kept = _load(place, channel, day)
@@ -189,7 +210,7 @@ def day_on_the_web(
         return kept[0]
     if kept is not None and now > starts_at:
         on_air = int(((now - starts_at).total_seconds() + REPUBLISH_MARGIN_SECONDS) * place.fps)
-        timeline = republished(kept[0], runs, on_air_at=on_air, standby=_standby(session, place, media, channel),
+        timeline = republished(kept[0], runs, on_air_at=on_air, standby=_standby(material, place, media, channel),
                                segment_frames=place.segment_frames)
     else:
         before = _load(place, channel, day - timedelta(days=1))
