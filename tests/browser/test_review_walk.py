@@ -69,7 +69,9 @@ def approve_from_queue(page: Page, step: str, next_state: str) -> None:
 
 def test_a_recording_walks_from_the_teacher_through_three_reviews(signed_in, new_page, clips, screenshot):
     login = new_page()
-    login.goto("/")
+    login.goto("/")  # families find the guide here, staff the way to sign in
+    expect(login.get_by_role("link", name="打开节目表")).to_have_attribute("href", "/guide/")
+    login.get_by_role("link", name="工作人员登录").click()
     expect(login.get_by_role("heading", name="登录")).to_be_visible()
     screenshot(login, "login")
 
