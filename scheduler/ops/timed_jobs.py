@@ -247,7 +247,15 @@ def catch_up(settings: Settings, now: datetime) -> list[str]:
 def _after_run(scheduler: BackgroundScheduler, database_url: str, event: JobExecutionEvent) -> None:
     if event.exception is not None:
         log.error("timed job %s failed: %s", event.job_id, event.exception)
-    _sync(scheduler, database_url)
+    # Not in this (the executor's) thread: shutdown(wait=True) holds the job stores' lock while it waits for
+    # the executor, and get_jobs() needs that lock; a job ending during a shutdown would hang it for good.
+    threading.Thread(target=_sync_while_running, args=(scheduler, database_url), name="timed-job-sync",
+                     daemon=True).start()
+
+
+def _sync_while_running(scheduler: BackgroundScheduler, database_url: str) -> None:
+    if scheduler.running:
+        _sync(scheduler, database_url)
 
 
 def _sync(scheduler: BackgroundScheduler, database_url: str) -> None:
