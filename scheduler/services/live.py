@@ -18,12 +18,14 @@ import json
 import logging
 import os
 import shutil
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from media.atomic_write import atomic_write_bytes
@@ -43,6 +45,7 @@ from scheduler.domain.plan import ChannelDayPlan, Clip, Event
 from scheduler.exports.live_hls import Variant, live_media_playlist, master_playlist, replay_playlist
 from scheduler.services import channel_days, renditions
 from scheduler.services.channels import clips_by_id, list_channels
+from scheduler.store.models import ChannelDay, DayStatus
 
 log = logging.getLogger(__name__)
 LIVE = "live"
@@ -108,11 +111,31 @@ class DayMaterial:
     lesson_hls: dict[int, str]  # recording id -> its HLS master in the media store, once ingest made it
 
 
+_PLANS: OrderedDict[int, ChannelDayPlan] = OrderedDict()  # published versions are frozen: parse each once
+_PLANS_KEPT = 64
+
+
+def _published_plan(session: Session, channel: Channel, day: date) -> ChannelDayPlan | None:
+    """The day's published plan; a version read before is not parsed again (a grade day is ~9,000 events,
+    ~50 ms to parse, and the timer asks for every channel every 2 s)."""
+    with session.begin():
+        version = session.scalar(select(ChannelDay.id).where(
+            ChannelDay.channel_id == channel.id, ChannelDay.day == day, ChannelDay.status == DayStatus.PUBLISHED))
+    if version is None:
+        return None
+    if version not in _PLANS:
+        try:
+            _PLANS[version] = channel_days.day_plan(session, channel.id, day)[1]
+        except channel_days.DayNotPublished:  # superseded in between: the next tick reads the new version
+            return None
+        while len(_PLANS) > _PLANS_KEPT:
+            _PLANS.popitem(last=False)
+    _PLANS.move_to_end(version)
+    return _PLANS[version]
+
+
 def _read(session: Session, channel: Channel, day: date) -> DayMaterial:
-    try:
-        plan: ChannelDayPlan | None = channel_days.day_plan(session, channel.id, day)[1]  # its own transaction
-    except channel_days.DayNotPublished:
-        plan = None
+    plan = _published_plan(session, channel, day)
     with session.begin():
         recordings = {e.airing.recording.id for e in plan.events if e.airing and e.airing.recording} if plan else set()
         made = {rid: renditions.ingest_of(session, rid) for rid in recordings}
