@@ -17,9 +17,9 @@ Checks run in this order, so a refusal names the most specific true cause:
 6. comment: request_changes, revoke and sign_off_qc need a non-blank one → CommentRequired
 7. checksum: approve and sign_off_qc need reviewed_checksum == rec.checksum; for any other action
    it is optional but, when given, must match too → ChecksumMismatch
-8. technical QC: the final approval of a recording whose QC failed (rec.qc_failed) waits for a
-   final reviewer's sign_off_qc (which leaves the state as it is) → QcBlocksApproval; a sign-off
-   with nothing failed → NothingToSignOff
+8. technical QC: the final approval waits until QC has reported on the media (rec.qc_finished)
+   → QcNotFinished; then, if QC failed (rec.qc_failed), for a final reviewer's sign_off_qc (which
+   leaves the state as it is) → QcBlocksApproval; a sign-off with nothing failed → NothingToSignOff
 
 Each refusal carries its facts as fields (a `Reason` and its facts for NotPermitted), so the web
 layer words it in the page's language; `str()` is the English sentence (logs, API, CLI).
@@ -32,7 +32,7 @@ when their city_id is set); admin, auditor, operator and system see all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -45,6 +45,7 @@ from scheduler.domain.review_errors import (
     NotPermitted,
     OutOfScope,
     QcBlocksApproval,
+    QcNotFinished,
     Reason,
     ReviewError,
     SecondStepBySameReviewer,
@@ -82,6 +83,7 @@ class RecordingUnderReview:
     checksum: str  # sha256 of the media file
     approvers: frozenset[int] = frozenset()  # user ids that approved a step of THIS revision
     qc_failed: str | None = None  # the failed QC checks not yet signed off, e.g. "black, decode_errors"
+    qc_finished: bool = True  # QC has reported on this media (the service always says; False holds the approval)
 
 
 @dataclass(frozen=True)
@@ -193,9 +195,11 @@ def _check(
 
 
 def _check_qc(rec: RecordingUnderReview, action: Action, to_state: ReviewState) -> None:
-    """A failed technical QC stops the final approval until a final reviewer signs it off."""
+    """The final approval waits for technical QC's report, and after a failed QC for a final reviewer's sign-off."""
     if action is Action.SIGN_OFF_QC and rec.qc_failed is None:
         raise NothingToSignOff(rec.recording_id)
+    if action is Action.APPROVE and to_state is _S.APPROVED and not rec.qc_finished:
+        raise QcNotFinished(rec.recording_id)
     if action is Action.APPROVE and to_state is _S.APPROVED and rec.qc_failed is not None:
         raise QcBlocksApproval(rec.qc_failed, rec.recording_id)
 
@@ -243,6 +247,11 @@ def allowed_actions(rec: RecordingUnderReview, actor: Actor) -> list[Action]:
             continue
         allowed.append(action)
     return allowed
+
+
+def waits_for_qc(rec: RecordingUnderReview, actor: Actor) -> bool:
+    """Tell whether the actor could approve the recording now but for technical QC not having finished."""
+    return not rec.qc_finished and Action.APPROVE in allowed_actions(replace(rec, qc_finished=True), actor)
 
 
 class Reach(StrEnum):

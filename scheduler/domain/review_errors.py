@@ -11,6 +11,7 @@ facts, the web layer translates it and fills it in with facts in the page's lang
     ├── CommentRequired              .action: request_changes and revoke need a reason
     ├── ChecksumMismatch             .expected, .actual: the media changed since it was reviewed
     ├── QcBlocksApproval             .failed: technical QC failed and nobody signed it off
+    ├── QcNotFinished                technical QC has not reported on the media yet
     ├── NothingToSignOff             a QC sign-off with no failed QC to sign off
     ├── RecordingNotFound            raised by the service layer
     └── ReviewConflict               someone else decided meanwhile; raised by the service layer
@@ -191,6 +192,19 @@ class QcBlocksApproval(ReviewError):
 
     def __str__(self) -> str:
         return self.sentence % {"failed": self.failed, "about": _about(self.recording_id)}
+
+
+class QcNotFinished(ReviewError):
+    """The final approval was asked before technical QC reported on the recording's media."""
+
+    sentence = N_("Technical QC has not finished%(about)s: the final approval waits for its report.")
+
+    def __init__(self, recording_id: int | None = None) -> None:
+        super().__init__(recording_id)
+        self.recording_id = recording_id
+
+    def __str__(self) -> str:
+        return self.sentence % {"about": _about(self.recording_id)}
 
 
 class NothingToSignOff(ReviewError):

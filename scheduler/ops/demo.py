@@ -10,16 +10,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from media.probe import probe_upload
+from media.qc import QcReport, run_qc
 from scheduler.domain.catalogue import GRADE_NAMES
 from scheduler.domain.channels import Channel, Distributor, ReplayRef, SlotKind, SlotSpec, WeeklyTemplate, apply_rota
 from scheduler.domain.frames import FPS
 from scheduler.domain.plan import Clip
 from scheduler.domain.review_terms import Action, Role
 from scheduler.ops import timed_jobs
-from scheduler.services import accounts, channel_days, curriculum, recordings
+from scheduler.services import accounts, channel_days, curriculum, ingest, recordings
 from scheduler.services.channels import save_channel, save_clip
 from scheduler.store.media_store import MediaStore
-from scheduler.store.models import City, Lesson, Subject, User
+from scheduler.store.models import City, Lesson, Recording, Subject, User
 
 MINUTE = 60 * FPS
 CITY = "嘉兴市"
@@ -62,8 +63,9 @@ def seed_demo(sessions: sessionmaker[Session], store: MediaStore, samples: dict[
     curriculum.ensure_subjects(sessions(), SUBJECTS)
     _plan_lessons(sessions, county_ids)
     _create_users(sessions, city.id, county_ids, at)
-    _recordings(sessions, store, samples, at)
-    _approved_library(sessions, store, samples["lesson_g3_chinese_02"], at)
+    reports: dict[str, QcReport] = {}  # QC's report per media checksum: the demo's recordings share a few clips
+    _recordings(sessions, store, samples, at, reports)
+    _approved_library(sessions, store, samples["lesson_g3_chinese_02"], at, reports)
     _clips(sessions, store, samples)
     _channels(sessions, at)
     return "demo data seeded\n" + _publish_days(sessions, at) + "\n" + _logins()
@@ -107,7 +109,10 @@ _CHAIN = [
 ]
 
 
-def _recordings(sessions: sessionmaker[Session], store: MediaStore, samples: dict[str, Path], at: datetime) -> None:
+def _recordings(
+    sessions: sessionmaker[Session], store: MediaStore, samples: dict[str, Path], at: datetime,
+    reports: dict[str, QcReport],
+) -> None:
     grade, login = 3, COUNTY_LOGINS[producing_county(3)]
     actors = {name: _actor(sessions, name) for name in (f"teacher_{login}", f"county_{login}", "city", "final")}
     clips = [p for name, p in sorted(samples.items()) if name.startswith("lesson_")]
@@ -119,6 +124,8 @@ def _recordings(sessions: sessionmaker[Session], store: MediaStore, samples: dic
                 sessions(), store, actors[f"teacher_{login}"], lesson_id, stream, clips[index % len(clips)].name, at=when
             )
         for step in steps:
+            if step == "final":
+                _qc_reported(sessions, store, rec, when, reports)
             who, action, comment = {
                 "submit": (f"teacher_{login}", Action.SUBMIT, None),
                 "county": (f"county_{login}", Action.APPROVE, "画面清晰，内容准确"),
@@ -131,7 +138,9 @@ def _recordings(sessions: sessionmaker[Session], store: MediaStore, samples: dic
             )
 
 
-def _approved_library(sessions: sessionmaker[Session], store: MediaStore, clip: Path, at: datetime) -> None:
+def _approved_library(
+    sessions: sessionmaker[Session], store: MediaStore, clip: Path, at: datetime, reports: dict[str, QcReport]
+) -> None:
     """Every other lesson of every grade recorded and approved, so the demo week airs lessons."""
     chained = {(3, code, sequence) for code, sequence, _steps in _CHAIN}
     actors = {name: _actor(sessions, name) for name in ["city", "final", *(f"county_{c}" for c in COUNTY_LOGINS)]}
@@ -147,11 +156,24 @@ def _approved_library(sessions: sessionmaker[Session], store: MediaStore, clip: 
                         sessions(), store, actors[f"teacher_{login}"], _lesson_id(sessions, grade, code, sequence),
                         stream, clip.name, at=at - timedelta(days=3),
                     )
+                _qc_reported(sessions, store, rec, at - timedelta(days=3), reports)
                 for who, action in [(f"teacher_{login}", Action.SUBMIT), (f"county_{login}", Action.APPROVE),
                                     ("city", Action.APPROVE), ("final", Action.APPROVE)]:
                     recordings.act_on_recording(
                         sessions(), actors[who], rec.id, action, at=at - timedelta(days=2), reviewed_checksum=rec.checksum
                     )
+
+
+def _qc_reported(
+    sessions: sessionmaker[Session], store: MediaStore, rec: Recording, at: datetime, reports: dict[str, QcReport]
+) -> None:
+    """Technical QC's report on a recording, as if its ingest had run: the final approval waits for it.
+
+    QC runs once per clip (`reports` by checksum); the ingest jobs the uploads queued make the renditions later.
+    """
+    if rec.checksum not in reports:
+        reports[rec.checksum] = run_qc(Path("recordings") / rec.media_name, store.root)
+    ingest.store_result(sessions(), rec.id, rec.checksum, reports[rec.checksum], {}, 0.0, at=at)
 
 
 # Filler clips: what airs in breaks, after a lesson, between slots and when a lesson cannot air.

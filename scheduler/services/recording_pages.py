@@ -32,14 +32,16 @@ class Revision:
 
 @dataclass(frozen=True)
 class RecordingPage:
-    """A recording's page: the recording with its lesson, its audit trail, what the actor may decide on it now,
-    and what its ingest made (None until it has) with the newest ingest job."""
+    """A recording's page: the recording with its lesson, its audit trail, what the actor may decide on it now
+    (and whether their approval waits for technical QC), and what its ingest made (None until it has) with the
+    newest ingest job."""
 
     recording: Recording
     history: list[AuditEvent]
     allowed_actions: list[Action]
     ingest: RecordingIngest | None
     ingest_job: Job | None
+    waits_for_qc: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ def recording_page(session: Session, actor: Actor, recording_id: int) -> Recordi
             allowed_actions=recordings.next_actions(session, actor, recording),
             ingest=renditions.ingest_of(session, recording.id),
             ingest_job=renditions.ingest_job(session, recording.id),
+            waits_for_qc=recordings.waits_for_qc(session, actor, recording),
         )
 
 

@@ -163,12 +163,18 @@ def _under_review(session: Session, recording: Recording) -> review.RecordingUnd
         checksum=recording.checksum,
         approvers=frozenset(a for a in approvers if a is not None),
         qc_failed=None if qc_signed_off else renditions.qc_failed(session, recording),
+        qc_finished=renditions.qc_finished(session, recording),
     )
 
 
 def next_actions(session: Session, actor: Actor, recording: Recording) -> list[Action]:
     """What the actor may do to the recording now, in the caller's transaction."""
     return review.allowed_actions(_under_review(session, recording), actor)
+
+
+def waits_for_qc(session: Session, actor: Actor, recording: Recording) -> bool:
+    """Whether the actor's final approval waits only for technical QC to finish, in the caller's transaction."""
+    return review.waits_for_qc(_under_review(session, recording), actor)
 
 
 def act_on_recording(

@@ -31,6 +31,12 @@ def qc_failed(session: Session, recording: Recording) -> str | None:
     return row.qc_failed
 
 
+def qc_finished(session: Session, recording: Recording) -> bool:
+    """Whether technical QC has reported on the recording's current media."""
+    row = session.get(RecordingIngest, recording.id)
+    return row is not None and row.checksum == recording.checksum
+
+
 def cable_renditions(session: Session, recording_ids: list[int]) -> dict[int, str]:
     """Cable playout files (media-store paths) of the recordings that have one."""
     rows = session.scalars(select(RecordingIngest).where(RecordingIngest.recording_id.in_(recording_ids)))

@@ -99,9 +99,9 @@ def test_the_live_channel_follows_the_published_day_and_keeps_what_has_aired(on_
     folder = "renditions/lesson-12/hls"
     write_segments(place.media_dir / folder, "maths 12", 2 * 25)
     with sessions() as session, session.begin():
-        session.add(RecordingIngest(recording_id=math12, checksum="x", qc_status="pass", qc_report={},
-                                    renditions={"hls": f"{folder}/master.m3u8"}, loudness_gain_db=0.0,
-                                    finished_at=datetime.now(UTC)))
+        session.merge(RecordingIngest(recording_id=math12, checksum="x", qc_status="pass", qc_report={},
+                                      renditions={"hls": f"{folder}/master.m3u8"}, loudness_gain_db=0.0,
+                                      finished_at=datetime.now(UTC)))
     later = at + timedelta(seconds=20)
     write_live_playlists(sessions, place, media, later, guide.broadcast_day)
     second = playlist(place)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select, text
 
 from scheduler.store.models import AuditEvent, AuditTrailImmutable
+from tests.support.qc import qc_passed
 
 pytestmark = pytest.mark.ffmpeg
 
@@ -57,8 +58,24 @@ def test_second_upload_is_a_new_revision(api_as, world, clips):
     assert upload(teacher, world.lesson_a, clips["lesson_1s_b.mp4"]).get_json()["revision"] == 2
 
 
-def test_full_chain_to_approved_with_complete_audit_trail(api_as, submitted):
+def test_the_final_approval_is_refused_until_technical_qc_has_finished(api_as, submitted, sessions):
+    rec = submitted
+    for reviewer in ("county_a", "city"):
+        rec = approve(api_as(reviewer), rec).get_json()
+    refused = approve(api_as("final"), rec)
+    assert refused.status_code == 409 and refused.mimetype == "application/problem+json"
+    problem = refused.get_json()
+    assert problem["error"] == "QcNotFinished"
+    assert problem["detail"] == (f"Technical QC has not finished (recording {rec['id']}): "
+                                 "the final approval waits for its report.")
+    assert api_as("final").get(f"/api/recordings/{rec['id']}").get_json()["state"] == "final_review"
+    qc_passed(sessions, rec["id"])
+    assert approve(api_as("final"), rec).get_json()["state"] == "approved"
+
+
+def test_full_chain_to_approved_with_complete_audit_trail(api_as, submitted, sessions):
     assert submitted["state"] == "county_review"
+    qc_passed(sessions, submitted["id"])
     rec = submitted
     for reviewer, expected in (("county_a", "city_review"), ("city", "final_review"), ("final", "approved")):
         response = approve(api_as(reviewer), rec)

@@ -9,6 +9,7 @@ from scheduler.domain.review_terms import Action
 from scheduler.services import curriculum, recordings
 from scheduler.services.channels import save_clip
 from tests.support.clips import filler_clips
+from tests.support.qc import qc_passed
 
 CHANNEL = "grade3.test.airclass"
 ON_DEMAND = "https://airclass.example/watch/{recording}"
@@ -48,6 +49,7 @@ def approved_recording(sessions, world, clip: Path, lesson_id: int) -> int:  # t
     with clip.open("rb") as stream:
         rec = recordings.upload_recording(sessions(), world.store, actor("teacher_a"), lesson_id, stream, "课.mp4",
                                         at=datetime.now(UTC) - timedelta(days=2))
+    qc_passed(sessions, rec.id, at=datetime.now(UTC) - timedelta(days=2))  # the final approval waits for QC
     for who, action in [("teacher_a", Action.SUBMIT), ("county_a", Action.APPROVE), ("city", Action.APPROVE),
                         ("final", Action.APPROVE)]:
         recordings.act_on_recording(sessions(), actor(who), rec.id, action, at=datetime.now(UTC) - timedelta(days=1),

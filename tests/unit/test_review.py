@@ -28,6 +28,7 @@ from scheduler.domain.review_errors import (
     NotPermitted,
     OutOfScope,
     QcBlocksApproval,
+    QcNotFinished,
     RecordingNotFound,
     ReviewConflict,
     ReviewError,
@@ -354,6 +355,7 @@ def test_queue_states(role, states):
         InvalidTransition(A.APPROVE, S.APPROVED, 7),
         CommentRequired(A.REVOKE, 7),
         ChecksumMismatch(CHECKSUM, None, 7),
+        QcNotFinished(7),
         RecordingNotFound(7),
         ReviewConflict(7),
     ],
@@ -475,3 +477,19 @@ def test_only_a_final_reviewer_signs_off_and_only_a_failed_qc():
             attempt(FAILED_QC, ACTORS[role], A.SIGN_OFF_QC)
     with pytest.raises(NothingToSignOff):
         attempt(recording(S.FINAL_REVIEW), ACTORS[R.FINAL_REVIEWER], A.SIGN_OFF_QC)
+
+
+QC_RUNNING = replace(recording(S.FINAL_REVIEW), qc_finished=False)
+
+
+def test_the_final_approval_waits_for_technical_qc_to_finish_and_only_that():
+    final = ACTORS[R.FINAL_REVIEWER]
+    with pytest.raises(QcNotFinished, match="has not finished"):
+        attempt(QC_RUNNING, final, A.APPROVE)
+    assert A.APPROVE not in allowed_actions(QC_RUNNING, final)
+    assert A.REQUEST_CHANGES in allowed_actions(QC_RUNNING, final)  # a reviewer may still send it back
+    city_step = replace(QC_RUNNING, state=S.CITY_REVIEW)
+    assert attempt(city_step, ACTORS[R.CITY_REVIEWER], A.APPROVE).to_state is S.FINAL_REVIEW
+    with pytest.raises(NothingToSignOff):  # nothing has failed yet
+        attempt(QC_RUNNING, final, A.SIGN_OFF_QC)
+    assert attempt(replace(QC_RUNNING, qc_finished=True), final, A.APPROVE).to_state is S.APPROVED

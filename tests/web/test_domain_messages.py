@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
@@ -187,6 +188,8 @@ def refusals() -> list[review_errors.ReviewError]:
         refusal(RECORDING, county, Action.APPROVE),
         refusal(RECORDING, county, Action.APPROVE, reviewed_checksum="9f8e"),
         refusal(final, Actor(9, Role.FINAL_REVIEWER), Action.SIGN_OFF_QC, comment="ok", reviewed_checksum="0a1b"),
+        refusal(replace(final, qc_finished=False), Actor(9, Role.FINAL_REVIEWER), Action.APPROVE,
+                reviewed_checksum="0a1b"),
         refusal(RecordingUnderReview(7, 1, 5, 11, 101, ReviewState.APPROVED, "0a1b"), county, Action.APPROVE,
                 reviewed_checksum="0a1b"),
         review_errors.RecordingNotFound(7),
@@ -292,7 +295,7 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 def domain_sentences() -> set[str]:
     """Every sentence of the domain's tables, errors and notes; a note with no words ('%(label)s') needs none."""
     errors = (review_errors.NotPermitted, review_errors.InvalidTransition, review_errors.CommentRequired,
-              review_errors.QcBlocksApproval, review_errors.NothingToSignOff, review_errors.RecordingNotFound,
+              review_errors.QcBlocksApproval, review_errors.QcNotFinished, review_errors.NothingToSignOff, review_errors.RecordingNotFound,
               review_errors.ReviewConflict)
     said = [*review_errors.REASONS.values(), *FLAWS.values(), *NOTES.values(), *DETAILS.values(),
             review_errors.ABOUT, review_errors.ChecksumMismatch.MISSING, review_errors.ChecksumMismatch.CHANGED,

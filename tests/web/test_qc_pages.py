@@ -11,6 +11,7 @@ import pytest
 from media.samples import ClipSpec, write_sequence
 from scheduler.services.ingest import ingest_now, rendition_dir
 from scheduler.store.models import Recording
+from tests.support.qc import qc_passed
 from tests.web.test_pages import Browser
 
 pytestmark = pytest.mark.ffmpeg
@@ -131,14 +132,30 @@ def test_a_failed_qc_is_signed_off_with_a_comment_by_the_final_reviewer_before_a
     assert 'class="state state-approved"' in page and "签认质检未通过项" in page  # in the history too
 
 
-def test_without_a_failed_qc_the_final_reviewer_just_approves(app, client, world, clips):
+@pytest.mark.parametrize(("lang", "waiting", "refused"), [
+    ("zh", "技术质检尚未完成：质检报告出来后才能作终审通过。", "技术质检尚未完成"),
+    ("en", "Technical QC has not finished: you can approve once its report is in.", "Technical QC has not finished"),
+])
+def test_the_final_approval_waits_for_technical_qc_to_finish(app, client, world, clips, sessions, lang, waiting,
+                                                             refused):
     _, recording_id = uploaded(client, world, clips["lesson_2s.mp4"])  # its ingest has not run
     for username in ("county_a", "city"):
-        approved_by(app, username, recording_id)
-    page = Browser(client, "final").page(f"/recordings/{recording_id}")
-    assert "action-approve" in page and "action-sign_off_qc" not in page and "技术质检未通过" not in page
-    assert "技术质检排队中" in page
+        page = approved_by(app, username, recording_id)
+        assert waiting.replace("：", ":") not in page
+    final = Browser(client, "final")
+    page = final.page(f"/recordings/{recording_id}?lang={lang}")
+    assert "action-approve" not in page and "action-sign_off_qc" not in page and "action-request_changes" in page
+    assert waiting.replace("'", "&#39;") in page
     assert f'src="/api/recordings/{recording_id}/media"' in page  # no MP4 rendition yet: the upload plays
+    stale = {**form_fields(page, "request_changes"), "action": "approve"}  # a page opened in another tab
+    posted = client.post(f"/recordings/{recording_id}/actions", data=stale)
+    body = posted.get_data(as_text=True)
+    assert posted.status_code == 409 and refused in body and "两位数乘两位数" in body  # the recording page
+
+    qc_passed(sessions, recording_id)
+    page = final.page(f"/recordings/{recording_id}")
+    assert "action-approve" in page and "action-sign_off_qc" not in page and refused not in page
+    assert final.decide(recording_id, "approve", seen=page).status_code == 303
 
 
 def test_renditions_are_served_to_those_who_may_see_the_recording(app, client, world, sessions, settings,

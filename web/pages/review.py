@@ -21,6 +21,7 @@ from scheduler.store.models import Recording
 from web.context import current_actor, db, now, store
 from web.i18n import ACTION_LABELS
 from web.pages.auth import page_login_required
+from web.presenters.messages import review_refusal
 from web.presenters.qc_panel import QcPanel, failed_labels, qc_panel
 
 bp = Blueprint("review", __name__)
@@ -70,11 +71,13 @@ def _forms(recording: Recording, allowed: list[Action], failed: ActionForm | Non
 
 def _recording_page(
     actor: Actor, recording_id: int, *, failed: ActionForm | None = None, conflict: bool = False,
-    blocked: str | None = None,
+    blocked: str | None = None, refused: str | None = None,
 ) -> Any:
+    """The recording page; after a refused decision (`conflict`, `blocked` by failed QC checks, `refused` with a
+    sentence) it shows why, with status 409."""
     shown = recording_pages.recording_page(db(), actor, recording_id)
     qc = qc_panel(shown.ingest, shown.ingest_job, store().root, shown.history)
-    status = 409 if conflict or blocked else 422 if failed is not None else 200
+    status = 409 if conflict or blocked or refused else 422 if failed is not None else 200
     page = render_template(
         "review/recording.html",
         recording=shown.recording,
@@ -84,6 +87,8 @@ def _recording_page(
         conflict=conflict,
         qc=qc,
         approval_blocked=blocked is not None,
+        refused=refused,
+        waits_for_qc=shown.waits_for_qc,
         qc_failed_checks=_qc_failed_checks(qc, shown.allowed_actions, blocked),
     )
     return page, status
@@ -128,6 +133,8 @@ def act(recording_id: int) -> Any:
         return _recording_page(actor, recording_id, conflict=True)
     except review_errors.QcBlocksApproval as exc:
         return _recording_page(actor, recording_id, blocked=exc.failed)
+    except review_errors.QcNotFinished as exc:
+        return _recording_page(actor, recording_id, refused=review_refusal(exc))
     flash(_("Done: %(action)s.", action=ACTION_LABELS[action]))
     return redirect(url_for("review.recording", recording_id=recording_id), 303)
 

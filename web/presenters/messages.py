@@ -28,6 +28,7 @@ from scheduler.domain.review_errors import (
     NothingToSignOff,
     NotPermitted,
     QcBlocksApproval,
+    QcNotFinished,
     RecordingNotFound,
     ReviewConflict,
     ReviewError,
@@ -123,7 +124,7 @@ def review_refusal(error: ReviewError) -> str:
         return _(error.sentence, about=about, actual=error.actual, expected=error.expected)
     if isinstance(error, QcBlocksApproval):
         return _(error.sentence, failed=failed_labels(error.failed), about=about)
-    if isinstance(error, NothingToSignOff):
+    if isinstance(error, NothingToSignOff | QcNotFinished):
         return _(error.sentence, about=about)
     if isinstance(error, RecordingNotFound | ReviewConflict):
         return _(error.sentence, id=error.recording_id)
