@@ -8,6 +8,7 @@ Pure builder: data in, bytes out. The output follows the XMLTV DTD and passes `t
   filler after it make one programme, as do all passes of a looped break, filler or standby
   clip; the programme filler between two slots is one programme too. So the guide shows the
   published timetable, and consecutive events are merged by one rule: same slot, same programme.
+  The list comes from programmes.py, which the DVB EIT in the day files uses too (dvb_epg.py).
 - `start`/`stop` as `YYYYMMDDhhmmss +0800`: the offset of the channel's zone at that instant.
   XMLTV counts in seconds: a boundary inside a second is written at its whole second.
 - Children in DTD order: title, sub-title (the lesson's title), desc (teacher, school, county),
@@ -18,23 +19,18 @@ Pure builder: data in, bytes out. The output follows the XMLTV DTD and passes `t
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Sequence
-from itertools import groupby
+from collections.abc import Sequence
 
 from lxml import etree
 
 from scheduler.domain.channels import Channel
-from scheduler.domain.plan import ChannelDayPlan, Event, EventKind
+from scheduler.domain.plan import ChannelDayPlan
+from scheduler.exports.programmes import Programme, clean_text, day_programmes
+
+__all__ = ["clean_text", "to_xmltv"]
 
 DOCTYPE = '<!DOCTYPE tv SYSTEM "xmltv.dtd">'
-_UNWANTED = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffc\U00010000-\U0010ffff]")
-_WHITESPACE = re.compile(r"\s+")
-
-
-def clean_text(text: str) -> str:
-    """Text fit for an XMLTV element: no forbidden or control characters, on one line."""
-    return _WHITESPACE.sub(" ", _UNWANTED.sub("", text)).strip()
+STAMP = "%Y%m%d%H%M%S %z"
 
 
 def _add(parent: etree._Element, tag: str, text: str, **attributes: str) -> None:
@@ -54,37 +50,19 @@ def _channel_element(channel: Channel) -> etree._Element:
     return element
 
 
-def _stamp(channel: Channel, plan: ChannelDayPlan, offset: int) -> str:
-    """An XMLTV time with the zone's offset at that instant."""
-    return channel.moment(plan.day, offset).strftime("%Y%m%d%H%M%S %z")
-
-
-def _programme(channel: Channel, plan: ChannelDayPlan, events: Sequence[Event]) -> etree._Element:
-    """One `<programme>` for a slot's events (or the filler between two slots)."""
-    first = events[0]
+def _programme(channel: Channel, entry: Programme) -> etree._Element:
+    """One `<programme>`: its times with the zone's offset, texts in DTD order."""
     element = etree.Element(
-        "programme",
-        start=_stamp(channel, plan, first.start),
-        stop=_stamp(channel, plan, events[-1].end),
-        channel=channel.id,
+        "programme", start=entry.start.strftime(STAMP), stop=entry.stop.strftime(STAMP), channel=channel.id
     )
-    etree.SubElement(element, "title", lang="zh").text = clean_text(first.title) or clean_text(channel.name)
-    airing = first.airing
-    if airing is not None and airing.recording is not None:
-        lesson, recording = airing.lesson, airing.recording
-        _add(element, "sub-title", lesson.title, lang="zh")
-        _add(element, "desc", f"主讲：{recording.teacher}（{recording.school}，{recording.county}）", lang="zh")
-        _add(element, "category", lesson.subject_name, lang="zh")
-        _add(element, "episode-num", f"第{lesson.sequence}课", system="onscreen")
-        if first.kind is EventKind.REPLAY:
-            etree.SubElement(element, "previously-shown")
+    etree.SubElement(element, "title", lang="zh").text = entry.title
+    _add(element, "sub-title", entry.sub_title, lang="zh")
+    _add(element, "desc", entry.desc, lang="zh")
+    _add(element, "category", entry.category, lang="zh")
+    _add(element, "episode-num", entry.episode, system="onscreen")
+    if entry.replay:
+        etree.SubElement(element, "previously-shown")
     return element
-
-
-def _programmes(channel: Channel, plan: ChannelDayPlan) -> Iterator[etree._Element]:
-    """A day's programmes: consecutive events of one slot merged."""
-    for _, group in groupby(plan.events, key=lambda event: event.slot):
-        yield _programme(channel, plan, list(group))
 
 
 def _ordered_days(channels: Sequence[Channel], days: Sequence[ChannelDayPlan]) -> list[tuple[Channel, ChannelDayPlan]]:
@@ -109,6 +87,6 @@ def to_xmltv(channels: Sequence[Channel], days: Sequence[ChannelDayPlan], *, gen
     root = etree.Element("tv", {"generator-info-name": clean_text(generator_info) or "airclass"})
     root.extend(_channel_element(channel) for channel in channels)
     for channel, plan in pairs:
-        root.extend(_programmes(channel, plan))
+        root.extend(_programme(channel, entry) for entry in day_programmes(channel, plan))
     document: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=True, doctype=DOCTYPE, pretty_print=True)
     return document
