@@ -249,6 +249,11 @@ def allowed_actions(rec: RecordingUnderReview, actor: Actor) -> list[Action]:
     return allowed
 
 
+def takes_decisions(actor: Actor) -> bool:
+    """Tell whether the actor's role takes any decision on recordings (auditors and operators only read)."""
+    return any(actor.role in roles for action, roles in _ROLES_FOR.items() if action is not Action.INTAKE)
+
+
 def waits_for_qc(rec: RecordingUnderReview, actor: Actor) -> bool:
     """Tell whether the actor could approve the recording now but for technical QC not having finished."""
     return not rec.qc_finished and Action.APPROVE in allowed_actions(replace(rec, qc_finished=True), actor)

@@ -32,16 +32,18 @@ class Revision:
 
 @dataclass(frozen=True)
 class RecordingPage:
-    """A recording's page: the recording with its lesson, its audit trail, what the actor may decide on it now
-    (and whether their approval waits for technical QC), and what its ingest made (None until it has) with the
-    newest ingest job."""
+    """A recording's page: the recording with its lesson, its audit trail, whether the actor decides on recordings
+    at all, what they may decide on this one now (and whether their approval waits for technical QC), what its
+    ingest made (None until it has) with the newest ingest job, and why the previous revision was sent back."""
 
     recording: Recording
     history: list[AuditEvent]
     allowed_actions: list[Action]
     ingest: RecordingIngest | None
     ingest_job: Job | None
+    decides: bool = False
     waits_for_qc: bool = False
+    sent_back: AuditEvent | None = None  # the previous revision's request for changes or revocation
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,9 @@ def recording_page(session: Session, actor: Actor, recording_id: int) -> Recordi
             allowed_actions=recordings.next_actions(session, actor, recording),
             ingest=renditions.ingest_of(session, recording.id),
             ingest_job=renditions.ingest_job(session, recording.id),
+            decides=review.takes_decisions(actor),
             waits_for_qc=recordings.waits_for_qc(session, actor, recording),
+            sent_back=recordings.why_sent_back(session, actor, recording),
         )
 
 

@@ -129,6 +129,29 @@ def audit_trail(session: Session, recording_id: int) -> list[AuditEvent]:
     return list(session.scalars(query))
 
 
+_SENT_BACK = (Action.REQUEST_CHANGES, Action.REVOKE)
+
+
+def why_sent_back(session: Session, actor: Actor, recording: Recording) -> AuditEvent | None:
+    """The decision that sent the lesson's previous revision back (changes requested, or approval revoked),
+    if the actor may see that revision, in the caller's transaction."""
+    previous = (
+        select(Recording.id)
+        .join(Recording.lesson)
+        .join(Lesson.county)
+        .where(_seen_by(review.visibility(actor)), Recording.lesson_id == recording.lesson_id,
+               Recording.revision == recording.revision - 1)
+    )
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.recording_id.in_(previous), AuditEvent.action.in_(_SENT_BACK))
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
 def recording_history(session: Session, actor: Actor, recording_id: int) -> list[AuditEvent]:
     """The audit trail of a recording the actor may see, oldest first."""
     with session.begin():

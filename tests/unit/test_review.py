@@ -18,6 +18,7 @@ from scheduler.domain.review import (
     allowed_actions,
     decide,
     queue_states,
+    takes_decisions,
     visibility,
 )
 from scheduler.domain.review_errors import (
@@ -493,3 +494,9 @@ def test_the_final_approval_waits_for_technical_qc_to_finish_and_only_that():
     with pytest.raises(NothingToSignOff):  # nothing has failed yet
         attempt(QC_RUNNING, final, A.SIGN_OFF_QC)
     assert attempt(replace(QC_RUNNING, qc_finished=True), final, A.APPROVE).to_state is S.APPROVED
+
+
+@pytest.mark.parametrize("role", list(R))
+def test_only_auditors_operators_and_the_system_take_no_decision(role):
+    actor = ACTORS[role]
+    assert takes_decisions(actor) is (role not in (R.AUDITOR, R.OPERATOR, R.SYSTEM))

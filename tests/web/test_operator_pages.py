@@ -130,7 +130,7 @@ def test_a_revoked_recording_raises_an_alert_the_operator_acknowledges(client, a
     alerts = operator.page("/operator/alerts/")
     alert_id = list_alerts(sessions())[0].id
     recording = world.recordings["math12"]
-    assert f"{monday.isoformat()}：录像 {recording} 已撤回（画面有误），改播备用节目（第 2 版）" in alerts
+    assert f"{monday.isoformat()}：录像 {recording} 已撤销通过（画面有误），改播备用节目（第 2 版）" in alerts
     assert f"/operator/alerts/{alert_id}/acknowledge" in alerts
     in_english = Browser(app.test_client(), "operator").page("/operator/alerts/?lang=en")  # its own language cookie
     assert f"{monday}: recording {recording} revoked: 画面有误; the standby programme airs instead (version 2)" in in_english

@@ -29,6 +29,12 @@ bp = Blueprint("review", __name__)
 NEEDS_COMMENT = frozenset({Action.REQUEST_CHANGES, Action.REVOKE, Action.SIGN_OFF_QC})
 PAGE_ACTIONS = (Action.SUBMIT, Action.SIGN_OFF_QC, Action.APPROVE, Action.REQUEST_CHANGES, Action.WITHDRAW,
                 Action.REVOKE)
+COMMENT_LABELS = {  # each box says what its comment is for: two boxes side by side must not look alike
+    Action.APPROVE: _l("Note with your approval (optional)"),
+    Action.REQUEST_CHANGES: _l("What must change (required)"),
+    Action.REVOKE: _l("Reason for revoking the approval (required)"),
+    Action.SIGN_OFF_QC: _l("Why it may air despite the failed QC (required)"),
+}
 
 
 class ActionForm(FlaskForm):
@@ -45,6 +51,8 @@ class ActionForm(FlaskForm):
             return
         if self.action.data == Action.SIGN_OFF_QC:
             field.errors.append(_("Write a comment: say why the recording may air despite the failed QC."))
+        elif self.action.data == Action.REVOKE:
+            field.errors.append(_("Write the reason for revoking the approval."))
         else:
             field.errors.append(_("Write a comment: say what must change and why."))
 
@@ -83,7 +91,9 @@ def _recording_page(
         recording=shown.recording,
         history=shown.history,
         forms=_forms(shown.recording, shown.allowed_actions, failed),
-        needs_comment=NEEDS_COMMENT,
+        comment_labels=COMMENT_LABELS,
+        decides=shown.decides,
+        sent_back=shown.sent_back,
         conflict=conflict,
         qc=qc,
         approval_blocked=blocked is not None,
