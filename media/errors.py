@@ -4,7 +4,8 @@ MediaError
 ├── FfmpegFailed          ffmpeg or ffprobe exited non-zero (argv, returncode, stderr_tail)
 │   ├── FfmpegTimedOut    ... or was killed after its time limit (timeout_seconds)
 │   └── OutputTooLarge    ... or was killed when its outputs passed the size limit (limit_bytes)
-├── UnsupportedMedia      the file is not a video we accept (reason: a sentence for the user)
+├── UnsupportedMedia      the file is not a video we accept (reason: a sentence for the user; key and values:
+│                         which of REFUSALS it is and the facts it names, for wording it in another language)
 ├── MediaNotFound         the file does not exist (path)
 └── OutsideMediaStore     the file resolves outside the media store (path)
 """
@@ -55,12 +56,48 @@ class OutputTooLarge(FfmpegFailed):
         self.args = (f"{self.argv[0]} output passed the size limit of {limit_bytes} bytes",)
 
 
+ACCEPTED = "use MP4/MOV, Matroska/WebM, MPEG-TS or MXF"
+# Why an upload is not a video we accept: English sentences with {named} values (as media.qc's FINDINGS), so the
+# web layer can word each in the page's language from its key.
+REFUSALS = {
+    "not_a_file": "the path is not a regular file",
+    "empty": "the file is empty",
+    "text": "the file is text, not a video",
+    "text_hls": "the file is an HLS playlist, not a video",
+    "text_ffconcat": "the file is an ffconcat list, not a video",
+    "text_dash": "the file is a DASH manifest (XML), not a video",
+    "text_smil": "the file is a SMIL playlist (XML), not a video",
+    "text_svg": "the file is an SVG image (XML), not a video",
+    "text_html": "the file is an HTML page, not a video",
+    "text_xml": "the file is an XML document, not a video",
+    "other_container": "container '{name}' is not accepted; " + ACCEPTED,
+    "no_container": "the file is not in a recognised video container; " + ACCEPTED,
+    "cut_short": "the file is cut short or damaged: its '{box}' box runs past the end",
+    "probe_timeout": "ffprobe could not read the file as a video within {seconds} s",
+    "probe_failed": "ffprobe could not read the file as a video: {detail}",
+    "unreadable": "ffprobe described the file in a way we cannot read ({detail})",
+    "wrong_format": "ffprobe read the file as '{shown}', not as {container}",
+    "no_video": "the file has no video stream",
+    "no_audio": "the file has no audio stream",
+    "no_picture_size": "the video stream has no picture size",
+    "no_audio_shape": "the audio stream has no sample rate or no channels",
+    "no_frame_rate": "the video stream has no frame rate",
+    "no_duration": "the file has no duration",
+}
+
+
 class UnsupportedMedia(MediaError):
     """The file is not a video the channel can accept."""
 
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
+    def __init__(self, reason: str, key: str | None = None, values: dict[str, str] | None = None) -> None:
+        self.reason, self.key, self.values = reason, key, dict(values or {})
         super().__init__(reason)
+
+    @classmethod
+    def because(cls, key: str, **values: object) -> UnsupportedMedia:
+        """The refusal REFUSALS[key], its values kept as text."""
+        said = {name: str(value) for name, value in values.items()}
+        return cls(REFUSALS[key].format(**said), key, said)
 
 
 class MediaNotFound(MediaError):

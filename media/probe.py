@@ -14,24 +14,24 @@ from media.runner import DEMUXERS, FORMAT_NAMES, FfmpegTool, MediaTool, file_url
 from media.store_paths import resolve_in_store
 
 SNIFF_BYTES = 4096
-ACCEPTED = "use MP4/MOV, Matroska/WebM, MPEG-TS or MXF"
 TS_PACKET = 188
 MP4_BOXES = {b"ftyp", b"moov", b"mdat", b"free", b"wide"}
 # Top-level ISO BMFF boxes whose sizes we check against the file's length.
 TOP_LEVEL_BOXES = {"ftyp", "moov", "mdat", "free", "wide", "skip", "moof", "mfra", "meta", "uuid", "sidx", "styp"}
 EBML = b"\x1a\x45\xdf\xa3"
 MXF_KEY = b"\x06\x0e\x2b\x34\x02\x05\x01\x01"
-# Markers of text formats ffmpeg would otherwise follow or parse (lowercase, anywhere in the head).
+# Markers of text formats ffmpeg would otherwise follow or parse (lowercase, anywhere in the head), each with the
+# REFUSALS key "text_<kind>" naming it.
 TEXT_MARKERS = (
-    (b"#extm3u", "an HLS playlist"),
-    (b"ffconcat version", "an ffconcat list"),
-    (b"<mpd", "a DASH manifest (XML)"),
-    (b"<smil", "a SMIL playlist (XML)"),
-    (b"<svg", "an SVG image (XML)"),
-    (b"<html", "an HTML page"),
-    (b"<!doctype html", "an HTML page"),
-    (b"<?xml", "an XML document"),
-    (b"<!doctype", "an XML document"),
+    (b"#extm3u", "hls"),
+    (b"ffconcat version", "ffconcat"),
+    (b"<mpd", "dash"),
+    (b"<smil", "smil"),
+    (b"<svg", "svg"),
+    (b"<html", "html"),
+    (b"<!doctype html", "html"),
+    (b"<?xml", "xml"),
+    (b"<!doctype", "xml"),
 )
 # Containers we recognise only to name them in the refusal: (offset, magic, name).
 OTHER_CONTAINERS = (
@@ -81,13 +81,13 @@ def probe_upload(path: Path, store_root: Path, tool: MediaTool | None = None) ->
     try:
         return media_probe_from_json(data, container)
     except (ValueError, TypeError, AttributeError) as error:  # odd JSON must not escape as a crash
-        raise UnsupportedMedia(f"ffprobe described the file in a way we cannot read ({error})") from None
+        raise UnsupportedMedia.because("unreadable", detail=error) from None
 
 
 def read_head(path: Path) -> bytes:
     """Return the first few KB of a regular file."""
     if not path.is_file():
-        raise UnsupportedMedia("the path is not a regular file")
+        raise UnsupportedMedia.because("not_a_file")
     with path.open("rb") as stream:
         return stream.read(SNIFF_BYTES)
 
@@ -95,16 +95,16 @@ def read_head(path: Path) -> bytes:
 def sniff_container(head: bytes) -> str:
     """Return the container family ('mp4', 'matroska', 'mpegts', 'mxf') from the first bytes."""
     if not head:
-        raise UnsupportedMedia("the file is empty")
+        raise UnsupportedMedia.because("empty")
     text_kind = _text_kind(head)
     if text_kind is not None:
-        raise UnsupportedMedia(f"the file is {text_kind}, not a video")
+        raise UnsupportedMedia.because(f"text_{text_kind}")
     container = _accepted_container(head)
     if container is not None:
         return container
     if _is_mostly_text(head):
-        raise UnsupportedMedia("the file is text, not a video")
-    raise UnsupportedMedia(_refusal(head))
+        raise UnsupportedMedia.because("text")
+    raise _refusal(head)
 
 
 def check_mp4_boxes(path: Path) -> None:
@@ -123,7 +123,7 @@ def check_mp4_boxes(path: Path) -> None:
             if kind not in TOP_LEVEL_BOXES:
                 return  # trailing bytes we do not know: leave them to ffprobe
             if length < 8 or offset + length > size:
-                raise UnsupportedMedia(f"the file is cut short or damaged: its '{kind}' box runs past the end")
+                raise UnsupportedMedia.because("cut_short", box=kind)
             offset += length
 
 
@@ -178,12 +178,12 @@ def _decode_prefix(head: bytes) -> str:
     return head.decode("latin-1")  # C1 controls (0x80-0x9f) count as not printable
 
 
-def _refusal(head: bytes) -> str:
+def _refusal(head: bytes) -> UnsupportedMedia:
     """Explain why a binary file in another (or no) container is refused."""
     for offset, magic, name in OTHER_CONTAINERS:
         if head[offset : offset + len(magic)] == magic:
-            return f"container '{name}' is not accepted; {ACCEPTED}"
-    return f"the file is not in a recognised video container; {ACCEPTED}"
+            return UnsupportedMedia.because("other_container", name=name)
+    return UnsupportedMedia.because("no_container")
 
 
 def _ffprobe(tool: MediaTool, path: Path, container: str) -> dict[str, Any]:
@@ -191,11 +191,9 @@ def _ffprobe(tool: MediaTool, path: Path, container: str) -> dict[str, Any]:
     try:
         return tool.probe(path, DEMUXERS[container])
     except FfmpegTimedOut as error:
-        reason = f"ffprobe could not read the file as a video within {error.timeout_seconds:g} s"
-        raise UnsupportedMedia(reason) from None
+        raise UnsupportedMedia.because("probe_timeout", seconds=f"{error.timeout_seconds:g}") from None
     except FfmpegFailed as error:
-        reason = f"ffprobe could not read the file as a video: {_for_users(error.stderr_tail, path)}"
-        raise UnsupportedMedia(reason) from None
+        raise UnsupportedMedia.because("probe_failed", detail=_for_users(error.stderr_tail, path)) from None
 
 
 def _for_users(stderr: str, path: Path) -> str:
@@ -212,7 +210,7 @@ def media_probe_from_json(data: dict[str, Any], container: str) -> MediaProbe:
     audio = _first_stream(data, "audio")
     width, height = int(video.get("width") or 0), int(video.get("height") or 0)
     if width <= 0 or height <= 0:
-        raise UnsupportedMedia("the video stream has no picture size")
+        raise UnsupportedMedia.because("no_picture_size")
     interlaced = _interlaced(video.get("field_order"))
     rate, variable = _frame_rate(video, interlaced)
     seconds, frames = _duration(video, fmt, rate)
@@ -235,7 +233,7 @@ def _check_format(format_name: str, container: str) -> None:
     """Require ffprobe to report exactly the demuxer we forced."""
     if format_name != FORMAT_NAMES[container]:
         shown = format_name or "nothing"
-        raise UnsupportedMedia(f"ffprobe read the file as '{shown}', not as {container}")
+        raise UnsupportedMedia.because("wrong_format", shown=shown, container=container)
 
 
 def _first_stream(data: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -244,7 +242,7 @@ def _first_stream(data: dict[str, Any], kind: str) -> dict[str, Any]:
         cover_art = (stream.get("disposition") or {}).get("attached_pic")
         if stream.get("codec_type") == kind and not cover_art:
             return dict(stream)
-    raise UnsupportedMedia(f"the file has no {kind} stream")
+    raise UnsupportedMedia.because(f"no_{kind}")
 
 
 def _audio_shape(audio: dict[str, Any]) -> dict[str, int]:
@@ -252,7 +250,7 @@ def _audio_shape(audio: dict[str, Any]) -> dict[str, int]:
     sample_rate = int(audio.get("sample_rate") or 0)
     channels = int(audio.get("channels") or 0)
     if sample_rate <= 0 or channels <= 0:
-        raise UnsupportedMedia("the audio stream has no sample rate or no channels")
+        raise UnsupportedMedia.because("no_audio_shape")
     return {"audio_sample_rate": sample_rate, "audio_channels": channels}
 
 
@@ -269,7 +267,7 @@ def _frame_rate(video: dict[str, Any], interlaced: bool | None) -> tuple[Fractio
     average = _fraction(video.get("avg_frame_rate"))
     rate = average or real
     if rate <= 0:
-        raise UnsupportedMedia("the video stream has no frame rate")
+        raise UnsupportedMedia.because("no_frame_rate")
     field_rate = bool(interlaced) and real == 2 * average  # fields, not frames, per second
     variable = bool(real and average and real != average and not field_rate)
     return rate, variable
@@ -287,7 +285,7 @@ def _duration(video: dict[str, Any], fmt: dict[str, Any], rate: Fraction) -> tup
         seconds = counted / rate
     frames = counted if counted > 0 else whole_frames(seconds or Fraction(0), rate)
     if seconds is None or seconds <= 0 or frames <= 0:
-        raise UnsupportedMedia("the file has no duration")
+        raise UnsupportedMedia.because("no_duration")
     return seconds, frames
 
 

@@ -9,6 +9,7 @@ CatalogueError
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -53,18 +54,20 @@ class InvalidInput(CatalogueError):
 
 
 class UploadRejected(CatalogueError):
-    """The uploaded file is not an acceptable lesson video."""
+    """The uploaded file is not an acceptable lesson video: `reason` in English; `key` names which refusal it is
+    (media.errors.REFUSALS, or "too_large") and `values` its facts, so the web layer words it in the page's language."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, key: str | None = None, values: Mapping[str, str] | None = None) -> None:
         super().__init__(reason)
-        self.reason = reason
+        self.reason, self.key, self.values = reason, key, dict(values or {})
 
 
 class UploadTooLarge(UploadRejected):
     """The upload is past the configured size limit."""
 
     def __init__(self, limit_bytes: int) -> None:
-        super().__init__(f"the file is larger than the limit of {limit_bytes // (1024 * 1024)} MiB")
+        mib = str(limit_bytes // (1024 * 1024))
+        super().__init__(f"the file is larger than the limit of {mib} MiB", "too_large", {"mib": mib})
         self.limit_bytes = limit_bytes
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, select, true
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from media.errors import MediaError
+from media.errors import MediaError, UnsupportedMedia
 from media.probe import MediaProbe, probe_upload
 from media.runner import MediaTool
 from scheduler.domain import review, review_errors
@@ -286,9 +286,12 @@ def upload_recording(
     incoming = store.receive(stream)
     try:
         probe = probe_upload(incoming.path, store.root, tool)
+    except UnsupportedMedia as exc:
+        store.discard(incoming)
+        raise UploadRejected(exc.reason, exc.key, exc.values) from exc
     except MediaError as exc:
         store.discard(incoming)
-        raise UploadRejected(getattr(exc, "reason", str(exc))) from exc
+        raise UploadRejected(str(exc)) from exc
     media_name = store.keep(incoming, _SUFFIX.get(probe.container, "bin"))
     try:
         with session.begin():

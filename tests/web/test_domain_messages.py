@@ -17,9 +17,10 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from media.analysis import TimeRange
+from media.errors import REFUSALS, UnsupportedMedia
 from media.qc import FINDINGS, Check, QcReport, Status, finding
 from scheduler.domain import review, review_errors, sentences
-from scheduler.domain.catalogue import AlreadyExists
+from scheduler.domain.catalogue import AlreadyExists, UploadRejected, UploadTooLarge
 from scheduler.domain.channels import InvalidTemplate, ReplayRef, SlotKind
 from scheduler.domain.plan import NOTES, REPLAY_OF, STOOD_IN, NoteKind, SlotNote, SlotReport, SlotStatus, StandIn
 from scheduler.domain.policy import DETAILS, SPAN_UNITS, PolicyViolation, Rule, Span, Violation
@@ -324,3 +325,41 @@ def test_every_domain_sentence_has_its_chinese_translation():
     assert untranslated == []
     names = {s: (set(PLACEHOLDER.findall(s)), set(PLACEHOLDER.findall(catalogue[s].string))) for s in marked}
     assert {s: pair for s, pair in names.items() if pair[0] != pair[1]} == {}  # each fact is said, none invented
+
+
+# --- a refused upload (media.errors.REFUSALS) ----------------------------------------------------------
+
+REFUSAL_VALUES = {"name": "avi", "box": "moov", "seconds": "30", "detail": "Invalid data found when processing input",
+                  "shown": "mov,mp4,m4a,3gp,3g2,mj2", "container": "mp4"}
+
+
+def upload_refusals() -> list[UploadRejected]:
+    said = [UnsupportedMedia.because(key, **{n: REFUSAL_VALUES[n] for n in re.findall(r"\{(\w+)\}", sentence)})
+            for key, sentence in REFUSALS.items()]
+    return [UploadRejected(e.reason, e.key, e.values) for e in said] + [UploadTooLarge(2048 * 1024 * 1024)]
+
+
+def test_every_upload_refusal_has_its_wording_and_the_english_one_is_the_media_packages(app):
+    assert wording.UPLOAD_REFUSALS.keys() == {*REFUSALS, "too_large"}
+    with app.test_request_context("/?lang=en"):
+        assert [wording.upload_refusal(e) for e in upload_refusals()] == [e.reason for e in upload_refusals()]
+
+
+def test_chinese_pages_word_every_upload_refusal_in_chinese(app):
+    latin = re.compile(r"\b[a-z]{3,}\b")  # a word of English; format names are capitals or quoted values
+    with app.test_request_context("/?lang=zh"):
+        said = [wording.upload_refusal(e) for e in upload_refusals() if e.key not in ("probe_failed", "unreadable",
+                                                                                       "wrong_format")]
+    for quoted in [*REFUSAL_VALUES.values(), "ffconcat"]:  # the values name formats and boxes as they are
+        said = [s.replace(quoted, "") for s in said]
+    assert [s for s in said if latin.search(s)] == []
+
+
+@pytest.mark.ffmpeg
+@pytest.mark.parametrize(("lang", "sentence"), [("zh", "文件未被接受：文件中没有音频流"),
+                                                ("en", "The file was not accepted: the file has no audio stream")])
+def test_a_refused_upload_says_why_in_the_pages_language(client, world, clips, lang, sentence):
+    teacher = Browser(client, "teacher_a")
+    teacher.page(f"/teacher/lessons/{world.lesson_a}?lang={lang}")  # the language is kept in a cookie
+    refused = teacher.upload(world.lesson_a, clips["video_only_1s.mp4"])
+    assert refused.status_code == 422 and sentence in refused.get_data(as_text=True)

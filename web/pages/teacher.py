@@ -14,6 +14,7 @@ from scheduler.services import recording_pages, recordings
 from scheduler.services.permissions import Permission
 from web.context import current_actor, db, now, store
 from web.pages.auth import page_login_required
+from web.presenters.messages import upload_refusal
 from web.presenters.qc_panel import qc_panel
 from web.problems import problem
 
@@ -79,7 +80,7 @@ def upload(lesson_id: int) -> Any:
             db(), store(), current_actor(), lesson_id, upload.stream, upload.filename or "", at=now()
         )
     except UploadRejected as exc:
-        return _refuse_upload(lesson_id, form, _("The file was not accepted: %(reason)s", reason=exc.reason))
+        return _refuse_upload(lesson_id, form, _("The file was not accepted: %(reason)s", reason=upload_refusal(exc)))
     target = url_for("review.recording", recording_id=recording.id)
     if _wants_json():
         return jsonify(location=target), 201

@@ -15,7 +15,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from scheduler.domain.catalogue import AlreadyExists, CatalogueError, NotFound
+from scheduler.domain.catalogue import AlreadyExists, CatalogueError, NotFound, UploadRejected
 from scheduler.domain.channels import WEEKDAYS, InvalidTemplate, ReplayRef, ScheduleError
 from scheduler.domain.plan import NOTES, REPLAY_KINDS, REPLAY_OF, STOOD_IN, MissingClip, SlotNote, SlotReport, StandIn
 from scheduler.domain.policy import DETAILS, SECONDS, SPAN_UNITS, PolicyViolation, Rule, Span, Violation
@@ -224,8 +224,49 @@ KIND_NAMES = {
 }
 
 
+# --- refused uploads ------------------------------------------------------------------------------
+
+_ACCEPTED = _l("use MP4/MOV, Matroska/WebM, MPEG-TS or MXF")
+UPLOAD_REFUSALS = {  # media.errors.REFUSALS, and the size limit's refusal, in the page's language
+    "not_a_file": _l("the path is not a regular file"),
+    "empty": _l("the file is empty"),
+    "text": _l("the file is text, not a video"),
+    "text_hls": _l("the file is an HLS playlist, not a video"),
+    "text_ffconcat": _l("the file is an ffconcat list, not a video"),
+    "text_dash": _l("the file is a DASH manifest (XML), not a video"),
+    "text_smil": _l("the file is a SMIL playlist (XML), not a video"),
+    "text_svg": _l("the file is an SVG image (XML), not a video"),
+    "text_html": _l("the file is an HTML page, not a video"),
+    "text_xml": _l("the file is an XML document, not a video"),
+    "other_container": _l("container '%(name)s' is not accepted; %(accepted)s"),
+    "no_container": _l("the file is not in a recognised video container; %(accepted)s"),
+    "cut_short": _l("the file is cut short or damaged: its '%(box)s' box runs past the end"),
+    "probe_timeout": _l("ffprobe could not read the file as a video within %(seconds)s s"),
+    "probe_failed": _l("ffprobe could not read the file as a video: %(detail)s"),
+    "unreadable": _l("ffprobe described the file in a way we cannot read (%(detail)s)"),
+    "wrong_format": _l("ffprobe read the file as '%(shown)s', not as %(container)s"),
+    "no_video": _l("the file has no video stream"),
+    "no_audio": _l("the file has no audio stream"),
+    "no_picture_size": _l("the video stream has no picture size"),
+    "no_audio_shape": _l("the audio stream has no sample rate or no channels"),
+    "no_frame_rate": _l("the video stream has no frame rate"),
+    "no_duration": _l("the file has no duration"),
+    "too_large": _l("the file is larger than the limit of %(mib)s MiB"),
+}
+
+
+def upload_refusal(error: UploadRejected) -> str:
+    """Why an upload was refused, in the page's language; a refusal without a known key as it was said."""
+    if error.key not in UPLOAD_REFUSALS:
+        return error.reason
+    return str(UPLOAD_REFUSALS[error.key]) % {**error.values, "accepted": _ACCEPTED}
+
+
 def catalogue_refusal(error: CatalogueError) -> str:
-    """A thing not found or already there, in the page's language; other catalogue refusals as they are."""
+    """A thing not found or already there, or a refused upload, in the page's language; other catalogue refusals
+    as they are."""
+    if isinstance(error, UploadRejected):
+        return upload_refusal(error)
     if not isinstance(error, NotFound | AlreadyExists) or error.kind not in KIND_NAMES:
         return str(error)
     what = KIND_NAMES[error.kind]
