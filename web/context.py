@@ -15,6 +15,7 @@ from scheduler.domain.review import Actor
 from scheduler.services import accounts, permissions
 from scheduler.services.permissions import Permission
 from scheduler.services.recordings import actor_for
+from scheduler.settings import Settings
 from scheduler.store.media_store import MediaStore
 from scheduler.store.models import User
 
@@ -40,6 +41,11 @@ def close_db(_exc: BaseException | None = None) -> None:
 def store() -> MediaStore:
     """The media store."""
     return current_app.extensions["airclass.store"]
+
+
+def settings() -> Settings:
+    """The app's settings."""
+    return current_app.config["AIRCLASS_SETTINGS"]
 
 
 def now() -> datetime:

@@ -7,12 +7,13 @@ version is frozen and a change to it becomes the next version (the old one is `s
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, defer, joinedload
 
 from scheduler.domain.assembly import assemble_day, readiness
 from scheduler.domain.changes import SlotChange, diff_days, uses_recording, without_recording
@@ -90,8 +91,28 @@ def planned_lessons(session: Session, grades: Sequence[int]) -> list[PlannedLess
 
 
 def _versions(session: Session, channel_id: str, day: date) -> list[ChannelDay]:
-    query = select(ChannelDay).where(ChannelDay.channel_id == channel_id, ChannelDay.day == day)
+    """A day's versions; their plans are read when asked for (`plan_of` keeps the published ones parsed)."""
+    query = select(ChannelDay).options(defer(ChannelDay.plan)).where(ChannelDay.channel_id == channel_id, ChannelDay.day == day)
     return list(session.scalars(query.order_by(ChannelDay.version)))
+
+
+_FROZEN: OrderedDict[tuple[object, ...], ChannelDayPlan] = OrderedDict()
+_FROZEN_KEPT = 256  # a week ahead and two back of eight channels, with room
+
+
+def plan_of(row: ChannelDay) -> ChannelDayPlan:
+    """A stored version's plan. A version once published never changes, so its parse is kept: a grade day is
+    ~9,000 events, ~50 ms to read and parse, and the guide, the live timer and the family pages ask often.
+    Kept by the version's identity and publication stamp (ids alone repeat across databases)."""
+    if row.published_at is None:
+        return plan_json.plan_from_dict(row.plan)
+    key = (row.id, row.channel_id, row.day, row.version, row.published_at)
+    if key not in _FROZEN:
+        _FROZEN[key] = plan_json.plan_from_dict(row.plan)
+        while len(_FROZEN) > _FROZEN_KEPT:
+            _FROZEN.popitem(last=False)
+    _FROZEN.move_to_end(key)
+    return _FROZEN[key]
 
 
 def _current(versions: Sequence[ChannelDay], status: DayStatus) -> ChannelDay | None:
@@ -131,7 +152,7 @@ def _history(
     for back in range(1, reach + 1):
         row = _on_air(session, channel.id, day - timedelta(days=back))
         if row is not None:
-            airings = plan_json.plan_from_dict(row.plan).airings.items()
+            airings = plan_of(row).airings.items()
             current = {slot: _with_current_states(a, by_id) for slot, a in airings}
             earlier[row.day] = {slot: a for slot, a in current.items() if a is not None}
     return cursor, earlier
@@ -189,14 +210,14 @@ def _assemble_one(
     versions = _versions(session, channel.id, day)
     draft, published = _current(versions, DayStatus.DRAFT), _current(versions, DayStatus.PUBLISHED)
     latest = draft or published
-    if latest is not None and plan_json.plan_from_dict(latest.plan) == plan:
+    if latest is not None and plan_of(latest) == plan:
         return DayOutcome(channel.id, day, latest.version, latest.status, "unchanged", plan.problems)
     if draft is not None:
         session.delete(draft)
         session.flush()
     version = draft.version if draft else (versions[-1].version + 1 if versions else 1)
     _store(session, channel.id, day, version, DayStatus.DRAFT, plan, at=at, by=by, note=describe_day(template, day))
-    changes = diff_days(plan_json.plan_from_dict(published.plan), plan) if published else ()
+    changes = diff_days(plan_of(published), plan) if published else ()
     return DayOutcome(channel.id, day, version, DayStatus.DRAFT, "assembled", plan.problems, changes)
 
 
@@ -234,13 +255,13 @@ def _publish_one(
     draft, published = _current(versions, DayStatus.DRAFT), _current(versions, DayStatus.PUBLISHED)
     if draft is None:
         assert published is not None
-        plan = plan_json.plan_from_dict(published.plan)
+        plan = plan_of(published)
         return DayOutcome(channel.id, published.day, published.version, published.status, "unchanged", plan.problems)
     plan = _approved_only(channel, plan_json.plan_from_dict(draft.plan), lessons, clips_by_id(session))
     session.delete(draft)
     session.flush()
     row = _replace_published(session, channel, published, plan, draft.version, at=at, by=by, note=draft.note)
-    changes = diff_days(plan_json.plan_from_dict(published.plan), plan) if published else ()
+    changes = diff_days(plan_of(published), plan) if published else ()
     action = "republished" if published else "published"
     return DayOutcome(channel.id, row.day, row.version, row.status, action, plan.problems, changes)
 
@@ -284,7 +305,7 @@ def stand_in_for_revoked(session: Session, recording_id: int, *, at: datetime, b
     clips = clips_by_id(session)
     outcomes = []
     rows = session.scalars(
-        select(ChannelDay)
+        select(ChannelDay).options(defer(ChannelDay.plan))
         .where(ChannelDay.status != DayStatus.SUPERSEDED, ChannelDay.day >= at.date() - timedelta(days=1))
         .order_by(ChannelDay.day)
     )
@@ -292,7 +313,7 @@ def stand_in_for_revoked(session: Session, recording_id: int, *, at: datetime, b
         channel, _template = load_channel(session, row.channel_id)
         if channel.day_bounds(row.day)[1] <= at:
             continue  # already aired: history is not rewritten
-        plan = plan_json.plan_from_dict(row.plan)
+        plan = plan_of(row)
         if not uses_recording(plan, recording_id):
             continue
         outcomes.append(_stand_in(session, channel, row, plan, recording_id, clips, at=at, by=by, reason=reason))
@@ -334,7 +355,7 @@ def _day_plan(session: Session, channel_id: str, day: date, drafts: bool) -> tup
     row = (_current(versions, DayStatus.DRAFT) if drafts else None) or _current(versions, DayStatus.PUBLISHED)
     if row is None:
         raise DayNotPublished(channel_id, day)
-    return channel, plan_json.plan_from_dict(row.plan), row
+    return channel, plan_of(row), row
 
 
 def day_plans(

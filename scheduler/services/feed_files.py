@@ -72,7 +72,7 @@ def refresh_feed_files(
     for grade in sorted(on_air if grades is None else on_air & grades):
         for subject in subjects:
             path = feed_path(grade, subject)
-            if _write_if_changed(public_dir / path, exports.grade_feed(session, grade, subject, now=now, public_url=public_url).body):
+            if write_if_changed(public_dir / path, exports.grade_feed(session, grade, subject, now=now, public_url=public_url).body):
                 refresh.written.append(path)
             else:
                 refresh.unchanged += 1
@@ -81,7 +81,7 @@ def refresh_feed_files(
     return refresh
 
 
-def _write_if_changed(target: Path, body: bytes) -> bool:
+def write_if_changed(target: Path, body: bytes) -> bool:
     """Replace target atomically when its bytes differ (True), with a modification time a second on at least."""
     try:
         if target.read_bytes() == body:

@@ -55,6 +55,11 @@ class GuideDay:
     published: bool
     entries: tuple[GuideEntry, ...] = ()
 
+    @property
+    def starts_at(self) -> datetime:
+        """When the broadcast day starts (its replay's time zero)."""
+        return self.channel.day_bounds(self.day)[0]
+
 
 @dataclass(frozen=True)
 class GradeGuide:

@@ -18,14 +18,12 @@ import json
 import logging
 import os
 import shutil
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from media.atomic_write import atomic_write_bytes
@@ -45,7 +43,6 @@ from scheduler.domain.plan import ChannelDayPlan, Clip, Event
 from scheduler.exports.live_hls import Variant, live_media_playlist, master_playlist, replay_playlist
 from scheduler.services import channel_days, renditions
 from scheduler.services.channels import clips_by_id, list_channels
-from scheduler.store.models import ChannelDay, DayStatus
 
 log = logging.getLogger(__name__)
 LIVE = "live"
@@ -111,27 +108,11 @@ class DayMaterial:
     lesson_hls: dict[int, str]  # recording id -> its HLS master in the media store, once ingest made it
 
 
-_PLANS: OrderedDict[int, ChannelDayPlan] = OrderedDict()  # published versions are frozen: parse each once
-_PLANS_KEPT = 64
-
-
 def _published_plan(session: Session, channel: Channel, day: date) -> ChannelDayPlan | None:
-    """The day's published plan; a version read before is not parsed again (a grade day is ~9,000 events,
-    ~50 ms to parse, and the timer asks for every channel every 2 s)."""
-    with session.begin():
-        version = session.scalar(select(ChannelDay.id).where(
-            ChannelDay.channel_id == channel.id, ChannelDay.day == day, ChannelDay.status == DayStatus.PUBLISHED))
-    if version is None:
+    try:
+        return channel_days.day_plan(session, channel.id, day)[1]  # parsed once per published version
+    except channel_days.DayNotPublished:
         return None
-    if version not in _PLANS:
-        try:
-            _PLANS[version] = channel_days.day_plan(session, channel.id, day)[1]
-        except channel_days.DayNotPublished:  # superseded in between: the next tick reads the new version
-            return None
-        while len(_PLANS) > _PLANS_KEPT:
-            _PLANS.popitem(last=False)
-    _PLANS.move_to_end(version)
-    return _PLANS[version]
 
 
 def _read(session: Session, channel: Channel, day: date) -> DayMaterial:
@@ -311,6 +292,18 @@ def write_replay(place: LivePlace, media: LiveMedia, channel: Channel, day: date
                                segment_prefix=f"../../{SEGMENT_PREFIX}")
         atomic_write_bytes(folder / f"{variant.name}.m3u8", text.encode())
     _write_master(place, folder)
+
+
+def replay_days(public_dir: Path, channel_id: str) -> list[date]:
+    """The days whose replay is written for a channel (its master is written last), oldest first."""
+    folder = public_dir / LIVE / channel_id / REPLAY
+    found = []
+    for master in folder.glob("*/master.m3u8"):
+        try:
+            found.append(date.fromisoformat(master.parent.name))
+        except ValueError:
+            continue
+    return sorted(found)
 
 
 def write_live_playlists(sessions: sessionmaker[Session], place: LivePlace, media: LiveMedia, now: datetime,

@@ -1,19 +1,24 @@
-"""Watching a lesson again (点播): a recording families may watch, when and where it aired, and the lessons
-of its subject before and after it. Only approved recordings that a published day of a public channel airs."""
+"""Watching lessons again (点播): the recordings families may watch, when and where they aired, the lessons of
+a subject before and after, and the library of a grade (subject → lessons in curriculum order).
+
+Only approved recordings that a published day of a public channel airs. The airings come from one pass over
+the published days (`_airings_by_recording`), whose plans channel_days keeps parsed.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from scheduler.domain.catalogue import NotFound, lesson_label
 from scheduler.domain.review_terms import ReviewState
-from scheduler.services import renditions
+from scheduler.services import channel_days
 from scheduler.services.channels import channel_from_row, channel_rows
-from scheduler.store import plan_json
-from scheduler.store.models import ChannelDay, DayStatus, Lesson, Recording
+from scheduler.services.guide import day_entries
+from scheduler.store.models import ChannelDay, DayStatus, Lesson, Recording, RecordingIngest
 
 
 @dataclass(frozen=True)
@@ -40,69 +45,118 @@ class OnDemand:
     title: str
     teacher: str
     grade: int
+    subject_code: str
     subject_name: str
     video: str | None  # the on-demand MP4 in the media store, once the ingest made it
     poster: str | None
+    hls: str | None  # the HLS ladder's master playlist in the media store
     airings: tuple[Airing, ...] = ()
     previous: Neighbour | None = None
     next: Neighbour | None = None
+
+
+@dataclass(frozen=True)
+class LibrarySubject:
+    """A subject of a grade's library: its lessons that can be watched, in curriculum order."""
+
+    code: str
+    name: str
+    lessons: tuple[OnDemand, ...]
+
+
+@dataclass(frozen=True)
+class GradeLibrary:
+    grade: int
+    subjects: tuple[LibrarySubject, ...]
+
+    def subject(self, code: str) -> LibrarySubject:
+        found = next((s for s in self.subjects if s.code == code), None)
+        if found is None:
+            raise NotFound("subject", code)
+        return found
 
 
 def on_demand(session: Session, recording_id: int) -> OnDemand:
     """The on-demand view of a recording; NotFound unless it is approved and a public channel's published day airs it."""
     with session.begin():
         recording = session.get(Recording, recording_id)
-        airings = _airings(session, recording) if recording and recording.state is ReviewState.APPROVED else ()
-        if recording is None or not airings:
+        if recording is None or recording.state is not ReviewState.APPROVED:
             raise NotFound("lesson on demand", recording_id)
-        lesson = recording.lesson
-        made = renditions.ingest_of(session, recording_id)
-        files = made.renditions if made else {}
-        before, after = _neighbours(session, lesson)
-        return OnDemand(
-            recording_id, _label(lesson), recording.teacher.display_name, lesson.grade, lesson.subject.name,
-            files.get("mp4"), files.get("poster"), airings, before, after,
-        )
+        subject = _subject_lessons(session, recording.lesson, _airings_by_recording(session, recording.lesson.grade))
+        found = next((i for i, lesson in enumerate(subject) if lesson.recording_id == recording_id), None)
+        if found is None:
+            raise NotFound("lesson on demand", recording_id)
+        return _with_neighbours(subject, found)
+
+
+def library(session: Session, grade: int) -> GradeLibrary:
+    """Every lesson of the grade that can be watched again, by subject (in the order of their codes)."""
+    with session.begin():
+        airings = _airings_by_recording(session, grade)
+        lessons = session.scalars(select(Lesson).where(Lesson.grade == grade).order_by(Lesson.subject_id, Lesson.sequence))
+        by_subject: dict[int, Lesson] = {}
+        for lesson in lessons:
+            by_subject.setdefault(lesson.subject_id, lesson)
+        subjects = []
+        for first in sorted(by_subject.values(), key=lambda lesson: lesson.subject.code):
+            watchable = _subject_lessons(session, first, airings)
+            if watchable:
+                subjects.append(LibrarySubject(first.subject.code, first.subject.name, tuple(
+                    _with_neighbours(watchable, index) for index in range(len(watchable)))))
+        return GradeLibrary(grade, tuple(subjects))
+
+
+def watchable_ids(session: Session) -> set[int]:
+    """Every recording that can be watched again, in any grade."""
+    with session.begin():
+        return set(_airings_by_recording(session, None))
 
 
 def _label(lesson: Lesson) -> str:
     return lesson_label(lesson.grade, lesson.subject.name, lesson.sequence, lesson.title)
 
 
-def _airings(session: Session, recording: Recording) -> tuple[Airing, ...]:
-    """When public channels carrying the lesson's grade air the recording in their published days, in time order."""
-    rows = {row.id: row for row in channel_rows(session, recording.lesson.grade, public_only=True)}
+def _airings_by_recording(session: Session, grade: int | None) -> dict[int, tuple[Airing, ...]]:
+    """When public channels (of the grade, or all) air each recording in their published days, in time order."""
+    rows = {row.id: row for row in channel_rows(session, grade, public_only=True)}
     days = session.scalars(
-        select(ChannelDay).where(ChannelDay.channel_id.in_(rows), ChannelDay.status == DayStatus.PUBLISHED)
+        select(ChannelDay).options(defer(ChannelDay.plan))
+        .where(ChannelDay.channel_id.in_(rows), ChannelDay.status == DayStatus.PUBLISHED)
     )
-    found = []
-    for day in (d for d in days if recording.id in d.recording_ids):
+    found: dict[int, list[Airing]] = defaultdict(list)
+    for day in days:
         channel = channel_from_row(rows[day.channel_id])[0]
-        plan = plan_json.plan_from_dict(day.plan)
-        starts = [e.start for e in plan.events if e.airing and e.airing.recording and e.airing.recording.id == recording.id]
-        found += [Airing(channel.name, channel.moment(day.day, start)) for start in starts]
-    return tuple(sorted(found, key=lambda airing: airing.starts))
+        for entry in day_entries(channel, channel_days.plan_of(day)):
+            if entry.recording_id is not None:
+                found[entry.recording_id].append(Airing(channel.name, entry.starts))
+    return {rid: tuple(sorted(airings, key=lambda airing: airing.starts)) for rid, airings in found.items()}
 
 
-def _neighbours(session: Session, lesson: Lesson) -> tuple[Neighbour | None, Neighbour | None]:
-    """The nearest lessons before and after in the grade's subject that can be watched again."""
-    others = session.scalars(
-        select(Lesson).where(Lesson.grade == lesson.grade, Lesson.subject_id == lesson.subject_id, Lesson.id != lesson.id)
-        .order_by(Lesson.sequence)
-    ).all()
-    watchable = [(other, rec) for other in others if (rec := _watchable(session, other)) is not None]
-    before = [pair for pair in watchable if pair[0].sequence < lesson.sequence]
-    after = [pair for pair in watchable if pair[0].sequence > lesson.sequence]
-    return (
-        Neighbour(before[-1][1].id, _label(before[-1][0])) if before else None,
-        Neighbour(after[0][1].id, _label(after[0][0])) if after else None,
+def _subject_lessons(session: Session, lesson: Lesson, airings: dict[int, tuple[Airing, ...]]) -> list[OnDemand]:
+    """The lessons of the lesson's grade and subject that can be watched, in curriculum order (each lesson's
+    approved recording of the highest revision that a public channel airs)."""
+    recordings = session.scalars(
+        select(Recording).join(Lesson)
+        .where(Lesson.grade == lesson.grade, Lesson.subject_id == lesson.subject_id, Recording.state == ReviewState.APPROVED)
+        .order_by(Lesson.sequence, Recording.revision.desc())
     )
+    chosen: dict[int, Recording] = {}
+    for recording in recordings:
+        if recording.id in airings:
+            chosen.setdefault(recording.lesson_id, recording)
+    made = {row.recording_id: row.renditions for row in session.scalars(
+        select(RecordingIngest).where(RecordingIngest.recording_id.in_([r.id for r in chosen.values()])))}
+    return [_view(recording, airings[recording.id], made.get(recording.id) or {}) for recording in chosen.values()]
 
 
-def _watchable(session: Session, lesson: Lesson) -> Recording | None:
-    """The lesson's approved recording (the highest revision) if a public channel airs it."""
-    recording = session.scalars(
-        select(Recording).where(Recording.lesson_id == lesson.id, Recording.state == ReviewState.APPROVED)
-        .order_by(Recording.revision.desc())
-    ).first()
-    return recording if recording is not None and _airings(session, recording) else None
+def _view(recording: Recording, airings: tuple[Airing, ...], files: dict[str, str]) -> OnDemand:
+    lesson = recording.lesson
+    return OnDemand(recording.id, _label(lesson), recording.teacher.display_name, lesson.grade, lesson.subject.code,
+                    lesson.subject.name, files.get("mp4"), files.get("poster"), files.get("hls"), airings)
+
+
+def _with_neighbours(lessons: list[OnDemand], index: int) -> OnDemand:
+    before = lessons[index - 1] if index > 0 else None
+    after = lessons[index + 1] if index + 1 < len(lessons) else None
+    return replace(lessons[index], previous=Neighbour(before.recording_id, before.title) if before else None,
+                   next=Neighbour(after.recording_id, after.title) if after else None)

@@ -75,6 +75,12 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], dict[str, object]]] = {
     ("GET", "/watch/<int:recording_id>"): (EVERYONE, {}),
     ("GET", "/watch/<int:recording_id>/<any(video.mp4,poster.jpg):name>"): (EVERYONE, {"name": "poster.jpg"}),
     ("GET", "/live/grade<int:grade>"): (EVERYONE, {}),
+    ("GET", "/guide/grade<int:grade>/<isodate:first>"): (EVERYONE, {"first": str(next_monday())}),
+    ("GET", "/library/"): (EVERYONE, {}),
+    ("GET", "/library/grade<int:grade>"): (EVERYONE, {}),
+    ("GET", "/library/grade<int:grade>/<code>"): (EVERYONE, {"code": "math", "through": {404}}),  # nothing aired yet
+    ("GET", "/replay/grade<int:grade>/<isodate:day>"): (EVERYONE, {"through": {404}}),  # no replay written
+    ("GET", "/watch/<int:recording_id>/hls/<name>"): (EVERYONE, {"name": "master.m3u8", "through": {404}}),
     # Public files: nothing is written in this test, so everybody gets the same 404, and nobody a sign-in.
     ("GET", "/live/<path:name>"): (EVERYONE, {"name": f"{CHANNEL}/master.m3u8", "through": {404}}),
     ("GET", "/feeds/grade<int:grade>.ics"): (EVERYONE, {}),

@@ -31,7 +31,7 @@ def test_the_grade_chooser_needs_no_sign_in(client, on_air):
 
 def test_the_grade_week_lists_the_published_lessons_at_their_times(client, sessions, on_air):
     monday = published_monday(sessions).date()
-    page = client.get(f"/guide/grade3?from={monday}").get_data(as_text=True)
+    page = client.get(f"/guide/grade3/{monday}").get_data(as_text=True)
     day = re.search(rf'data-day="{monday}">(.*?)</section>', page, re.DOTALL).group(1)  # type: ignore[union-attr]
     lesson = re.search(r'<time datetime="[^"]+">08:30</time>\s*<span class="title">([^<]+)</span>', day)
     assert lesson and lesson.group(1) == "三年级 数学 第12课《两位数乘两位数》"
@@ -44,7 +44,7 @@ def test_the_grade_week_lists_the_published_lessons_at_their_times(client, sessi
 
 def test_subscribe_links_and_the_qr_code(client, sessions, on_air):
     monday = published_monday(sessions).date()
-    page = client.get(f"/guide/grade3?from={monday}").get_data(as_text=True)
+    page = client.get(f"/guide/grade3/{monday}").get_data(as_text=True)
     assert 'href="webcal://localhost/feeds/grade3.ics"' in page
     assert 'value="http://localhost/feeds/grade3.ics"' in page
     assert 'href="webcal://localhost/feeds/grade3/math.ics"' in page and 'href="http://localhost/feeds/grade3/chinese.ics"' in page
@@ -81,7 +81,7 @@ def test_the_guide_service_reads_published_days_in_the_channels_zone(sessions, o
 def test_drafts_never_reach_the_guide(client, sessions, on_air):
     monday = next_monday()
     channel_days.assemble(sessions(), CHANNEL, monday, 1, at=datetime.now(UTC), by=None)
-    page = client.get(f"/guide/grade3?from={monday}").get_data(as_text=True)
+    page = client.get(f"/guide/grade3/{monday}").get_data(as_text=True)
     assert "两位数乘两位数" not in page and page.count("尚未发布") == 7
 
 
@@ -92,7 +92,7 @@ def test_a_grade_without_a_channel_is_a_404_page(client, on_air):
 
 def test_the_guide_in_english(client, sessions, on_air):
     monday = published_monday(sessions).date()
-    page = client.get(f"/guide/grade3?from={monday}&lang=en").get_data(as_text=True)
+    page = client.get(f"/guide/grade3/{monday}?lang=en").get_data(as_text=True)
     assert "Grade 3 on air" in page and "Subscribe in my calendar" in page and "Not published yet." in page
     assert "三年级 数学 第12课《两位数乘两位数》" in page  # lesson titles are data, the same in both languages
 
@@ -121,7 +121,7 @@ def test_the_grade_in_english_keeps_its_english_name(client, sessions, on_air):
     page = client.get("/guide/?lang=en").get_data(as_text=True)
     assert '<a href="/guide/grade3">Grade 3</a>' in page
     monday = published_monday(sessions).date()
-    page = client.get(f"/guide/grade3?from={monday}&lang=en").get_data(as_text=True)
+    page = client.get(f"/guide/grade3/{monday}?lang=en").get_data(as_text=True)
     assert "Times are in Beijing time." in page
 
 
@@ -133,7 +133,7 @@ def test_an_internal_channel_is_in_no_guide_and_no_feed(client, sessions, on_air
     monday = next_monday()
     for channel_id in (CHANNEL, "grade3.rehearsal.airclass", "grade4.rehearsal.airclass"):
         channel_days.publish(sessions(), channel_id, monday, 1, at=datetime.now(UTC), by=None)
-    guide_page = client.get(f"/guide/grade3?from={monday}").get_data(as_text=True)
+    guide_page = client.get(f"/guide/grade3/{monday}").get_data(as_text=True)
     assert "排练频道" not in guide_page and "嘉兴空中课堂·三年级" in guide_page
     assert client.get("/guide/grade4").status_code == 404  # a grade only an internal channel carries
     assert 'href="/guide/grade4"' not in client.get("/guide/").get_data(as_text=True)

@@ -134,10 +134,12 @@ def serve(host: str, port: int, threads: int, with_scheduler: bool, workers: int
     _refresh_feed_files()
     if with_scheduler:
         from scheduler.ops.live_timer import LiveTimer
+        from web.family_pages import FamilyPagesTimer
 
         timed_jobs.start(timed_jobs.build_scheduler(_settings()), _settings())
         LiveTimer(_settings()).start()
-        click.echo("timed jobs and the live channels' playlists are running in this process")
+        FamilyPagesTimer(app).start()
+        click.echo("timed jobs, the live channels' playlists and the families' pages are running in this process")
     pool = None
     if workers:
         from scheduler.queue.local import start_embedded_pool

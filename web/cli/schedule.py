@@ -137,16 +137,19 @@ def scheduler_command() -> None:
     """Run the timed jobs in this process (instead of `airclass serve`; never both)."""
     settings = current_app.config["AIRCLASS_SETTINGS"]
     from scheduler.ops.live_timer import LiveTimer  # the command alone needs the live side's media code
+    from web.family_pages import FamilyPagesTimer
 
     scheduler = timed_jobs.build_scheduler(settings)
     timed_jobs.start(scheduler, settings)
     live = LiveTimer(settings).start()
+    pages = FamilyPagesTimer(current_app._get_current_object()).start()  # type: ignore[attr-defined]
     for job in scheduler.get_jobs():
         click.echo(f"{job.id}: next run {job.next_run_time} ({job.name})")
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         live.stop()
+        pages.stop()
         scheduler.shutdown()
 
 

@@ -18,6 +18,7 @@ from scheduler.domain.review_terms import Role
 from scheduler.services import login_throttle, permissions, recordings
 from scheduler.services.permissions import Permission
 from web.context import current_actor, current_user, db, now
+from web.family_pages import family_page
 
 F = TypeVar("F", bound=Callable[..., Any])
 bp = Blueprint("pages", __name__)
@@ -51,6 +52,7 @@ class LoginForm(FlaskForm):
 
 
 @bp.route("/")
+@family_page
 def home() -> Any:
     """Families find the way to the guide here and staff to sign in; a signed-in user goes to their start page."""
     user = current_user()

@@ -5,11 +5,12 @@ from datetime import date, timedelta
 from typing import Any
 
 import segno
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, render_template, url_for
 from markupsafe import Markup
 
-from scheduler.services import guide
-from web.context import db, now
+from scheduler.services import guide, live
+from web.context import db, now, settings
+from web.family_pages import family_page, rendered_now
 
 bp = Blueprint("guide", __name__, url_prefix="/guide")
 
@@ -28,23 +29,28 @@ def qr_svg(text: str) -> Markup:
 
 
 @bp.route("/")
+@family_page
 def grades() -> Any:
     """The grades that have a channel, to choose from."""
     return render_template("guide/grades.html", grades=guide.guide_grades(db()))
 
 
-def _first_day() -> date | None:
-    try:
-        return date.fromisoformat(request.args["from"]) if request.args.get("from") else None
-    except ValueError:
-        return None
-
-
 @bp.route("/grade<int:grade>")
+@family_page
 def grade(grade: int) -> Any:
-    """Today and the week of a grade: on now, next, the channel numbers, the subscribe links."""
-    moment = now()
-    first = _first_day()
+    """Today and the week ahead of a grade: on now, next, the channel numbers, the subscribe links."""
+    return _week(grade, None)
+
+
+@bp.route("/grade<int:grade>/<isodate:first>")
+@family_page
+def week(grade: int, first: date) -> Any:
+    """Seven days of a grade from a given day (past days lead to their replays)."""
+    return _week(grade, first)
+
+
+def _week(grade: int, first: date | None) -> Any:
+    moment = rendered_now(now())
     found = guide.grade_guide(db(), grade, now=moment, first=first)
     start = found.days[0].day
     feed = feed_links(grade)
@@ -53,4 +59,5 @@ def grade(grade: int) -> Any:
         subject_feeds=[(code, name, feed_links(grade, code)) for code, name in found.subjects],
         today={c.id: guide.broadcast_day(c, moment) for c in found.channels},
         previous=start - timedelta(days=guide.WEEK), following=start + timedelta(days=guide.WEEK),
+        replays=set(live.replay_days(settings().public, found.channels[0].id)),
     )

@@ -16,6 +16,7 @@ from flask_babel import gettext
 from scheduler.domain.plan import EventKind
 from scheduler.services import guide
 from web.context import db, now
+from web.family_pages import family_page, rendered_now
 
 bp = Blueprint("live", __name__, url_prefix="/live")
 
@@ -54,22 +55,23 @@ def live_file(name: str) -> Any:
     return response
 
 
-def _programme(entry: guide.GuideEntry) -> dict[str, str]:
+def programme(entry: guide.GuideEntry) -> dict[str, str]:
     standby = entry.kind == EventKind.STANDBY
     title = gettext("No lesson in this slot (standby programme)") if standby else entry.title
     return {"starts": entry.starts.isoformat(), "ends": entry.ends.isoformat(), "title": title}
 
 
 @bp.route("/grade<int:grade>")
+@family_page
 def grade(grade: int) -> Any:
     """The grade's public channel live (`?channel=` picks one of several), with today's programmes for 'on now'."""
-    found = guide.grade_guide(db(), grade, now=now(), days=1)
+    found = guide.grade_guide(db(), grade, now=rendered_now(now()), days=1)
     chosen = request.args.get("channel", found.channels[0].id)
     channel = next((c for c in found.channels if c.id == chosen), None)
     if channel is None:
         abort(404)
     today = found.day_list(channel.id)[0]
     return render_template(
-        "guide/live.html", guide=found, channel=channel, programmes=[_programme(e) for e in today.entries],
+        "guide/live.html", guide=found, channel=channel, programmes=[programme(e) for e in today.entries],
         playlist=url_for("live.live_file", name=f"{channel.id}/master.m3u8"),
     )

@@ -12,6 +12,12 @@
   let programmes = parseProgrammes(document);
   let refreshedAt = Date.now();
   let hls = null;
+  const replay = video.dataset.kind === "replay"; // a past day (VOD): #t=<seconds> starts it at a programme
+
+  function askedPosition() {
+    const found = /^#t=(\d+)$/.exec(window.location.hash);
+    return found ? Number(found[1]) : -1;
+  }
 
   function parseProgrammes(doc) {
     const list = JSON.parse(doc.getElementById("programmes").textContent);
@@ -28,6 +34,7 @@
 
   function showProgramme() {
     const date = shownDate();
+    video.dataset.playingDate = date ? date.toISOString() : "";
     const at = date ? date.getTime() : NaN;
     const on = programmes.find((p) => p.from <= at && at < p.to);
     nowPlaying.hidden = !on;
@@ -67,7 +74,7 @@
   function start() {
     if (window.Hls && Hls.isSupported()) {
       // No worker: the page's Content-Security-Policy refuses the blob: worker hls.js would make.
-      hls = new Hls({ enableWorker: false });
+      hls = new Hls({ enableWorker: false, startPosition: replay ? askedPosition() : -1 });
       hls.on(Hls.Events.ERROR, (_event, data) => {
         if (!data.fatal) return;
         if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
@@ -81,12 +88,22 @@
     } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
       video.src = src;
       video.load();
+      if (replay && askedPosition() >= 0) {
+        video.addEventListener("loadedmetadata", () => { video.currentTime = askedPosition(); }, { once: true });
+      }
     } else {
       document.querySelector(".live-unsupported").hidden = false;
     }
   }
 
   video.addEventListener("timeupdate", showProgramme);
+  if (replay) {
+    window.addEventListener("hashchange", () => {
+      if (askedPosition() < 0) return;
+      video.currentTime = askedPosition();
+      video.play().catch(() => {}); // a browser may want a tap first; the position is set either way
+    });
+  }
   video.addEventListener("playing", () => {
     trouble.hidden = true;
   });

@@ -1,0 +1,229 @@
+"""Families' pages as static files: the landing page, the guide, the library, the watch, live and replay
+pages are written under the public folder when what they show changes, and served from there by nginx
+(`airclass nginx-config`) or, with nothing in front, by the app itself (`family_page`). With the app
+stopped, nginx still serves every page written.
+
+A page is written at its URL path: `/guide/grade3` → `guide/grade3.html`, `/guide/` → `guide/index.html`,
+its English twin beside it (`guide/grade3.en.html`). Chinese is the default; `?lang=en`, or the `lang`
+cookie it sets, picks English, in nginx as in the app. The writer renders each page through the app's own
+view (a request marked `RENDERING`, as of a given instant), so the file is byte for byte the page the app
+would render. A watch page's media (the on-demand MP4, its poster and HLS ladder) is linked beside it.
+
+`FamilyPagesTimer` rewrites the pages when the digest of what they show changes (a publication, a
+revocation, renditions made, a channel renamed, a new broadcast day, the next programme starting) and at
+start-up. Files are replaced atomically and only when their bytes differ.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, request, send_file
+
+from scheduler.services import family_state, guide, on_demand
+from scheduler.services.feed_files import write_if_changed
+from scheduler.store.db import make_session_factory
+from web.context import current_user
+from web.i18n import COOKIE, LANGUAGES
+
+log = logging.getLogger(__name__)
+RENDERING = "airclass.family_pages.rendering"  # environ key: render the page, do not serve the file
+AS_OF = "airclass.family_pages.now"  # environ key: the instant the page is rendered as of
+PAGE_MAX_AGE = 30  # seconds a browser or CDN may keep a page: they change at programme boundaries
+WEEKS_KEPT = 2  # guide weeks written before and after the current one (replays reach back 7 days)
+WATCH_MEDIA = {"mp4": "video.mp4", "poster": "poster.jpg"}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def page_language() -> str:
+    """The language of a family page: ?lang=, else the `lang` cookie, else Chinese (nginx's rule too:
+    a static page cannot follow Accept-Language)."""
+    for asked in (request.args.get(COOKIE), request.cookies.get(COOKIE)):
+        if asked in LANGUAGES:
+            return str(asked)
+    return LANGUAGES[0]
+
+
+def page_file(public_dir: Path, path: str, language: str) -> Path:
+    """Where the page at a URL path is written for a language."""
+    suffix = "" if language == LANGUAGES[0] else f".{language}"
+    relative = path.strip("/")
+    if not relative or path.endswith("/"):
+        relative = f"{relative}/index".lstrip("/")
+    return public_dir / f"{relative}{suffix}.html"
+
+
+def family_page(view: F) -> F:
+    """Serve a family page from its written file when there is one; render it otherwise (and for the writer)."""
+
+    @wraps(view)
+    def serve(*args: Any, **kwargs: Any) -> Any:
+        # Signed-in staff get the page rendered for them (their tools in the bar); a query other than
+        # ?lang= asks for something no file holds.
+        if not request.environ.get(RENDERING) and not request.args.keys() - {COOKIE} and current_user() is None:
+            written = page_file(current_app.config["AIRCLASS_SETTINGS"].public, request.path, page_language())
+            if written.is_file():
+                response = send_file(written, mimetype="text/html", conditional=True, max_age=PAGE_MAX_AGE)
+                response.cache_control.public = True
+                return response
+        return view(*args, **kwargs)
+
+    return serve  # type: ignore[return-value]
+
+
+def rendered_now(default: datetime) -> datetime:
+    """The instant a page is rendered as of: the writer's, or now."""
+    return request.environ.get(AS_OF) or default
+
+
+@dataclass
+class PagesWritten:
+    """What a write did, by path relative to the public folder."""
+
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"{len(self.written)} pages written, {self.unchanged} unchanged, {len(self.removed)} removed"
+
+
+def family_paths(app: Flask, now: datetime) -> Iterator[str]:
+    """Every family page's URL path as of now."""
+    sessions = app.extensions["airclass.sessions"]
+    with sessions() as session:
+        grades = guide.guide_grades(session)
+        watchable = sorted(on_demand.watchable_ids(session))
+        libraries = [on_demand.library(session, grade) for grade in grades]
+        public = app.config["AIRCLASS_SETTINGS"].public
+        replays = {grade: family_state.replay_days(session, grade, now=now, public_dir=public) for grade in grades}
+        today = {grade: family_state.grade_today(session, grade, now=now) for grade in grades}
+    yield from ("/", "/guide/", "/library/")
+    for grade, shelf in zip(grades, libraries, strict=True):
+        yield from (f"/guide/grade{grade}", f"/live/grade{grade}", f"/library/grade{grade}")
+        for weeks in range(-WEEKS_KEPT, WEEKS_KEPT + 1):
+            yield f"/guide/grade{grade}/{(today[grade] + timedelta(days=7 * weeks)).isoformat()}"
+        yield from (f"/library/grade{grade}/{subject.code}" for subject in shelf.subjects)
+        yield from (f"/replay/grade{grade}/{day.isoformat()}" for day in replays[grade])
+    yield from (f"/watch/{recording}" for recording in watchable)
+
+
+def write_family_pages(app: Flask, *, now: datetime | None = None) -> PagesWritten:
+    """Write every family page (both languages) and the watch pages' media; remove what is no longer shown."""
+    now = now or datetime.now(UTC)
+    public: Path = app.config["AIRCLASS_SETTINGS"].public
+    client = app.test_client()
+    environ = {RENDERING: True, AS_OF: now}
+    done = PagesWritten()
+    keep: set[Path] = set()
+    for path in family_paths(app, now):
+        for language in LANGUAGES:
+            response = client.get(path, query_string={COOKIE: language}, environ_base=environ,
+                                  base_url=app.config["AIRCLASS_SETTINGS"].public_url)
+            if response.status_code != 200:
+                log.warning("family page %s (%s) not written: HTTP %s", path, language, response.status_code)
+                continue
+            target = page_file(public, path, language)
+            keep.add(target)
+            if write_if_changed(target, response.get_data()):
+                done.written.append(target.relative_to(public).as_posix())
+            else:
+                done.unchanged += 1
+    done.removed = _remove_stale(public, keep)
+    _link_watch_media(app, public)
+    return done
+
+
+def _link_watch_media(app: Flask, public: Path) -> None:
+    """Link each watchable lesson's MP4, poster and HLS ladder under watch/<id>/; remove the others' media."""
+    settings = app.config["AIRCLASS_SETTINGS"]
+    with app.extensions["airclass.sessions"]() as session:
+        files = family_state.watch_media(session)
+    folder = public / "watch"
+    for recording, media in files.items():
+        target = folder / str(recording)
+        for kind, name in WATCH_MEDIA.items():
+            if media.get(kind):
+                _link(settings.media_dir / media[kind], target / name)
+        if media.get("hls"):
+            ladder = (settings.media_dir / media["hls"]).parent
+            for part in ladder.iterdir():
+                if part.suffix in (".m3u8", ".ts") and not part.name.startswith("."):
+                    _link(part, target / "hls" / part.name)
+    for stale in (p for p in folder.glob("*") if p.is_dir() and p.name.isdigit() and int(p.name) not in files):
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _link(source: Path, target: Path) -> None:
+    if target.exists() and os.path.samefile(source, target):
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.link")
+    temporary.unlink(missing_ok=True)
+    try:
+        os.link(source, temporary)
+    except OSError:  # another file system: a copy
+        shutil.copyfile(source, temporary)
+    os.replace(temporary, target)
+
+
+def _remove_stale(public: Path, keep: set[Path]) -> list[str]:
+    """Remove written family pages not in keep (a revoked lesson's watch page, a grade off air, an old week)."""
+    removed = []
+    for top in ("index", "guide", "library", "watch", "replay", "live"):
+        found = [public / f"{top}.html", public / f"{top}.en.html"] if top == "index" else (public / top).rglob("*.html")
+        for page in found:
+            if page.is_file() and page not in keep and not page.name.startswith("."):
+                page.unlink()
+                removed.append(page.relative_to(public).as_posix())
+    return sorted(removed)
+
+
+class FamilyPagesTimer:
+    """A daemon thread rewriting the family pages whenever the digest of what they show changes."""
+
+    def __init__(self, app: Flask, interval: float = 5.0, clock: Callable[[], datetime] | None = None) -> None:
+        self.app, self.interval = app, interval
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.sessions = make_session_factory(app.config["AIRCLASS_SETTINGS"].database_url)
+        self._stop = threading.Event()
+        self._digest: object = None
+        self.thread = threading.Thread(target=self._run, name="family-pages", daemon=True)
+
+    def start(self) -> FamilyPagesTimer:
+        self.thread.start()
+        return self
+
+    def tick(self) -> PagesWritten | None:
+        """Rewrite the pages if what they show changed since the last tick; what was done, or None."""
+        now = self.clock()
+        with self.sessions() as session:
+            digest = family_state.digest(session, now=now, public_dir=self.app.config["AIRCLASS_SETTINGS"].public)
+        if digest == self._digest:
+            return None
+        done = write_family_pages(self.app, now=now)
+        self._digest = digest
+        log.info("family pages: %s", done.summary())
+        return done
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:  # the database away for a moment: try again at the next tick
+                log.exception("family pages not written")
+            self._stop.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self.thread.is_alive():
+            self.thread.join(30)
+        self.sessions.kw["bind"].dispose()
