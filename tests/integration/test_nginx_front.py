@@ -6,11 +6,13 @@ temporary folder on a free port, in front of the app on another.
 """
 from __future__ import annotations
 
+import datetime as dt
 import http.client
 import shutil
 import subprocess
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -18,6 +20,8 @@ from sqlalchemy import select
 from scheduler.store.models import LoginAttempt
 from tests.support.channels_world import CHANNEL, next_monday
 from tests.support.live_server import LiveServer, airclass_command, free_port
+from web.app import SECURITY_HEADERS
+from web.family_pages import page_file, write_family_pages
 
 pytestmark = pytest.mark.ffmpeg
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -158,3 +162,27 @@ def test_sign_in_throttling_sees_the_client_address_nginx_saw_not_one_the_client
     with sessions() as session:
         addresses = session.scalars(select(LoginAttempt.address)).all()
     assert addresses == ["127.0.0.2"]  # not nginx's own 127.0.0.1, nor the forged address
+
+
+def test_families_pages_come_from_their_files_in_their_language_even_with_the_app_down(behind_nginx, app, settings):
+    server, front = behind_nginx
+    monday = dt.datetime.combine(next_monday(), dt.time(8, 35), tzinfo=ZoneInfo("Asia/Shanghai"))
+    write_family_pages(app, now=monday.astimezone(dt.UTC))
+    server.stop()
+    for path in ("/", "/guide/", "/guide/grade3", "/library/grade3/math", "/live/grade3"):
+        page = front.get(path)
+        assert page.status == 200, f"{path}: {page.status}"
+        assert page.body == page_file(settings.public, path, "zh").read_bytes()  # type: ignore[attr-defined]
+        assert page.getheader("Content-Type") == "text/html; charset=utf-8"
+        assert page.getheader("Content-Security-Policy") == SECURITY_HEADERS["Content-Security-Policy"]
+        assert page.getheader("Cache-Control") == "public, max-age=30"
+    english = front.get("/guide/grade3?lang=en")
+    assert english.body == page_file(settings.public, "/guide/grade3", "en").read_bytes()  # type: ignore[attr-defined]
+    cookie = english.getheader("Set-Cookie")
+    assert cookie.startswith("lang=en;")
+    following = front.get("/library/grade3/math", {"Cookie": "lang=en"})  # the next page stays English
+    assert b'<html lang="en">' in following.body  # type: ignore[attr-defined]
+    assert front.get("/guide/grade3", {"Cookie": "lang=en"}).body == english.body  # type: ignore[attr-defined]
+    chinese = front.get("/guide/grade3?lang=zh", {"Cookie": "lang=en"})
+    assert b'<html lang="zh-CN">' in chinese.body  # type: ignore[attr-defined]
+    assert front.get("/guide/grade3?channel=other").status == 502  # a query no file answers goes to the app (down here)
