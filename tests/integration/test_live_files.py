@@ -141,3 +141,25 @@ def test_a_day_that_has_ended_is_written_as_a_replay_of_what_aired(on_air, sessi
         assert by_time[stamp] == "../../" + uri
         assert (folder / by_time[stamp]).resolve().is_file()
     assert sequence(playlist(place)) > sequence(replay)  # Tuesday's live numbering goes on from Monday's
+
+
+def test_a_past_day_is_watched_again_from_the_guide_at_any_programme(on_air, sessions, place, client):
+    monday = next_monday()
+    channel_days.publish(sessions(), CHANNEL, monday, 1, at=datetime.now(UTC), by=None)
+    media = FakeMedia()
+    write_live_playlists(sessions, place, media, datetime.combine(monday, time(8, 30, 20), tzinfo=SHANGHAI),
+                         guide.broadcast_day)
+    tuesday = datetime.combine(monday + timedelta(days=1), time(6, 0, 30), tzinfo=SHANGHAI)
+    write_live_playlists(sessions, place, media, tuesday, guide.broadcast_day)
+
+    week = client.get(f"/guide/grade3/{monday}").get_data(as_text=True)
+    assert f'<a href="/replay/grade3/{monday}">观看当天回放</a>' in week
+    starts = dict((title, int(offset)) for offset, title in re.findall(
+        rf'<a class="replay-at" href="/replay/grade3/{monday}#t=(\d+)">([^<]+)</a>', week))
+    assert starts["三年级 数学 第12课《两位数乘两位数》"] == 2.5 * 3600  # 08:30, the day starting at 06:00
+    page = client.get(f"/replay/grade3/{monday}").get_data(as_text=True)
+    assert f'data-src="/live/{CHANNEL}/replay/{monday}/master.m3u8" data-kind="replay"' in page
+    assert '<a class="title seek" href="#t=9000" data-offset="9000">三年级 数学 第12课《两位数乘两位数》</a>' in page
+    with client.get(f"/live/{CHANNEL}/replay/{monday}/master.m3u8") as master:
+        assert master.status_code == 200 and master.get_data(as_text=True).count("#EXT-X-STREAM-INF:") == 3
+    assert client.get(f"/replay/grade3/{monday + timedelta(days=1)}").status_code == 404  # not over yet
