@@ -115,7 +115,8 @@ def handle_http_error(exc: HTTPException) -> Response | tuple[str, int]:
         detail = "invalid input: " + "; ".join(f"{f}: {' '.join(map(str, m))}" for f, m in fields.items())
     else:
         detail = exc.description or _title(status)
-    response = _respond(status, detail, **extra)
+    # Werkzeug's descriptions are English; the error page explains each status in the page's language instead.
+    response = _respond(status, detail, page_detail="", **extra)
     allow = exc.get_response().headers.get("Allow")
     if allow and isinstance(response, Response):
         response.headers["Allow"] = allow

@@ -27,6 +27,19 @@ JOB_STATE_LABELS = {
     JobState.CANCELLED: _l("Cancelled"),
 }
 
+JOB_KIND_LABELS = {  # the kinds scheduler/ops/job_kinds.py registers; another kind shows its name
+    "ingest": _l("QC and renditions"),
+    "render_day": _l("Day playout file"),
+    "checksum": _l("Checksum"),
+    "probe": _l("Media probe"),
+    "selftest": _l("Self-test"),
+}
+
+
+def job_kind_label(kind: str) -> str:
+    """A job kind in the page's language."""
+    return str(JOB_KIND_LABELS.get(kind, kind))
+
 
 def _queue() -> JobQueue:
     # The same queue object the jobs API uses (it nudges Celery when that is the backend).
@@ -41,7 +54,7 @@ def jobs() -> Any:
     live = any(job.state in CANCELLABLE for job in page.items)
     return render_template(
         "operator/jobs.html", jobs=page, refresh=REFRESH_SECONDS if live else None, cancellable=CANCELLABLE,
-        retryable=RETRYABLE, job_state_label=JOB_STATE_LABELS.get, may_act=permissions.may(current_actor(), Permission.STEER_SCHEDULE),
+        retryable=RETRYABLE, job_state_label=JOB_STATE_LABELS.get, job_kind_label=job_kind_label, may_act=permissions.may(current_actor(), Permission.STEER_SCHEDULE),
         live=_live_settings(page.page) if live else None,
     )
 

@@ -211,6 +211,18 @@ def _stand_in(stood_in: StandIn) -> str:
     return _(stood_in.sentence, recording=stood_in.recording, reason=stood_in.revoked_because)
 
 
+_REVOKED_NOTE = re.compile(r"recording (\d+) revoked: (.*)", re.DOTALL)  # str(StandIn(recording, reason))
+
+
+def version_note(note: str) -> str:
+    """A channel day version's stored note in the page's language: where its slots come from (describe_day's
+    '2020-02-10 (Monday)'), or why the standby programme took a slot (str(StandIn)); another note as stored."""
+    revoked = _REVOKED_NOTE.fullmatch(note)
+    if revoked:
+        return _stand_in(StandIn(int(revoked[1]), revoked[2]))
+    return where_label(note)
+
+
 def slot_note(report: SlotReport) -> str:
     """Why a slot airs what it airs; the stored English note for plans stored before notes were data."""
     return report.note if report.why is None else _note(report.why)
@@ -289,5 +301,6 @@ JINJA_GLOBALS = {
     "qc_finding": qc_finding,
     "violation_detail": violation_detail,
     "where_label": where_label,
+    "version_note": version_note,
     "rule_label": RULE_LABELS.get,
 }
