@@ -77,3 +77,16 @@ def test_a_new_revision_says_why_the_previous_one_was_sent_back(app, client, wor
         assert "<q>板书字太小，请重新录制</q>" in sent_back.group(1)
         assert f'href="/recordings/{first}"' in sent_back.group(1) and "南湖初审" in sent_back.group(1)
     assert 'class="sent-back"' not in county.page(f"/recordings/{first}")
+
+
+def test_the_teacher_goes_back_to_the_lesson_and_sees_a_sent_back_revision_marked(app, client, world, clips):
+    recording_id = submitted_recording(app, world, clips)
+    teacher = Browser(client, "teacher_a")
+    page = teacher.page(f"/recordings/{recording_id}")
+    assert f'<a class="back" href="/teacher/lessons/{world.lesson_a}">' in page
+    assert 'class="back"' not in Browser(app.test_client(), "county_a").page(f"/recordings/{recording_id}")
+    assert 'class="sent-back"' not in teacher.page("/teacher/")
+    assert Browser(app.test_client(), "county_a").decide(recording_id, "request_changes",
+                                                         comment="板书字太小").status_code == 303
+    row = re.search(r'<tr class="sent-back">(.*?)</tr>', teacher.page("/teacher/"), re.DOTALL)
+    assert row and "两位数乘两位数" in row.group(1) and "已退回，请上传新版本" in row.group(1)

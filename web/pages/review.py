@@ -15,7 +15,7 @@ from wtforms.widgets import HiddenInput
 from scheduler.domain import review_errors
 from scheduler.domain.review import Actor
 from scheduler.domain.review_terms import Action
-from scheduler.services import recording_pages, recordings
+from scheduler.services import permissions, recording_pages, recordings
 from scheduler.services.permissions import Permission
 from scheduler.store.models import Recording
 from web.context import current_actor, db, now, store
@@ -93,6 +93,7 @@ def _recording_page(
         forms=_forms(shown.recording, shown.allowed_actions, failed),
         comment_labels=COMMENT_LABELS,
         decides=shown.decides,
+        lesson_link=permissions.may(actor, Permission.RECORD_LESSONS),  # teachers have a page per lesson
         sent_back=shown.sent_back,
         conflict=conflict,
         qc=qc,
