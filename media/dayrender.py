@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
@@ -100,8 +100,12 @@ def render_day(
     tool: MediaTool | None = None,
     watch: Watch | None = None,
     timeout: float | None = None,
+    finish: Callable[[Path], object] | None = None,
 ) -> DayRender:
-    """Render the day into target (inside the store), written beside it and renamed into place when complete."""
+    """Render the day into target (inside the store), written beside it and renamed into place when complete.
+
+    finish: called with the complete file before it is renamed into place (e.g. to put the DVB SI in it).
+    """
     tool = tool or FfmpegTool()
     plan = plan_day(items, day_frames)
     target = output_in_store(target, store_root)
@@ -119,6 +123,8 @@ def render_day(
             timed = Watch(watch.progress if watch else None, day_frames / FPS,
                           watch.max_output_bytes if watch else None, (temp,))
             tool.run(day_argv(lists[0], lists[1], temp, day_frames, store_root, profile), timeout=timeout, watch=timed)
+            if finish is not None:
+                finish(temp)
     reencoded = tuple(i.start_frame for i in plan if i.start_frame not in copied)
     return DayRender(target, day_frames, tuple(copied), reencoded)
 

@@ -55,6 +55,12 @@ class CableProfile:
     loudness: LoudnessTarget = GY_T_282
     service_name: str = "空中课堂"
     service_provider: str = "airclass"
+    # DVB SI of day files (media/si_insert.py): the ids the mux writes in its PAT and SDT, and the SI's text tables.
+    transport_stream_id: int = 1
+    original_network_id: int = 1
+    service_id: int = 1  # the PMT's program_number
+    si_charset: str = "gb2312"  # EIT text: "gb2312" (table byte 0x13, what most Chinese set-top boxes read) or "utf-8"
+    sdt_names_gb2312: bool = False  # the SDT's service and provider names in GB2312 too (else UTF-8, as ffmpeg's)
 
 
 @dataclass(frozen=True)
@@ -156,12 +162,15 @@ def cable_audio_options(profile: CableProfile) -> dict[str, Any]:
 
 
 def cable_mux_options(profile: CableProfile) -> dict[str, Any]:
-    """MPEG-TS at a constant muxrate (0: none), PCR period, table repetition and the SDT names."""
+    """MPEG-TS at a constant muxrate (0: none), PCR period, table repetition, the SDT names and the ids."""
     options: dict[str, Any] = {
         "f": "mpegts", "pcr_period": profile.pcr_period_ms, "pat_period": 0.1, "sdt_period": 0.5,
         # ffmpeg-python cannot repeat a key: "metadata:g" is the same global metadata, spelt differently.
         "metadata": f"service_name={profile.service_name}",
         "metadata:g": f"service_provider={profile.service_provider}",
+        "mpegts_transport_stream_id": profile.transport_stream_id,
+        "mpegts_original_network_id": profile.original_network_id,
+        "mpegts_service_id": profile.service_id,
     }
     if profile.muxrate_kbps:
         options["muxrate"] = f"{profile.muxrate_kbps}k"

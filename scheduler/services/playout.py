@@ -1,7 +1,9 @@
 """The playout file of a published channel day: one continuous MPEG-TS, every event at its exported offset.
 
 Lessons come from their cable renditions (stream-copied where they start on a keyframe); a lesson
-whose rendition is not made yet is re-encoded from its upload, and fillers are re-encoded. The
+whose rendition is not made yet is re-encoded from its upload, and fillers are re-encoded. The file
+carries the day's programme guide as DVB SI (EIT p/f and schedule, SDT, TDT/TOT: services/stream_si.py),
+put into its null packets before it is renamed into place. The
 job `render_day` (scheduler/ops/job_kinds.py) and `airclass media render-day` both run
 `render_published_day`; the operator's day page queues the job with `request_render` (one job per
 published version, deduplicated by `render_key`).
@@ -18,10 +20,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from media.dayrender import DayRender, DayRenderItem, ItemKind, render_day
 from media.progress import Watch
+from media.si_insert import patch_si
 from scheduler.domain.plan import Event
 from scheduler.queue.job_queue import JobQueue
 from scheduler.queue.registry import JobContext
-from scheduler.services import channel_days, renditions
+from scheduler.services import channel_days, renditions, stream_si
 from scheduler.store.models import DayStatus, Job
 
 DAYS_DIR = "days"
@@ -101,12 +104,14 @@ def render_published_day(
     progress: Callable[[float], None] | None = None,
 ) -> tuple[str, DayRender]:
     """Render the published version of a day into the media store; its path there and what was done."""
-    _channel, plan, row = channel_days.day_plan(sessions(), channel_id, day)
+    channel, plan, row = channel_days.day_plan(sessions(), channel_id, day)
     with sessions() as session:
         recording_ids = [rid for e in plan.events if (rid := _recording_id(e)) is not None]
         cable = renditions.cable_renditions(session, recording_ids)
     target = day_file(channel_id, day, row.version)
-    done = render_day(render_items(plan.events, cable), plan.frames, Path(target), media_dir, watch=Watch(progress))
+    si = stream_si.tables(stream_si.day_file_si(sessions, channel, plan, row.version))
+    done = render_day(render_items(plan.events, cable), plan.frames, Path(target), media_dir, watch=Watch(progress),
+                      finish=lambda path: patch_si(path, si))
     return target, done
 
 

@@ -30,6 +30,7 @@ def test_cable_argv_is_cbr_with_hrd_muxrate_pcr_mp2_and_sdt() -> None:
         ("-x264-params", "nal-hrd=cbr:force-cfr=1"), ("-muxrate", "10000k"), ("-pcr_period", "20"),
         ("-acodec", "mp2"), ("-b:a", "256k"), ("-ar", "48000"), ("-ac", "2"), ("-r", "25"), ("-bf", "0"),
         ("-metadata", "service_name=空中课堂"), ("-metadata:g", "service_provider=airclass"),
+        ("-mpegts_service_id", "1"), ("-mpegts_transport_stream_id", "1"), ("-mpegts_original_network_id", "1"),
     }
     assert expected <= pairs(argv)
 
