@@ -21,7 +21,7 @@ import shutil
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -96,35 +96,63 @@ class PagesWritten:
         return f"{len(self.written)} pages written, {self.unchanged} unchanged, {len(self.removed)} removed"
 
 
-def family_paths(app: Flask, now: datetime) -> Iterator[str]:
-    """Every family page's URL path as of now."""
-    sessions = app.extensions["airclass.sessions"]
-    with sessions() as session:
-        grades = guide.guide_grades(session)
-        watchable = sorted(on_demand.watchable_ids(session))
-        libraries = [on_demand.library(session, grade) for grade in grades]
-        public = app.config["AIRCLASS_SETTINGS"].public
+@dataclass(frozen=True)
+class Scope:
+    """Which pages to write: every one, or those of some grades (all of them, or only those that change with
+    the clock: the guide's and the live page), and some watch pages (a lesson's renditions just made)."""
+
+    grades: frozenset[int] | None = None  # None: every page
+    clock_grades: frozenset[int] = frozenset()
+    recordings: frozenset[int] = frozenset()
+
+    @property
+    def everything(self) -> bool:
+        return self.grades is None
+
+
+EVERY_PAGE = Scope()
+
+
+def _grade_paths(grade: int, today: date, library: on_demand.GradeLibrary, replays: list[date]) -> Iterator[str]:
+    yield from (f"/guide/grade{grade}", f"/live/grade{grade}", f"/library/grade{grade}")
+    for weeks in range(-WEEKS_KEPT, WEEKS_KEPT + 1):
+        yield f"/guide/grade{grade}/{(today + timedelta(days=7 * weeks)).isoformat()}"
+    yield from (f"/library/grade{grade}/{subject.code}" for subject in library.subjects)
+    yield from (f"/replay/grade{grade}/{day.isoformat()}" for day in replays)
+
+
+def family_paths(app: Flask, now: datetime, scope: Scope = EVERY_PAGE) -> Iterator[str]:
+    """The URL paths of the family pages in scope, as of now."""
+    public = app.config["AIRCLASS_SETTINGS"].public
+    with app.extensions["airclass.sessions"]() as session:
+        on_air = guide.guide_grades(session)
+        grades = on_air if scope.grades is None else [g for g in on_air if g in scope.grades]
+        watchable = on_demand.watchable_ids(session)
+        libraries = {grade: on_demand.library(session, grade) for grade in grades}
         replays = {grade: family_state.replay_days(session, grade, now=now, public_dir=public) for grade in grades}
-        today = {grade: family_state.grade_today(session, grade, now=now) for grade in grades}
-    yield from ("/", "/guide/", "/library/")
-    for grade, shelf in zip(grades, libraries, strict=True):
-        yield from (f"/guide/grade{grade}", f"/live/grade{grade}", f"/library/grade{grade}")
-        for weeks in range(-WEEKS_KEPT, WEEKS_KEPT + 1):
-            yield f"/guide/grade{grade}/{(today[grade] + timedelta(days=7 * weeks)).isoformat()}"
-        yield from (f"/library/grade{grade}/{subject.code}" for subject in shelf.subjects)
-        yield from (f"/replay/grade{grade}/{day.isoformat()}" for day in replays[grade])
-    yield from (f"/watch/{recording}" for recording in watchable)
+        today = {grade: family_state.grade_today(session, grade, now=now) for grade in on_air}
+    if scope.everything or grades:
+        yield from ("/", "/guide/", "/library/")
+    for grade in grades:
+        yield from _grade_paths(grade, today[grade], libraries[grade], replays[grade])
+    for grade in sorted(scope.clock_grades - set(grades) & set(on_air)):
+        yield from (f"/guide/grade{grade}", f"/guide/grade{grade}/{today[grade].isoformat()}", f"/live/grade{grade}")
+    in_grades = {lesson.recording_id for shelf in libraries.values() for subject in shelf.subjects
+                 for lesson in subject.lessons}
+    chosen = watchable if scope.everything else (in_grades | scope.recordings) & watchable
+    yield from (f"/watch/{recording}" for recording in sorted(chosen))
 
 
-def write_family_pages(app: Flask, *, now: datetime | None = None) -> PagesWritten:
-    """Write every family page (both languages) and the watch pages' media; remove what is no longer shown."""
+def write_family_pages(app: Flask, *, now: datetime | None = None, scope: Scope = EVERY_PAGE) -> PagesWritten:
+    """Write the family pages in scope (both languages) and the watch pages' media; remove what is no longer
+    shown among them (and any watch page of a lesson that can no longer be watched)."""
     now = now or datetime.now(UTC)
     public: Path = app.config["AIRCLASS_SETTINGS"].public
     client = app.test_client()
     environ = {RENDERING: True, AS_OF: now}
     done = PagesWritten()
     keep: set[Path] = set()
-    for path in family_paths(app, now):
+    for path in family_paths(app, now, scope):
         for language in LANGUAGES:
             response = client.get(path, query_string={COOKIE: language}, environ_base=environ,
                                   base_url=app.config["AIRCLASS_SETTINGS"].public_url)
@@ -137,18 +165,26 @@ def write_family_pages(app: Flask, *, now: datetime | None = None) -> PagesWritt
                 done.written.append(target.relative_to(public).as_posix())
             else:
                 done.unchanged += 1
-    done.removed = _remove_stale(public, keep)
-    _link_watch_media(app, public)
+    if scope.everything or scope.grades:
+        with app.extensions["airclass.sessions"]() as session:
+            watchable = on_demand.watchable_ids(session)
+        done.removed = _remove_stale(public, keep, scope.grades, watchable)
+        _link_watch_media(app, public)
+    elif scope.recordings:
+        _link_watch_media(app, public, scope.recordings)
     return done
 
 
-def _link_watch_media(app: Flask, public: Path) -> None:
-    """Link each watchable lesson's MP4, poster and HLS ladder under watch/<id>/; remove the others' media."""
+def _link_watch_media(app: Flask, public: Path, only: frozenset[int] | None = None) -> None:
+    """Link each watchable lesson's MP4, poster and HLS ladder under watch/<id>/ (only some when given; else
+    the others' media is removed)."""
     settings = app.config["AIRCLASS_SETTINGS"]
     with app.extensions["airclass.sessions"]() as session:
         files = family_state.watch_media(session)
     folder = public / "watch"
     for recording, media in files.items():
+        if only is not None and recording not in only:
+            continue
         target = folder / str(recording)
         for kind, name in WATCH_MEDIA.items():
             if media.get(kind):
@@ -158,6 +194,8 @@ def _link_watch_media(app: Flask, public: Path) -> None:
             for part in ladder.iterdir():
                 if part.suffix in (".m3u8", ".ts") and not part.name.startswith("."):
                     _link(part, target / "hls" / part.name)
+    if only is not None:
+        return
     for stale in (p for p in folder.glob("*") if p.is_dir() and p.name.isdigit() and int(p.name) not in files):
         shutil.rmtree(stale, ignore_errors=True)
 
@@ -175,15 +213,24 @@ def _link(source: Path, target: Path) -> None:
     os.replace(temporary, target)
 
 
-def _remove_stale(public: Path, keep: set[Path]) -> list[str]:
-    """Remove written family pages not in keep (a revoked lesson's watch page, a grade off air, an old week)."""
+def _remove_stale(public: Path, keep: set[Path], grades: frozenset[int] | None, watchable: set[int]) -> list[str]:
+    """Remove the written family pages not in keep, of every area or of the grades given (an old week, a grade
+    off air), and the watch pages of lessons that can no longer be watched (revoked)."""
+    watch_pages = [p for p in (public / "watch").glob("*.html")
+                   if not p.name.split(".")[0].isdigit() or int(p.name.split(".")[0]) not in watchable]
+    if grades is None:
+        found = [*public.glob("index*.html"), *watch_pages, *(p for top in ("guide", "library", "replay", "live")
+                                                              for p in (public / top).rglob("*.html"))]
+    else:
+        found = watch_pages
+        for grade in grades:
+            for top in ("guide", "library", "replay", "live"):
+                found += [*(public / top).glob(f"grade{grade}.*html"), *(public / top / f"grade{grade}").rglob("*.html")]
     removed = []
-    for top in ("index", "guide", "library", "watch", "replay", "live"):
-        found = [public / f"{top}.html", public / f"{top}.en.html"] if top == "index" else (public / top).rglob("*.html")
-        for page in found:
-            if page.is_file() and page not in keep and not page.name.startswith("."):
-                page.unlink()
-                removed.append(page.relative_to(public).as_posix())
+    for page in found:
+        if page.is_file() and page not in keep and not page.name.startswith("."):
+            page.unlink()
+            removed.append(page.relative_to(public).as_posix())
     return sorted(removed)
 
 
@@ -195,7 +242,7 @@ class FamilyPagesTimer:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.sessions = make_session_factory(app.config["AIRCLASS_SETTINGS"].database_url)
         self._stop = threading.Event()
-        self._digest: object = None
+        self._digest: family_state.FamilyDigest | None = None
         self.thread = threading.Thread(target=self._run, name="family-pages", daemon=True)
 
     def start(self) -> FamilyPagesTimer:
@@ -203,16 +250,29 @@ class FamilyPagesTimer:
         return self
 
     def tick(self) -> PagesWritten | None:
-        """Rewrite the pages if what they show changed since the last tick; what was done, or None."""
+        """Write the pages whose digest changed since the last tick (all of them at the first); what was done,
+        or None when nothing changed."""
         now = self.clock()
         with self.sessions() as session:
             digest = family_state.digest(session, now=now, public_dir=self.app.config["AIRCLASS_SETTINGS"].public)
-        if digest == self._digest:
+        scope = self._changed(self._digest, digest)
+        if scope is None:
             return None
-        done = write_family_pages(self.app, now=now)
+        done = write_family_pages(self.app, now=now, scope=scope)
         self._digest = digest
         log.info("family pages: %s", done.summary())
         return done
+
+    @staticmethod
+    def _changed(before: family_state.FamilyDigest | None, after: family_state.FamilyDigest) -> Scope | None:
+        if before is None or before.shared != after.shared:
+            return EVERY_PAGE
+        grades = frozenset(g for g in after.grades if before.grades.get(g) != after.grades[g])
+        clock = frozenset(g for g in after.clock if before.clock.get(g) != after.clock[g]) - grades
+        recordings = frozenset(r for r in after.renditions if before.renditions.get(r) != after.renditions[r])
+        if not (grades or clock or recordings):
+            return None
+        return Scope(grades, clock, recordings)
 
     def _run(self) -> None:
         while not self._stop.is_set():

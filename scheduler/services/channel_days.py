@@ -115,6 +115,26 @@ def plan_of(row: ChannelDay) -> ChannelDayPlan:
     return _FROZEN[key]
 
 
+def published_plans(session: Session, row_ids: Sequence[int]) -> dict[int, ChannelDayPlan]:
+    """Published versions' plans by row id. Call outside a transaction: each version is read in one of its
+    own and parsed after it (on SQLite every transaction holds the write lock, BEGIN IMMEDIATE)."""
+    found: dict[int, ChannelDayPlan] = {}
+    for row_id in row_ids:
+        with session.begin():
+            row = session.get(ChannelDay, row_id, options=[defer(ChannelDay.plan)])
+            if row is None or row.published_at is None:
+                continue
+            key = (row.id, row.channel_id, row.day, row.version, row.published_at)
+            raw = None if key in _FROZEN else row.plan
+        if raw is not None:
+            _FROZEN[key] = plan_json.plan_from_dict(raw)
+            while len(_FROZEN) > _FROZEN_KEPT:
+                _FROZEN.popitem(last=False)
+        _FROZEN.move_to_end(key)
+        found[row_id] = _FROZEN[key]
+    return found
+
+
 def _current(versions: Sequence[ChannelDay], status: DayStatus) -> ChannelDay | None:
     return next((v for v in versions if v.status is status), None)
 

@@ -2,10 +2,12 @@
 and the lists the page writer (web/family_pages.py) walks. Read-only."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.domain.review_terms import ReviewState
@@ -18,27 +20,36 @@ from scheduler.store.models import ChannelDay, DayStatus, Lesson, Recording, Rec
 REPLAY_DAYS = 7  # past broadcast days a grade's replay pages cover
 
 
-def digest(session: Session, *, now: datetime, public_dir: Path) -> tuple[object, ...]:
-    """Everything the family pages show as of now, compared, not read: the published days, the watchable
-    recordings and their files, channels, subjects, lessons and teachers' names, each public channel's
-    broadcast day and how many of its programmes have started, and the replays written."""
+@dataclass(frozen=True)
+class FamilyDigest:
+    """What the family pages show as of an instant, compared, not read: what every page shares (subjects,
+    lessons' titles, teachers' names, the grades on air), each grade's (its channels, published days,
+    approved recordings, broadcast day, replays written), each grade's clock (how many of its channels'
+    programmes have started) and each recording's renditions."""
+
+    shared: tuple[object, ...]
+    grades: dict[int, tuple[object, ...]]
+    clock: dict[int, tuple[object, ...]]
+    renditions: Mapping[int, object]
+
+
+def digest(session: Session, *, now: datetime, public_dir: Path) -> FamilyDigest:
+    """The digest of the family pages as of now (see FamilyDigest)."""
     with session.begin():
         rows = channel_rows(session, public_only=True)
-        published = session.execute(
-            select(ChannelDay.id, ChannelDay.channel_id, ChannelDay.day)
-            .where(ChannelDay.status == DayStatus.PUBLISHED).order_by(ChannelDay.id)).all()
-        approved = session.scalars(select(Recording.id).where(Recording.state == ReviewState.APPROVED)
-                                   .order_by(Recording.id)).all()
-        ingests = session.execute(select(RecordingIngest.recording_id, RecordingIngest.finished_at)
-                                  .order_by(RecordingIngest.recording_id)).all()
-        catalogue = (
-            session.execute(select(Subject.code, Subject.name).order_by(Subject.code)).all(),
-            session.execute(select(func.count(Lesson.id), func.max(Lesson.id))).one(),
+        published = session.execute(select(ChannelDay.channel_id, ChannelDay.id)
+                                    .where(ChannelDay.status == DayStatus.PUBLISHED).order_by(ChannelDay.id)).all()
+        approved = session.execute(select(Lesson.grade, Recording.id).join(Lesson)
+                                   .where(Recording.state == ReviewState.APPROVED).order_by(Recording.id)).all()
+        renditions = dict(session.execute(select(RecordingIngest.recording_id, RecordingIngest.finished_at)).all())
+        shared = (
+            tuple(tuple(row) for row in session.execute(select(Subject.code, Subject.name).order_by(Subject.code))),
             hash(tuple(session.scalars(select(Lesson.title).order_by(Lesson.id)))),
             hash(tuple(session.scalars(select(User.display_name).order_by(User.id)))),
+            tuple(sorted({grade for row in rows for grade in row.grades})),
         )
-        channels = [(r.id, r.name, tuple(r.grades), repr(sorted(r.settings.items()))) for r in rows]
-    moments = []
+    grades: dict[int, tuple[object, ...]] = {}
+    clock: dict[int, tuple[object, ...]] = {}
     for row in rows:
         channel = channel_from_row(row)[0]
         today = broadcast_day(channel, now)
@@ -47,8 +58,14 @@ def digest(session: Session, *, now: datetime, public_dir: Path) -> tuple[object
             started = sum(entry.starts <= now for entry in day_entries(channel, plan))
         except channel_days.DayNotPublished:
             started = -1
-        moments.append((channel.id, today, started, tuple(channel_replays(public_dir, channel.id))))
-    return (tuple(published), tuple(approved), tuple(ingests), catalogue, tuple(channels), tuple(moments))
+        days = tuple(day_id for channel_id, day_id in published if channel_id == row.id)
+        mine = (row.id, row.name, row.updated_at, today, days, tuple(channel_replays(public_dir, row.id)))
+        for grade in row.grades:
+            grades[grade] = (*grades.get(grade, ()), mine)
+            clock[grade] = (*clock.get(grade, ()), (row.id, started))
+    for grade in grades:
+        grades[grade] += (tuple(rid for g, rid in approved if g == grade),)
+    return FamilyDigest(shared, grades, clock, renditions)
 
 
 def grade_today(session: Session, grade: int, *, now: datetime) -> date:

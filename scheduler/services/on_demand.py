@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from scheduler.domain.catalogue import NotFound, lesson_label
 from scheduler.domain.review_terms import ReviewState
@@ -80,9 +80,15 @@ def on_demand(session: Session, recording_id: int) -> OnDemand:
     """The on-demand view of a recording; NotFound unless it is approved and a public channel's published day airs it."""
     with session.begin():
         recording = session.get(Recording, recording_id)
-        if recording is None or recording.state is not ReviewState.APPROVED:
+        grade = recording.lesson.grade if recording else None
+    if recording is None or grade is None or recording.state is not ReviewState.APPROVED:
+        raise NotFound("lesson on demand", recording_id)
+    airings = _airings_by_recording(session, grade)
+    with session.begin():
+        recording = session.get(Recording, recording_id)
+        if recording is None or recording.state is not ReviewState.APPROVED:  # revoked in between
             raise NotFound("lesson on demand", recording_id)
-        subject = _subject_lessons(session, recording.lesson, _airings_by_recording(session, recording.lesson.grade))
+        subject = _subject_lessons(session, recording.lesson, airings)
         found = next((i for i, lesson in enumerate(subject) if lesson.recording_id == recording_id), None)
         if found is None:
             raise NotFound("lesson on demand", recording_id)
@@ -91,8 +97,8 @@ def on_demand(session: Session, recording_id: int) -> OnDemand:
 
 def library(session: Session, grade: int) -> GradeLibrary:
     """Every lesson of the grade that can be watched again, by subject (in the order of their codes)."""
+    airings = _airings_by_recording(session, grade)
     with session.begin():
-        airings = _airings_by_recording(session, grade)
         lessons = session.scalars(select(Lesson).where(Lesson.grade == grade).order_by(Lesson.subject_id, Lesson.sequence))
         by_subject: dict[int, Lesson] = {}
         for lesson in lessons:
@@ -108,28 +114,42 @@ def library(session: Session, grade: int) -> GradeLibrary:
 
 def watchable_ids(session: Session) -> set[int]:
     """Every recording that can be watched again, in any grade."""
-    with session.begin():
-        return set(_airings_by_recording(session, None))
+    return set(_airings_by_recording(session, None))
 
 
 def _label(lesson: Lesson) -> str:
     return lesson_label(lesson.grade, lesson.subject.name, lesson.sequence, lesson.title)
 
 
+_AIRINGS: dict[tuple[object, ...], dict[int, tuple[Airing, ...]]] = {}  # by the published versions read
+
+
 def _airings_by_recording(session: Session, grade: int | None) -> dict[int, tuple[Airing, ...]]:
-    """When public channels (of the grade, or all) air each recording in their published days, in time order."""
-    rows = {row.id: row for row in channel_rows(session, grade, public_only=True)}
-    days = session.scalars(
-        select(ChannelDay).options(defer(ChannelDay.plan))
-        .where(ChannelDay.channel_id.in_(rows), ChannelDay.status == DayStatus.PUBLISHED)
-    )
-    found: dict[int, list[Airing]] = defaultdict(list)
-    for day in days:
-        channel = channel_from_row(rows[day.channel_id])[0]
-        for entry in day_entries(channel, channel_days.plan_of(day)):
-            if entry.recording_id is not None:
-                found[entry.recording_id].append(Airing(channel.name, entry.starts))
-    return {rid: tuple(sorted(airings, key=lambda airing: airing.starts)) for rid, airings in found.items()}
+    """When public channels (of the grade, or all) air each recording in their published days, in time order.
+    Outside a transaction: the plans are read one short transaction each; the answer is kept until a day is
+    published (each watch page asks for its grade's)."""
+    with session.begin():
+        rows = channel_rows(session, grade, public_only=True)
+        channels = {row.id: channel_from_row(row)[0] for row in rows}
+        versions = tuple((row.id, row.updated_at) for row in rows)
+        days = session.execute(
+            select(ChannelDay.id, ChannelDay.channel_id, ChannelDay.published_at)
+            .where(ChannelDay.channel_id.in_(channels), ChannelDay.status == DayStatus.PUBLISHED)
+            .order_by(ChannelDay.id)
+        ).all()
+    key = (grade, versions, tuple(days))
+    if key not in _AIRINGS:
+        plans = channel_days.published_plans(session, [day.id for day in days])
+        found: dict[int, list[Airing]] = defaultdict(list)
+        for day in days:
+            channel = channels[day.channel_id]
+            for entry in day_entries(channel, plans[day.id]) if day.id in plans else ():
+                if entry.recording_id is not None:
+                    found[entry.recording_id].append(Airing(channel.name, entry.starts))
+        if len(_AIRINGS) > 32:
+            _AIRINGS.clear()
+        _AIRINGS[key] = {rid: tuple(sorted(airings, key=lambda a: a.starts)) for rid, airings in found.items()}
+    return _AIRINGS[key]
 
 
 def _subject_lessons(session: Session, lesson: Lesson, airings: dict[int, tuple[Airing, ...]]) -> list[OnDemand]:

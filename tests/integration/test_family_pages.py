@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scheduler.services import channel_days
+from scheduler.store.models import RecordingIngest
 from tests.support.channels_world import CHANNEL, next_monday
 from web.family_pages import FamilyPagesTimer, write_family_pages
 
@@ -74,7 +75,16 @@ def test_the_timer_writes_when_what_the_pages_show_changes_and_not_otherwise(app
         clock[0] += timedelta(seconds=30)
         assert timer.tick() is None  # still the same programme on air
         clock[0] = datetime.combine(clock[0].astimezone(SHANGHAI).date(), time(9, 0, 1), tzinfo=SHANGHAI)
-        assert timer.tick() is not None  # the 09:00 lesson started: "on now" moved
+        moved = timer.tick()  # the 09:00 lesson started: "on now" moved, on the guide and live pages only
+        today = {"guide/grade3", f"guide/grade3/{monday_morning.astimezone(SHANGHAI).date()}", "live/grade3"}
+        assert moved is not None and {p.split(".")[0] for p in moved.written} <= today
+        assert len(moved.written) + moved.unchanged == 3 * 2  # today's guide (two paths) and live, both languages
+        math12 = on_air.recordings["math12"]
+        with sessions() as session, session.begin():
+            session.merge(RecordingIngest(recording_id=math12, checksum="x", qc_status="pass", qc_report={},
+                                          renditions={}, loudness_gain_db=0.0, finished_at=datetime.now(UTC)))
+        made = timer.tick()  # renditions made: that lesson's watch page alone
+        assert made is not None and len(made.written) + made.unchanged == 2
         monday = monday_morning.astimezone(SHANGHAI).date()
         channel_days.publish(sessions(), CHANNEL, monday + timedelta(days=2), 1, at=datetime.now(UTC), by=None)
         again = timer.tick()
