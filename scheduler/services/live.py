@@ -127,14 +127,18 @@ def _read(session: Session, channel: Channel, day: date) -> DayMaterial:
 def _web_sources(material: DayMaterial, place: LivePlace, media: LiveMedia) -> Callable[[Event], WebSource | None]:
     """The web source of each event: a lesson's HLS ladder once ingest made it, a clip's web loop (made here)."""
 
+    loops: dict[str, WebSource | None] = {}  # a day airs a handful of clips thousands of times
+
     def source(event: Event) -> WebSource | None:
         kind, _, key = event.source.partition(":")
         if kind == "recording" and event.airing and event.airing.recording:
             hls = material.lesson_hls.get(int(key))
             return WebSource(str(Path(hls).parent), event.airing.recording.frames) if hls else None
         if kind == "clip" and key in material.clips:
-            clip = material.clips[key]
-            return _clip_loop(place, media, clip.media, key, clip.frames)
+            if key not in loops:
+                clip = material.clips[key]
+                loops[key] = _clip_loop(place, media, clip.media, key, clip.frames)
+            return loops[key]
         return None
 
     return source
@@ -159,14 +163,27 @@ def _timeline_path(place: LivePlace, channel: Channel, day: date) -> Path:
     return place.state_dir / channel.id / f"{day.isoformat()}.json"
 
 
+_LOADED: dict[Path, tuple[tuple[int, int], tuple[DayTimeline, str]]] = {}  # by file: (mtime, size), timeline
+
+
 def _load(place: LivePlace, channel: Channel, day: date) -> tuple[DayTimeline, str] | None:
+    """A kept timeline and the key of the runs it was made from; read again only when its file changed
+    (a grade day's is ~14,000 segments: the timer would otherwise parse it every tick)."""
+    path = _timeline_path(place, channel, day)
     try:
-        doc = json.loads(_timeline_path(place, channel, day).read_text())
+        stat = path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        if path in _LOADED and _LOADED[path][0] == stamp:
+            return _LOADED[path][1]
+        doc = json.loads(path.read_text())
     except FileNotFoundError:
         return None
     segments = tuple(LiveSegment(**s) for s in doc["segments"])
     timeline = DayTimeline(datetime.fromisoformat(doc["starts_at"]), doc["fps"], doc["first_sequence"],
                            doc["first_discontinuity"], segments)
+    if len(_LOADED) > 64:
+        _LOADED.clear()
+    _LOADED[path] = (stamp, (timeline, doc["runs"]))
     return timeline, doc["runs"]
 
 
@@ -200,18 +217,39 @@ def _runs(material: DayMaterial, place: LivePlace, media: LiveMedia, channel: Ch
     return day_runs(material.plan.events, _web_sources(material, place, media), standby)
 
 
+_RUNS: dict[tuple[Path, str, date], tuple[DayMaterial, str]] = {}
+
+
+def _runs_key_of(material: DayMaterial, place: LivePlace, media: LiveMedia, channel: Channel, day: date,
+                 ) -> tuple[list[Run] | None, str]:
+    """The key of a day's runs, and the runs unless they are the ones made last time from the same material
+    (the same published version, clips and lesson renditions): then None, as the kept timeline has them."""
+    cache = (place.state_dir, channel.id, day)
+    kept = _RUNS.get(cache)
+    if kept is not None and kept[0].plan is material.plan and kept[0].clips == material.clips \
+            and kept[0].lesson_hls == material.lesson_hls:
+        return None, kept[1]
+    runs = _runs(material, place, media, channel, day)
+    key = _runs_key(runs)
+    if len(_RUNS) > 64:
+        _RUNS.clear()
+    _RUNS[cache] = (material, key)
+    return runs, key
+
+
 def day_on_the_web(
     session: Session, place: LivePlace, media: LiveMedia, channel: Channel, day: date, now: datetime
 ) -> DayTimeline:
     """A day's kept timeline, made (numbered on from the day before when that one is kept) or brought up to
     date with the published plan without touching what is already on air."""
     material = _read(session, channel, day)
-    runs = _runs(material, place, media, channel, day)
-    key = _runs_key(runs)
+    runs, key = _runs_key_of(material, place, media, channel, day)
     starts_at = channel.day_bounds(day)[0]
     kept = _load(place, channel, day)
     if kept is not None and kept[1] == key:
         return kept[0]
+    if runs is None:  # the same runs, but the kept timeline went missing: make them again
+        runs = _runs(material, place, media, channel, day)
     if kept is not None and now > starts_at:
         on_air = int(((now - starts_at).total_seconds() + REPUBLISH_MARGIN_SECONDS) * place.fps)
         timeline = republished(kept[0], runs, on_air_at=on_air, standby=_standby(material, place, media, channel),
