@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,3 +58,23 @@ def staging_dir(target: Path, *, replace: bool = True) -> Iterator[Path]:
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
+
+
+def write_if_changed(target: Path, body: bytes) -> bool:
+    """Replace target atomically when its bytes differ (True), with a modification time a second on at least:
+    for files a web server serves with an ETag (feeds, playlists, pages)."""
+    try:
+        if target.read_bytes() == body:
+            return False
+        previous_second = int(target.stat().st_mtime)
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        previous_second = 0
+    with atomic_output(target) as temporary:
+        temporary.write_bytes(body)
+        os.chmod(temporary, 0o644)  # the web server's user reads it, whatever the umask
+        # nginx's ETag is the whole-second mtime and the size: a rewrite within the same second to as many bytes
+        # would keep the old ETag, and clients their old feed. So the time moves on by at least a second.
+        stamp = max(time.time(), previous_second + 1)
+        os.utime(temporary, (stamp, stamp))
+    return True

@@ -28,8 +28,8 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, request, send_file
 
+from media.atomic_write import write_if_changed
 from scheduler.services import family_state, guide, on_demand
-from scheduler.services.feed_files import write_if_changed
 from scheduler.store.db import make_session_factory
 from web.context import current_user
 from web.i18n import COOKIE, LANGUAGES

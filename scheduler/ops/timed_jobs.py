@@ -26,7 +26,7 @@ from sqlalchemy.pool import NullPool
 
 from media.atomic_write import atomic_write_bytes
 from scheduler.domain.channels import Channel, ScheduleError
-from scheduler.services import channel_days, exports, feed_files, orphans
+from scheduler.services import channel_days, exports, feed_files, operator_alerts, orphans
 from scheduler.services.channels import list_channels
 from scheduler.settings import DEFAULT_PUBLIC_URL, Settings
 from scheduler.store.db import make_session_factory
@@ -51,6 +51,23 @@ def record_run(sessions: sessionmaker[Session], job_id: str, outcome: str, messa
         session.add(row)
 
 
+class ChannelsFailed(ScheduleError):
+    """A timed job's work failed on some channels: each one's day and error."""
+
+    def __init__(self, failures: dict[str, tuple[date, str]]) -> None:
+        super().__init__("; ".join(f"{channel_id}: {error}" for channel_id, (_day, error) in failures.items()))
+        self.failures = failures
+
+
+def _alert(sessions: sessionmaker[Session], job_id: str, error: Exception, at: datetime) -> None:
+    """Alert operators to a failed run: per channel it failed on, or on every channel for an error of the whole job."""
+    errors = error.failures if isinstance(error, ChannelsFailed) else f"{type(error).__name__}: {error}"
+    try:
+        operator_alerts.alert_failed_job(sessions(), job_id, errors, at=at)
+    except Exception:  # the job's own error is the one to re-raise and log
+        log.exception("could not alert operators to the failure of %s", job_id)
+
+
 def recorded(job_id: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
     """Record a job's outcome: 'ok' with its summary, or 'failed' with the error (then re-raise)."""
 
@@ -63,6 +80,7 @@ def recorded(job_id: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
                 summary = job(sessions, *args, **kwargs)
             except Exception as error:
                 record_run(sessions, job_id, "failed", f"{type(error).__name__}: {error}", at)
+                _alert(sessions, job_id, error, at)
                 raise
             else:
                 record_run(sessions, job_id, "ok", summary, at)
@@ -79,14 +97,15 @@ def _each_channel(sessions: sessionmaker[Session], now: datetime, work: Callable
                   ahead: int = 1) -> str:
     """Run work per channel from `ahead` days after today in its zone (sessions: the job's own); one channel's
     refusal does not stop the others, but fails the job."""
-    lines, failures = [], []
+    lines, failures = [], {}
     for channel in list_channels(sessions()):
+        first = _first_day(channel, now, ahead)
         try:
-            lines.append(work(sessions(), channel, _first_day(channel, now, ahead)))
+            lines.append(work(sessions(), channel, first))
         except ScheduleError as error:
-            failures.append(f"{channel.id}: {error}")
+            failures[channel.id] = (first, str(error))
     if failures:
-        raise ScheduleError("; ".join(failures))
+        raise ChannelsFailed(failures)
     return "\n".join(lines) or "no channels"
 
 
@@ -237,7 +256,7 @@ def catch_up(settings: Settings, now: datetime) -> list[str]:
     for job in (j for j in timed_jobs(settings) if j.id in CAUGHT_UP):
         if missed(job.trigger, last.get(job.id), now):
             try:
-                log.info("catching up on %s: %s", job.id, job.func(**job.kwargs, from_today=True))
+                log.info("catching up on %s: %s", job.id, job.func(**job.kwargs, now=now, from_today=True))
             except Exception:
                 log.exception("catching up on %s failed", job.id)
             ran.append(job.id)

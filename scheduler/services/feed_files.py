@@ -14,8 +14,6 @@ change, so its modification time (nginx's ETag and Last-Modified) holds until th
 from __future__ import annotations
 
 import logging
-import os
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,7 +24,7 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from media.atomic_write import atomic_output
+from media.atomic_write import write_if_changed
 from scheduler.services import exports
 from scheduler.services.channels import channel_rows
 from scheduler.store.models import ChannelDay, ChannelRow, Subject
@@ -79,25 +77,6 @@ def refresh_feed_files(
     keep = {feed_path(grade, subject) for grade in on_air for subject in subjects}
     refresh.removed = _remove_others(public_dir, keep, None if grades is None else grades - on_air)
     return refresh
-
-
-def write_if_changed(target: Path, body: bytes) -> bool:
-    """Replace target atomically when its bytes differ (True), with a modification time a second on at least."""
-    try:
-        if target.read_bytes() == body:
-            return False
-        previous_second = int(target.stat().st_mtime)
-    except FileNotFoundError:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        previous_second = 0
-    with atomic_output(target) as temporary:
-        temporary.write_bytes(body)
-        os.chmod(temporary, 0o644)  # the web server's user reads it, whatever the umask
-        # nginx's ETag is the whole-second mtime and the size: a rewrite within the same second to as many bytes
-        # would keep the old ETag, and clients their old feed. So the time moves on by at least a second.
-        stamp = max(time.time(), previous_second + 1)
-        os.utime(temporary, (stamp, stamp))
-    return True
 
 
 def _remove_others(public_dir: Path, keep: set[str], grades: set[int] | None) -> list[str]:

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from media.atomic_write import atomic_write_bytes
+from media.atomic_write import atomic_write_bytes, write_if_changed
 from media.profiles import FPS, HlsProfile
 from scheduler.domain.channels import Channel, ScheduleError
 from scheduler.domain.live import (
@@ -305,7 +305,7 @@ def write_channel(place: LivePlace, media: LiveMedia, session: Session, channel:
             _publish_segment(place, media, placed.segment, variant.name)
         text = live_media_playlist(window, variant.name, target_duration=place.target_duration,
                                    segment_prefix=SEGMENT_PREFIX)
-        atomic_write_bytes(folder / f"{variant.name}.m3u8", text.encode())
+        write_if_changed(folder / f"{variant.name}.m3u8", text.encode())
     _write_master(place, folder)
     if yesterday and not (folder / REPLAY / (broadcast_day - timedelta(days=1)).isoformat() / "master.m3u8").exists():
         write_replay(place, media, channel, broadcast_day - timedelta(days=1), yesterday[0])
@@ -313,9 +313,7 @@ def write_channel(place: LivePlace, media: LiveMedia, session: Session, channel:
 
 
 def _write_master(place: LivePlace, folder: Path) -> None:
-    master = master_playlist(place.variants).encode()
-    if not (folder / "master.m3u8").exists() or (folder / "master.m3u8").read_bytes() != master:
-        atomic_write_bytes(folder / "master.m3u8", master)
+    write_if_changed(folder / "master.m3u8", master_playlist(place.variants).encode())
 
 
 def write_replay(place: LivePlace, media: LiveMedia, channel: Channel, day: date, timeline: DayTimeline) -> None:

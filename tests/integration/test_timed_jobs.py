@@ -122,15 +122,16 @@ def test_the_demo_publishes_from_last_weeks_monday_to_a_week_ahead_on_any_weekda
 
 
 def test_a_publication_missed_while_no_scheduler_ran_is_caught_up_from_today(on_air, settings, sessions, client):
-    today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
-    assert client.get(f"/guide/grade3?from={today}").get_data(as_text=True).count("尚未发布") == 7
-    assert timed_jobs.catch_up(settings, datetime.now(UTC)) == ["assemble_ahead", "publish_ahead"]
+    now = datetime.now(UTC)  # one instant for the whole test: no midnight (北京时间) falls inside it
+    today = now.astimezone(ZoneInfo("Asia/Shanghai")).date()
+    assert client.get(f"/guide/grade3/{today}").get_data(as_text=True).count("尚未发布") == 7
+    assert timed_jobs.catch_up(settings, now) == ["assemble_ahead", "publish_ahead"]
     with sessions() as session:
         published = session.scalars(select(ChannelDay.day).where(ChannelDay.status == DayStatus.PUBLISHED)).all()
         runs = {row.id: row for row in session.scalars(select(TimedJobRun))}
     assert sorted(set(published)) == [today + timedelta(days=n) for n in range(settings.days_ahead + 1)]
     assert runs["publish_ahead"].last_outcome == "ok" and runs["assemble_ahead"].last_outcome == "ok"
-    assert "尚未发布" not in client.get(f"/guide/grade3?from={today}").get_data(as_text=True)
+    assert "尚未发布" not in client.get(f"/guide/grade3/{today}").get_data(as_text=True)
     just_ran = min(row.last_run_at for row in runs.values())
     assert timed_jobs.catch_up(settings, just_ran) == []  # nothing missed since
 
