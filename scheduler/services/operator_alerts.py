@@ -1,17 +1,22 @@
-"""Operator alerts: what needs an operator's eye (a revoked recording replaced by the standby programme), and their acknowledgement."""
+"""Operator alerts: what needs an operator's eye (a revoked recording replaced by the standby programme, a timed
+job that failed), and their acknowledgement."""
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scheduler.domain.catalogue import NotFound
+from scheduler.services.channels import channel_from_row, channel_rows
 from scheduler.store.models import OperatorAlert
 
 REVOKED_ALERT = "revoked"
 REVOKED_ALERT_TEXT = ("{channel} {day}: recording {recording} revoked: {reason}; "
                       "the standby programme airs instead (version {version})")
+JOB_FAILED_ALERT = "timed_job_failed"
+JOB_FAILED_ALERT_TEXT = "{channel} {day}: timed job {job} failed: {error}"
 
 
 def list_alerts(session: Session, *, open_only: bool = True) -> list[OperatorAlert]:
@@ -32,3 +37,33 @@ def acknowledge_alert(session: Session, alert_id: int, *, at: datetime, by: int 
         if alert.acknowledged_at is None:
             alert.acknowledged_at, alert.acknowledged_by = at, by
         return alert
+
+
+def count_open_alerts(session: Session) -> int:
+    """How many alerts no operator has acknowledged yet."""
+    with session.begin():
+        query = select(func.count()).select_from(OperatorAlert).where(OperatorAlert.acknowledged_at.is_(None))
+        return session.scalar(query) or 0
+
+
+def alert_failed_job(session: Session, job_id: str, errors: Mapping[str, tuple[date, str]] | str, *,
+                     at: datetime) -> list[OperatorAlert]:
+    """Alert operators to a failed timed job: one alert per channel it failed for (`errors`: channel id -> the
+    day it worked on and the error), or on every channel for an error of the whole job (a string). A channel
+    that still has an open alert of the same job gets no second one (a job every 5 minutes would flood them)."""
+    with session.begin():
+        channels = {row.id: channel_from_row(row)[0] for row in channel_rows(session, None)}
+        if isinstance(errors, str):
+            errors = {cid: (at.astimezone(channel.zone).date(), errors) for cid, channel in channels.items()}
+        open_ones = session.scalars(select(OperatorAlert).where(
+            OperatorAlert.kind == JOB_FAILED_ALERT, OperatorAlert.acknowledged_at.is_(None)))
+        already = {(a.channel_id, (a.facts or {}).get("job")) for a in open_ones}
+        raised = []
+        for channel_id, (day, error) in errors.items():
+            if channel_id not in channels or (channel_id, job_id) in already:
+                continue
+            facts = {"channel": channels[channel_id].name, "day": day.isoformat(), "job": job_id, "error": error}
+            raised.append(OperatorAlert(channel_id=channel_id, day=day, kind=JOB_FAILED_ALERT, created_at=at,
+                                        message=JOB_FAILED_ALERT_TEXT.format(**facts)[:4000], facts=facts))
+        session.add_all(raised)
+        return raised

@@ -1,4 +1,5 @@
-"""Operator pages: channels, a channel day as a timeline, the week grid, readiness, assemble and publish, alerts.
+"""Operator pages: channels, a channel day as a timeline, the week grid, readiness, assemble and publish, alerts,
+the timed jobs.
 
 Each page reads through one call to services/schedule_pages, which runs the same channel-day use cases
 as the JSON API (web/api/channels.py); exports link to the API's download routes and to the public feeds.
@@ -17,6 +18,7 @@ from wtforms.validators import InputRequired, NumberRange
 from wtforms.widgets import HiddenInput
 
 from scheduler.domain.channels import Channel, ScheduleError
+from scheduler.ops.timed_jobs import list_timed_jobs
 from scheduler.services import channel_days, permissions, playout, schedule_pages
 from scheduler.services.channels import get_channel
 from scheduler.services.guide import broadcast_day
@@ -267,3 +269,10 @@ def acknowledge(alert_id: int) -> Any:
     acknowledge_alert(db(), alert_id, at=now(), by=user_id)
     flash(_("Alert acknowledged."))
     return redirect(url_for("operator.alerts"), 303)
+
+
+@bp.route("/timed-jobs/")
+@page_login_required(Permission.READ_SCHEDULE)
+def timed_jobs() -> Any:
+    """The timed jobs (the API's /api/schedule/jobs): schedule, next run, last run and its outcome."""
+    return render_template("operator/timed_jobs.html", jobs=list_timed_jobs(db()))

@@ -36,7 +36,7 @@ from scheduler.domain.review_errors import (
 from scheduler.domain.review_terms import Action, ReviewState, Role
 from scheduler.domain.template_flaws import FLAWS
 from scheduler.services.channel_days import DayNotPublished
-from scheduler.services.operator_alerts import REVOKED_ALERT
+from scheduler.services.operator_alerts import JOB_FAILED_ALERT, REVOKED_ALERT
 from scheduler.store.models import OperatorAlert
 from web.presenters.qc_panel import failed_labels, qc_finding
 
@@ -287,16 +287,34 @@ def catalogue_refusal(error: CatalogueError) -> str:
     return _("%(what)s %(key)s already exists", what=what, key=error.key)
 
 
+TIMED_JOB_NAMES = {
+    "assemble_ahead": _l("nightly assembly"),
+    "publish_ahead": _l("publication of the coming days"),
+    "export_drop": _l("export drop (XMLTV and playlists)"),
+    "refresh_feeds": _l("public feed files refresh"),
+    "sweep_orphans": _l("orphan uploads sweep"),
+}
+
+
+def timed_job_name(job_id: str) -> str:
+    """A timed job's name in the page's language (an unknown one by its id)."""
+    return str(TIMED_JOB_NAMES.get(job_id, job_id))
+
+
 def alert_text(alert: OperatorAlert) -> str:
     """An operator alert in the page's language; an alert stored before its facts were, as stored."""
-    if alert.kind != REVOKED_ALERT or not alert.facts:
+    if not alert.facts or alert.kind not in (REVOKED_ALERT, JOB_FAILED_ALERT):
         return alert.message
+    if alert.kind == JOB_FAILED_ALERT:
+        return _("%(channel)s %(day)s: the timed job \"%(job)s\" failed: %(error)s",
+                 **{**alert.facts, "job": timed_job_name(alert.facts["job"])})
     return _("%(channel)s %(day)s: recording %(recording)s revoked: %(reason)s; "
              "the standby programme airs instead (version %(version)s)", **alert.facts)
 
 
 JINJA_GLOBALS = {
     "alert_text": alert_text,
+    "timed_job_name": timed_job_name,
     "slot_note": slot_note,
     "qc_finding": qc_finding,
     "violation_detail": violation_detail,

@@ -1,0 +1,41 @@
+"""A failed timed job alerts operators, once per channel it failed on; the timed jobs page shows the outcomes."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from scheduler.ops import timed_jobs
+from scheduler.services.operator_alerts import JOB_FAILED_ALERT, list_alerts
+from tests.support.channels_world import CHANNEL, next_monday
+from tests.web.test_pages import Browser
+
+pytestmark = pytest.mark.ffmpeg
+
+
+def test_an_export_drop_with_no_published_day_alerts_each_channel_once(on_air, settings, api_as, sessions, client, tmp_path):
+    monday = datetime.combine(next_monday(), datetime.min.time(), tzinfo=UTC)
+    for _run in range(2):  # the second failure while the first alert is open adds none
+        with pytest.raises(Exception, match="no published day"):
+            timed_jobs.export_drop(settings.database_url, str(tmp_path), now=monday)
+    shown = api_as("operator").get("/api/alerts/").get_json()
+    assert [(a["channel_id"], a["kind"]) for a in shown] == [(CHANNEL, JOB_FAILED_ALERT)]
+    assert "export_drop failed" in shown[0]["message"] and "no published day" in shown[0]["message"]
+    operator = Browser(client, "operator")
+    alerts = operator.page("/operator/alerts/")
+    assert "定时任务“导出投放（XMLTV 与节目单）”失败" in alerts and "嘉兴空中课堂·三年级" in alerts
+    jobs = operator.page("/operator/timed-jobs/")
+    assert "导出投放（XMLTV 与节目单）" in jobs and "失败" in jobs and "no published day" in jobs
+    assert 'href="/operator/timed-jobs/"' in jobs  # the operator nav links it
+
+
+def test_a_job_failing_as_a_whole_alerts_every_channel_and_a_success_none(on_air, settings, sessions, tmp_path):
+    sunday = datetime.combine(next_monday() - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    assert "of 1 days drafted" in timed_jobs.assemble_ahead(settings.database_url, 1, now=sunday)
+    assert list_alerts(sessions()) == []
+    blocker = tmp_path / "a file, not a folder"
+    blocker.write_text("")
+    with pytest.raises(OSError):
+        timed_jobs.refresh_feeds(settings.database_url, str(blocker), now=sunday)
+    alerts = list_alerts(sessions())
+    assert [(a.channel_id, a.facts["job"]) for a in alerts] == [(CHANNEL, "refresh_feeds")]
