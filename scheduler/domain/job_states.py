@@ -8,7 +8,7 @@ JobError
 """
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 
 class JobState(StrEnum):
@@ -19,6 +19,14 @@ class JobState(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
+
+
+class JobPriority(IntEnum):
+    """Which queued job a worker takes first: the highest priority, then the oldest."""
+
+    BACKFILL = 0  # work nobody waits for (the demo's library of approved recordings)
+    NORMAL = 50  # what an operator asks for (a day's render), and any job submitted without a priority
+    URGENT = 100  # someone waits for it now: a fresh upload's QC, a recording in review
 
 
 # A dedupe key names at most one job in these states: submitting it again returns that job.

@@ -14,6 +14,7 @@ from media.qc import QcReport, run_qc
 from scheduler.domain.catalogue import GRADE_NAMES
 from scheduler.domain.channels import Channel, Distributor, ReplayRef, SlotKind, SlotSpec, WeeklyTemplate, apply_rota
 from scheduler.domain.frames import FPS
+from scheduler.domain.job_states import JobPriority
 from scheduler.domain.plan import Clip
 from scheduler.domain.review_terms import Action, Role
 from scheduler.ops import timed_jobs
@@ -154,7 +155,7 @@ def _approved_library(
                 with clip.open("rb") as stream:
                     rec = recordings.upload_recording(
                         sessions(), store, actors[f"teacher_{login}"], _lesson_id(sessions, grade, code, sequence),
-                        stream, clip.name, at=at - timedelta(days=3),
+                        stream, clip.name, at=at - timedelta(days=3), ingest_priority=JobPriority.BACKFILL,
                     )
                 _qc_reported(sessions, store, rec, at - timedelta(days=3), reports)
                 for who, action in [(f"teacher_{login}", Action.SUBMIT), (f"county_{login}", Action.APPROVE),

@@ -17,6 +17,7 @@ from scheduler.domain.job_states import (
     JobConflict,
     JobNotFound,
     JobNotYours,
+    JobPriority,
     JobState,
 )
 from scheduler.domain.review import Actor
@@ -37,10 +38,12 @@ def submit(
     now: datetime,
     submitted_by: int | None = None,
     dedupe_key: str | None = None,
+    priority: int = JobPriority.NORMAL,
 ) -> tuple[Job, bool]:
     """Queue a job; with a dedupe key already queued, running or succeeded, return that job instead.
 
-    Returns (job, created).
+    Workers take the highest priority first (JobPriority). A live job asked for again at a higher
+    priority is raised to it while still queued. Returns (job, created).
     """
     params = dict(params or {})
     json.dumps(params)  # refuse what the database and the child process could not carry
@@ -49,9 +52,10 @@ def submit(
     with session.begin():
         existing = _live_with_key(session, dedupe_key)
         if existing is not None:
+            _hurry(session, existing, priority)
             return existing, False
         job = Job(
-            kind=kind, params=params, state=JobState.QUEUED, progress=0, attempts=0,
+            kind=kind, params=params, state=JobState.QUEUED, progress=0, priority=int(priority), attempts=0,
             max_attempts=spec.max_attempts, dedupe_key=dedupe_key, submitted_by=submitted_by,
             created_at=now, available_at=now,
         )
@@ -64,6 +68,22 @@ def submit(
                 raise
             return existing, False
     return job, True
+
+
+def hurry(session: Session, dedupe_key: str, priority: int) -> bool:
+    """Raise the priority of the queued job with this dedupe key (never lower it); True if it changed."""
+    with session.begin():
+        job = _live_with_key(session, dedupe_key)
+        return job is not None and _hurry(session, job, priority)
+
+
+def _hurry(session: Session, job: Job, priority: int) -> bool:
+    """Raise a queued job's priority (never lower it: someone asked for it sooner)."""
+    if job.state is not JobState.QUEUED or job.priority >= priority:
+        return False
+    changed = update_if(session, job.id, Job.state == JobState.QUEUED, Job.priority < priority, priority=int(priority))
+    session.refresh(job)
+    return changed
 
 
 def _live_with_key(session: Session, dedupe_key: str | None) -> Job | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from scheduler.domain.job_states import JobState
+from scheduler.domain.job_states import JobPriority, JobState
 from scheduler.domain.review import Actor
 from scheduler.queue import job_control, leases
 from scheduler.queue.config import QueueConfig, load_queue_config
@@ -33,10 +33,11 @@ class JobQueue:
         now: datetime,
         submitted_by: int | None = None,
         dedupe_key: str | None = None,
+        priority: int = JobPriority.NORMAL,
     ) -> Job:
-        """Queue a job (or return the live one with this dedupe key)."""
+        """Queue a job (or return the live one with this dedupe key, raised to this priority if queued)."""
         job, created = job_control.submit(
-            session, kind, params, now=now, submitted_by=submitted_by, dedupe_key=dedupe_key
+            session, kind, params, now=now, submitted_by=submitted_by, dedupe_key=dedupe_key, priority=priority
         )
         if created:
             self.nudge(session, [job.id], now=now)

@@ -48,10 +48,11 @@ def claim(session: Session, job_id: int, *, worker_id: str, now: datetime, lease
 
 
 def claim_next(session: Session, *, worker_id: str, now: datetime, lease_seconds: float) -> Claim | None:
-    """Take the oldest due queued job, if any."""
+    """Take the due queued job of highest priority, the oldest of them, if any."""
     with session.begin():
         due = select(Job.id).where(Job.state == JobState.QUEUED, Job.available_at <= now)
-        for job_id in session.scalars(due.order_by(Job.available_at, Job.id).limit(CLAIM_BATCH)).all():
+        order = (Job.priority.desc(), Job.available_at, Job.id)
+        for job_id in session.scalars(due.order_by(*order).limit(CLAIM_BATCH)).all():
             taken = _claim(session, job_id, worker_id, now, lease_seconds)
             if taken is not None:
                 return taken

@@ -20,6 +20,8 @@ from media.hls import MASTER
 from media.progress import Watch
 from media.qc import QcReport, Status, run_qc
 from media.renditions import CABLE_FILE, HLS_DIR, MANIFEST, MP4_FILE, POSTER_FILE, make_renditions
+from scheduler.domain.job_states import JobPriority
+from scheduler.queue import job_control
 from scheduler.queue.job_queue import JobQueue
 from scheduler.queue.registry import JobContext, PermanentJobError
 from scheduler.services.renditions import ingest_job_key
@@ -34,15 +36,27 @@ def rendition_dir(media_name: str) -> str:
     return f"{RENDITIONS_DIR}/{Path(media_name).stem}"
 
 
-def request_ingest(session: Session, recording_id: int, *, at: datetime, by: int | None) -> int:
-    """Queue the ingest job of a recording (once: a second request returns the same job); its job id."""
+def request_ingest(
+    session: Session, recording_id: int, *, at: datetime, by: int | None, priority: int = JobPriority.URGENT
+) -> int:
+    """Queue the ingest job of a recording (once: a second request returns the same job); its job id.
+
+    A fresh upload's QC is waited for (URGENT); a backfill of old recordings passes JobPriority.BACKFILL.
+    """
     queue = JobQueue()
     try:
         job = queue.submit(session, "ingest", {"recording_id": recording_id}, now=at, submitted_by=by,
-                           dedupe_key=ingest_job_key(recording_id))
+                           dedupe_key=ingest_job_key(recording_id), priority=priority)
     finally:
         queue.close()
     return job.id
+
+
+def hurry_ingest(session: Session, recording_id: int) -> bool:
+    """Reviewers now wait for this recording's QC: if it has none yet, its queued ingest goes first (URGENT)."""
+    with session.begin():
+        reported = session.get(RecordingIngest, recording_id) is not None
+    return not reported and job_control.hurry(session, ingest_job_key(recording_id), JobPriority.URGENT)
 
 
 def _failed_checks(report: QcReport) -> str | None:

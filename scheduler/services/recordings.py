@@ -14,6 +14,7 @@ from media.probe import MediaProbe, probe_upload
 from media.runner import MediaTool
 from scheduler.domain import review, review_errors
 from scheduler.domain.catalogue import NotFound, Page, UploadRejected
+from scheduler.domain.job_states import JobPriority
 from scheduler.domain.review import Actor, Reach
 from scheduler.domain.review_terms import Action, ReviewState, Role
 from scheduler.services import channel_days, ingest, renditions
@@ -227,6 +228,8 @@ def act_on_recording(
                 _apply(session, recording, SYSTEM, Action.INTAKE, at=at)
     except StaleDataError as exc:
         raise review_errors.ReviewConflict(recording_id) from exc
+    if action is Action.SUBMIT:  # reviewers now wait for its QC: a backfilled ingest still queued goes first
+        ingest.hurry_ingest(session, recording_id)
     return recording
 
 
@@ -276,8 +279,12 @@ def upload_recording(
     *,
     at: datetime,
     tool: MediaTool | None = None,
+    ingest_priority: int = JobPriority.URGENT,
 ) -> Recording:
-    """Store, probe and register a new revision of a lesson's recording as a draft."""
+    """Store, probe and register a new revision of a lesson's recording as a draft; queue its ingest.
+
+    Its teacher waits for the QC, so the ingest is URGENT unless the caller backfills (JobPriority.BACKFILL).
+    """
     with session.begin():
         lesson = session.get(Lesson, lesson_id)
         if lesson is None:
@@ -303,7 +310,7 @@ def upload_recording(
     except BaseException:
         store.remove(media_name)
         raise
-    ingest.request_ingest(session, recording.id, at=at, by=actor.user_id)
+    ingest.request_ingest(session, recording.id, at=at, by=actor.user_id, priority=ingest_priority)
     return recording
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from scheduler.domain.job_states import LIVE_STATES, JobState
+from scheduler.domain.job_states import LIVE_STATES, JobPriority, JobState
 from scheduler.domain.review_terms import Action, ReviewState, Role
 
 
@@ -299,6 +299,7 @@ class Job(Base):
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     state: Mapped[JobState] = mapped_column(_enum(JobState))
     progress: Mapped[int] = mapped_column(Integer, default=0)  # percent
+    priority: Mapped[int] = mapped_column(Integer, default=int(JobPriority.NORMAL), server_default=text("50"))
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # also the fencing token of a claim
     max_attempts: Mapped[int] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)  # the tail of the last error (ffmpeg's stderr)
@@ -314,6 +315,7 @@ class Job(Base):
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     __table_args__ = (
         Index("ix_job_state_available_at", "state", "available_at"),
+        Index("ix_job_claim_order", "state", "priority", "available_at"),
         Index("uq_job_live_dedupe_key", "dedupe_key", unique=True, sqlite_where=_LIVE_JOB, postgresql_where=_LIVE_JOB),
     )
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, insert, inspect, update
+from sqlalchemy import MetaData, Table, create_engine, insert, inspect, update
 from sqlalchemy.exc import IntegrityError
 
 from scheduler.domain.job_states import InvalidJobParams, JobConflict, JobNotFound, JobState, UnknownJobKind
@@ -36,12 +36,13 @@ def test_migration_0002_adds_and_removes_the_job_table(database_url):
     assert "job" not in inspect(engine).get_table_names()
     command.upgrade(config, "0002")
     assert "job" in inspect(engine).get_table_names()
+    job = Table("job", MetaData(), autoload_with=engine)  # as 0002 made it (the model has later columns)
     row = {"kind": "checksum", "params": {}, "progress": 0, "attempts": 0, "max_attempts": 3, "dedupe_key": "k",
            "created_at": T0, "available_at": T0}
     with engine.begin() as conn:  # one live job per dedupe key; finished ones may share it
-        conn.execute(insert(Job), [{**row, "state": "failed"}, {**row, "state": "queued"}])
+        conn.execute(insert(job), [{**row, "state": "failed"}, {**row, "state": "queued"}])
     with pytest.raises(IntegrityError), engine.begin() as conn:
-        conn.execute(insert(Job), [{**row, "state": "succeeded"}])
+        conn.execute(insert(job), [{**row, "state": "succeeded"}])
     engine.dispose()
     command.upgrade(config, "head")
 
