@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from media.profiles import FPS, HlsProfile
 
 MASTER = "master.m3u8"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One rendition of a ladder as a master playlist announces it."""
+
+    name: str  # the media playlist's (and its segments') file prefix, e.g. 720p
+    bandwidth: int  # peak bits per second
+    average_bandwidth: int
+    codecs: str
+    width: int
+    height: int
+    frame_rate: float
+
+
+def master_text(variants: Sequence[Variant]) -> str:
+    """A master playlist: each rendition with BANDWIDTH, AVERAGE-BANDWIDTH, CODECS, RESOLUTION, FRAME-RATE."""
+    lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    for v in variants:
+        attributes = (f"BANDWIDTH={v.bandwidth},AVERAGE-BANDWIDTH={v.average_bandwidth},"
+                      f'CODECS="{v.codecs}",RESOLUTION={v.width}x{v.height},FRAME-RATE={v.frame_rate:.3f}')
+        lines += [f"#EXT-X-STREAM-INF:{attributes}", f"{v.name}.m3u8"]
+    return "\n".join(lines) + "\n"
 
 
 def segment_bitrates(playlist: Path) -> list[float]:
@@ -23,15 +48,11 @@ def segment_bitrates(playlist: Path) -> list[float]:
 
 def write_master_playlist(hls_dir: Path, profile: HlsProfile) -> Path:
     """Write master.m3u8 listing each variant with measured BANDWIDTH (peak) and AVERAGE-BANDWIDTH."""
-    lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    variants = []
     for picture in profile.ladder:
-        playlist = hls_dir / f"{picture.name}.m3u8"
-        rates = segment_bitrates(playlist) or [picture.video_kbps * 1000.0]
-        attributes = (
-            f"BANDWIDTH={round(max(rates))},AVERAGE-BANDWIDTH={round(sum(rates) / len(rates))},"
-            f'CODECS="{picture.codecs}",RESOLUTION={picture.width}x{picture.height},FRAME-RATE={FPS:.3f}'
-        )
-        lines += [f"#EXT-X-STREAM-INF:{attributes}", playlist.name]
+        rates = segment_bitrates(hls_dir / f"{picture.name}.m3u8") or [picture.video_kbps * 1000.0]
+        variants.append(Variant(picture.name, round(max(rates)), round(sum(rates) / len(rates)), picture.codecs,
+                                picture.width, picture.height, FPS))
     master = hls_dir / MASTER
-    master.write_text("\n".join(lines) + "\n")
+    master.write_text(master_text(variants))
     return master

@@ -1,24 +1,9 @@
 """Live HLS playlists (RFC 8216) of a channel's web twin: text built from a live window. Pure."""
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC
 
 from scheduler.domain.live import DayTimeline, LiveWindow, whole_day
-
-
-@dataclass(frozen=True)
-class Variant:
-    """One rendition of the web ladder as the master playlist announces it."""
-
-    name: str  # the segments' and the media playlist's file prefix, e.g. 720p
-    bandwidth: int  # peak bits per second
-    average_bandwidth: int
-    codecs: str
-    width: int
-    height: int
-    frame_rate: float
 
 
 def live_media_playlist(window: LiveWindow, rendition: str, *, target_duration: int, segment_prefix: str = "") -> str:
@@ -45,13 +30,3 @@ def replay_playlist(day: DayTimeline, rendition: str, *, target_duration: int, s
     body = live_media_playlist(window, rendition, target_duration=target_duration, segment_prefix=segment_prefix)
     header, _, segments = body.partition("#EXT-X-INDEPENDENT-SEGMENTS\n")
     return f"{header}#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-INDEPENDENT-SEGMENTS\n{segments}#EXT-X-ENDLIST\n"
-
-
-def master_playlist(variants: Sequence[Variant]) -> str:
-    """The master playlist: each rendition with BANDWIDTH, AVERAGE-BANDWIDTH, CODECS, RESOLUTION, FRAME-RATE."""
-    lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"]
-    for v in variants:
-        attributes = (f"BANDWIDTH={v.bandwidth},AVERAGE-BANDWIDTH={v.average_bandwidth},"
-                      f'CODECS="{v.codecs}",RESOLUTION={v.width}x{v.height},FRAME-RATE={v.frame_rate:.3f}')
-        lines += [f"#EXT-X-STREAM-INF:{attributes}", f"{v.name}.m3u8"]
-    return "\n".join(lines) + "\n"

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from media.atomic_write import atomic_write_bytes, write_if_changed
+from media.hls import Variant, master_text
 from media.profiles import FPS, HlsProfile
 from scheduler.domain.channels import Channel, ScheduleError
 from scheduler.domain.live import (
@@ -40,7 +41,7 @@ from scheduler.domain.live import (
     republished,
 )
 from scheduler.domain.plan import ChannelDayPlan, Clip, Event
-from scheduler.exports.live_hls import Variant, live_media_playlist, master_playlist, replay_playlist
+from scheduler.exports.live_hls import live_media_playlist, replay_playlist
 from scheduler.services import channel_days, renditions
 from scheduler.services.channels import clips_by_id, list_channels
 
@@ -313,7 +314,7 @@ def write_channel(place: LivePlace, media: LiveMedia, session: Session, channel:
 
 
 def _write_master(place: LivePlace, folder: Path) -> None:
-    write_if_changed(folder / "master.m3u8", master_playlist(place.variants).encode())
+    write_if_changed(folder / "master.m3u8", master_text(place.variants).encode())
 
 
 def write_replay(place: LivePlace, media: LiveMedia, channel: Channel, day: date, timeline: DayTimeline) -> None:
