@@ -351,8 +351,9 @@ def _stand_in(
         return DayOutcome(channel.id, row.day, row.version, row.status, "stood_in", changed.problems, diff_days(plan, changed))
     version = max(v.version for v in _versions(session, channel.id, row.day)) + 1
     new = _replace_published(session, channel, row, changed, version, at=at, by=by, note=note)
-    facts = {"channel": channel.name, "day": row.day.isoformat(), "recording": recording_id, "reason": reason,
-             "version": version}
+    lesson = next(a.lesson.label for a in plan.airings.values() if a.recording and a.recording.id == recording_id)
+    facts = {"channel": channel.name, "day": row.day.isoformat(), "lesson": lesson, "recording": recording_id,
+             "reason": reason, "version": version}
     session.add(OperatorAlert(
         channel_id=channel.id, day=row.day, kind=REVOKED_ALERT, recording_id=recording_id, created_at=at,
         message=REVOKED_ALERT_TEXT.format(**facts), facts=facts,

@@ -13,7 +13,7 @@ from scheduler.services.channels import channel_from_row, channel_rows
 from scheduler.store.models import OperatorAlert
 
 REVOKED_ALERT = "revoked"
-REVOKED_ALERT_TEXT = ("{channel} {day}: recording {recording} revoked: {reason}; "
+REVOKED_ALERT_TEXT = ("{channel} {day}: {lesson}, recording {recording} revoked: {reason}; "
                       "the standby programme airs instead (version {version})")
 JOB_FAILED_ALERT = "timed_job_failed"
 JOB_FAILED_ALERT_TEXT = "{channel} {day}: timed job {job} failed: {error}"

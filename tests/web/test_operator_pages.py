@@ -126,18 +126,23 @@ def test_a_revoked_recording_raises_an_alert_the_operator_acknowledges(client, a
     final = recordings.actor_for(world.user("final"))
     recordings.act_on_recording(sessions(), final, world.recordings["math12"], Action.REVOKE, at=datetime.now(UTC),
                               comment="画面有误")
-    assert "1 条未处理的提醒" in operator.page("/operator/")
+    channels = operator.page("/operator/")
+    assert "1 条未处理的提醒" in channels
+    assert re.search(r'提醒 <span class="badge" title="1 条未确认的提醒">1</span></a>', channels)  # the nav's count
     alerts = operator.page("/operator/alerts/")
     alert_id = list_alerts(sessions())[0].id
-    recording = world.recordings["math12"]
-    assert f"{monday.isoformat()}：录像 {recording} 已撤销通过（画面有误），改播备用节目（第 2 版）" in alerts
+    recording, lesson = world.recordings["math12"], "三年级 数学 第12课《两位数乘两位数》"
+    assert f"嘉兴空中课堂·三年级 {monday.isoformat()}</a>" in alerts  # the channel by name, not its id
+    assert f"{monday.isoformat()}：{lesson} 的录像 {recording} 已撤销通过（画面有误），改播备用节目（第 2 版）" in alerts
     assert f"/operator/alerts/{alert_id}/acknowledge" in alerts
     in_english = Browser(app.test_client(), "operator").page("/operator/alerts/?lang=en")  # its own language cookie
-    assert f"{monday}: recording {recording} revoked: 画面有误; the standby programme airs instead (version 2)" in in_english
+    assert (f"{monday}: {lesson}, recording {recording} revoked: 画面有误; the standby programme airs instead (version 2)"
+            in in_english)
     assert "确认已读" not in Browser(app.test_client(), "auditor").page("/operator/alerts/")
     done = client.post(f"/operator/alerts/{alert_id}/acknowledge", data={"csrf_token": operator.token("/operator/alerts/")},
                        follow_redirects=True)
     assert "提醒已确认" in done.get_data(as_text=True) and "没有未处理的提醒" in done.get_data(as_text=True)
+    assert 'class="badge"' not in done.get_data(as_text=True)
     assert "节目预告" in operator.page(DAY_URL.format(day=monday))  # the standby programme now airs in slot 1
 
 

@@ -22,7 +22,7 @@ from scheduler.ops.timed_jobs import list_timed_jobs
 from scheduler.services import channel_days, permissions, playout, schedule_pages
 from scheduler.services.channels import get_channel
 from scheduler.services.guide import broadcast_day
-from scheduler.services.operator_alerts import acknowledge_alert, list_alerts
+from scheduler.services.operator_alerts import acknowledge_alert, count_open_alerts, list_alerts
 from scheduler.services.permissions import Permission
 from scheduler.services.schedule_pages import WEEK
 from scheduler.store.models import ChannelDay, DayStatus
@@ -74,6 +74,12 @@ def schedule_labels(state: Any) -> None:
         kind_label=KIND_LABELS.get, status_label=STATUS_LABELS.get, day_status_label=DAY_STATUS_LABELS.get,
         outcome_label=ACTION_LABELS.get, change_label=CHANGE_LABELS.get, may_schedule=_may_schedule,
     )
+
+
+@bp.app_context_processor
+def unread_alerts() -> dict[str, Any]:
+    """The operator nav's unacknowledged alert count, read only by the pages that show it."""
+    return {"unread_alerts": lambda: count_open_alerts(db())}
 
 
 def _may_schedule() -> bool:

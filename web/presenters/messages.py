@@ -301,6 +301,11 @@ def timed_job_name(job_id: str) -> str:
     return str(TIMED_JOB_NAMES.get(job_id, job_id))
 
 
+def alert_channel(alert: OperatorAlert) -> str:
+    """The channel an alert is about, by name (an alert stored before its facts were, by id)."""
+    return str((alert.facts or {}).get("channel", alert.channel_id))
+
+
 def alert_text(alert: OperatorAlert) -> str:
     """An operator alert in the page's language; an alert stored before its facts were, as stored."""
     if not alert.facts or alert.kind not in (REVOKED_ALERT, JOB_FAILED_ALERT):
@@ -308,12 +313,16 @@ def alert_text(alert: OperatorAlert) -> str:
     if alert.kind == JOB_FAILED_ALERT:
         return _("%(channel)s %(day)s: the timed job \"%(job)s\" failed: %(error)s",
                  **{**alert.facts, "job": timed_job_name(alert.facts["job"])})
-    return _("%(channel)s %(day)s: recording %(recording)s revoked: %(reason)s; "
+    if "lesson" not in alert.facts:  # stored before alerts named the lesson
+        return _("%(channel)s %(day)s: recording %(recording)s revoked: %(reason)s; "
+                 "the standby programme airs instead (version %(version)s)", **alert.facts)
+    return _("%(channel)s %(day)s: %(lesson)s, recording %(recording)s revoked: %(reason)s; "
              "the standby programme airs instead (version %(version)s)", **alert.facts)
 
 
 JINJA_GLOBALS = {
     "alert_text": alert_text,
+    "alert_channel": alert_channel,
     "timed_job_name": timed_job_name,
     "slot_note": slot_note,
     "qc_finding": qc_finding,
