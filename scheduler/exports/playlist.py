@@ -1,10 +1,15 @@
 """Operator playlists of a channel day: JSON (schema in playlist.schema.json), CSV, and an as-run style log.
 
-Pure builders: data in, bytes out. One item per event of the day, in order, tiling it exactly:
-start (ISO 8601 with the zone's offset, to the millisecond: a frame at 25 fps is 40 ms), start
-frame, duration in frames and as timecode, kind, title, the source file of its playout rendition
-(`rendition(event)`, given by the caller; the event's media reference by default), and the
-[in, out) points within that source.
+Pure builders: data in, bytes out. One item per programme or slot item of the day, in order, tiling
+it exactly: start (ISO 8601 with the zone's offset, to the millisecond: a frame at 25 fps is 40 ms),
+start frame, duration in frames and as timecode, kind, title, the source file of its playout
+rendition (`rendition(event)`, given by the caller; the event's media reference by default), the
+[in, out) points within that source, and how many passes of it play.
+
+- The plan has one event per pass of a looped clip (a 10-second slate filling a day makes
+  thousands); consecutive passes of one clip in one slot are one item: `passes` times from
+  `in_point`, each full pass `pass_frames` long, the last stopping before `out_point`, so
+  `duration_frames == (passes - 1) * pass_frames + out_point - in_point`, frame-exact.
 
 - CSV is UTF-8 with a byte order mark: Excel reads BOM-less CSV in the system's ANSI code page
   and garbles Chinese. A cell starting with = + - @ is prefixed with ' so a spreadsheet shows it
@@ -12,8 +17,8 @@ frame, duration in frames and as timecode, kind, title, the source file of its p
 - Titles are one line of printable text in every format: control characters other than
   whitespace and lone surrogates are dropped, runs of whitespace (CR, LF, tabs, U+2028...)
   become one space; Chinese passes byte for byte.
-- The as-run log is plain UTF-8 text, one line per event: wall-clock start with frames, duration,
-  kind, source, title.
+- The as-run log is plain UTF-8 text, one line per item: wall-clock start with frames, duration,
+  kind, source, passes (×1 for a single play), title.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +48,8 @@ CSV_COLUMNS = (
     "source",
     "in_point",
     "out_point",
+    "passes",
+    "pass_frames",
 )
 Rendition = Callable[[Event], str]
 # Control characters that are not whitespace (str.split handles those), and lone surrogates.
@@ -59,29 +66,58 @@ def _start(channel: Channel, plan: ChannelDayPlan, offset: int) -> str:
     return channel.moment(plan.day, offset).isoformat(timespec="milliseconds")
 
 
-def _item(channel: Channel, plan: ChannelDayPlan, index: int, event: Event, rendition: Rendition) -> dict[str, Any]:
-    """One playlist item."""
+def _same_clip(first: Event, event: Event) -> bool:
+    """Whether an event plays what `first` plays, in the same slot, from the same point."""
+    key = (first.kind, first.slot, first.source, first.media, first.title, first.in_point)
+    return key == (event.kind, event.slot, event.source, event.media, event.title, event.in_point)
+
+
+def loop_runs(events: Sequence[Event]) -> list[list[Event]]:
+    """The events grouped into items: consecutive passes of one clip (each but the last a full pass) together."""
+    items: list[list[Event]] = []
+    for event in events:
+        run = items[-1] if items else None
+        if (
+            run
+            and run[-1].end == event.start
+            and run[-1].length == run[0].length >= event.length
+            and _same_clip(run[0], event)
+        ):
+            run.append(event)
+        else:
+            items.append([event])
+    return items
+
+
+def _item(
+    channel: Channel, plan: ChannelDayPlan, index: int, run: Sequence[Event], rendition: Rendition
+) -> dict[str, Any]:
+    """One playlist item: an event, or the passes of a looped clip."""
+    first, last = run[0], run[-1]
+    frames = last.end - first.start
     return {
         "index": index,
-        "start": _start(channel, plan, event.start),
-        "start_frame": event.start,
-        "duration_frames": event.length,
-        "duration_timecode": frames_to_timecode(event.length, channel.fps),
-        "kind": event.kind.value,
-        "slot": event.slot,
-        "title": _one_line(event.title),
-        "source": rendition(event),
-        "in_point": event.in_point,
-        "out_point": event.out_point,
-        "recording_id": event.airing.recording.id if event.airing and event.airing.recording else None,
+        "start": _start(channel, plan, first.start),
+        "start_frame": first.start,
+        "duration_frames": frames,
+        "duration_timecode": frames_to_timecode(frames, channel.fps),
+        "kind": first.kind.value,
+        "slot": first.slot,
+        "title": _one_line(first.title),
+        "source": rendition(first),
+        "in_point": first.in_point,
+        "out_point": last.out_point,
+        "passes": len(run),
+        "pass_frames": first.length,
+        "recording_id": first.airing.recording.id if first.airing and first.airing.recording else None,
     }
 
 
 def playlist_items(channel: Channel, plan: ChannelDayPlan, rendition: Rendition = _media) -> list[dict[str, Any]]:
-    """The day's events as playlist items."""
+    """The day's items: one per programme or slot item, a looped clip's passes in one."""
     if plan.channel_id != channel.id:
         raise ValueError(f"the day is of channel {plan.channel_id}, not {channel.id}")
-    return [_item(channel, plan, index, event, rendition) for index, event in enumerate(plan.events, start=1)]
+    return [_item(channel, plan, index, run, rendition) for index, run in enumerate(loop_runs(plan.events), start=1)]
 
 
 def to_json(channel: Channel, plan: ChannelDayPlan, *, rendition: Rendition = _media) -> bytes:
@@ -128,11 +164,11 @@ def _one_line(text: str) -> str:
 
 
 def to_as_run(channel: Channel, plan: ChannelDayPlan, *, rendition: Rendition = _media) -> bytes:
-    """An as-run style log of the day: one line per event."""
+    """An as-run style log of the day: one line per item."""
     header = f"# {channel.id} {_one_line(channel.name)} {plan.day} {channel.tz} {channel.fps} fps"
     lines = [header]
-    for event in plan.events:
-        duration = frames_to_timecode(event.length, channel.fps)
-        fields = [_clock(channel, plan, event.start), duration, event.kind.value, rendition(event), event.title]
+    for item in playlist_items(channel, plan, rendition):
+        clock = _clock(channel, plan, item["start_frame"])
+        fields = [clock, item["duration_timecode"], item["kind"], item["source"], f"×{item['passes']}", item["title"]]
         lines.append("  ".join(_one_line(field) for field in fields))
     return ("\n".join(lines) + "\n").encode("utf-8")

@@ -27,7 +27,7 @@ from lxml import etree
 from scheduler.domain.assembly import assemble_day
 from scheduler.domain.plan import ChannelDayPlan
 from scheduler.exports.ical import Feed, feed_events, ical_text, to_ical
-from scheduler.exports.playlist import to_as_run, to_csv, to_json
+from scheduler.exports.playlist import loop_runs, to_as_run, to_csv, to_json
 from scheduler.exports.xmltv import clean_text, to_xmltv
 from tests.unit.test_assembly import CLIPS, DAY, grade_channel, sample_plan, school_day
 
@@ -107,8 +107,8 @@ def check_xmltv(day: ChannelDayPlan, text: str, dtd: etree.DTD) -> None:
 
 
 def check_playlists(day: ChannelDayPlan) -> None:
-    """One JSON item, one CSV row and one as-run line per event."""
-    channel, count = grade_channel(), len(day.events)
+    """One JSON item, one CSV row and one as-run line per item (a looped clip's passes are one)."""
+    channel, count = grade_channel(), len(loop_runs(day.events))
     items = json.loads(to_json(channel, day))["items"]
     rows = list(csv.reader(io.StringIO(to_csv(channel, day).decode("utf-8-sig"), newline="")))
     lines = to_as_run(channel, day).decode("utf-8").split("\n")
