@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -29,8 +28,8 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, request, send_file
 
 from media.atomic_write import write_if_changed
+from scheduler.ops.ticker import Ticker
 from scheduler.services import family_state, guide, on_demand
-from scheduler.store.db import make_session_factory
 from web.context import current_user
 from web.i18n import COOKIE, LANGUAGES
 
@@ -234,20 +233,16 @@ def _remove_stale(public: Path, keep: set[Path], grades: frozenset[int] | None, 
     return sorted(removed)
 
 
-class FamilyPagesTimer:
+class FamilyPagesTimer(Ticker):
     """A daemon thread rewriting the family pages whenever the digest of what they show changes."""
 
-    def __init__(self, app: Flask, interval: float = 5.0, clock: Callable[[], datetime] | None = None) -> None:
-        self.app, self.interval = app, interval
-        self.clock = clock or (lambda: datetime.now(UTC))
-        self.sessions = make_session_factory(app.config["AIRCLASS_SETTINGS"].database_url)
-        self._stop = threading.Event()
-        self._digest: family_state.FamilyDigest | None = None
-        self.thread = threading.Thread(target=self._run, name="family-pages", daemon=True)
+    name = "family-pages"
 
-    def start(self) -> FamilyPagesTimer:
-        self.thread.start()
-        return self
+    def __init__(self, app: Flask, interval: float = 5.0, clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__(app.config["AIRCLASS_SETTINGS"].database_url, interval)
+        self.app = app
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._digest: family_state.FamilyDigest | None = None
 
     def tick(self) -> PagesWritten | None:
         """Write the pages whose digest changed since the last tick (all of them at the first); what was done,
@@ -273,17 +268,3 @@ class FamilyPagesTimer:
         if not (grades or clock or recordings):
             return None
         return Scope(grades, clock, recordings)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.tick()
-            except Exception:  # the database away for a moment: try again at the next tick
-                log.exception("family pages not written")
-            self._stop.wait(self.interval)
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self.thread.is_alive():
-            self.thread.join(30)
-        self.sessions.kw["bind"].dispose()
