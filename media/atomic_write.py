@@ -11,6 +11,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -78,3 +79,16 @@ def write_if_changed(target: Path, body: bytes) -> bool:
         stamp = max(time.time(), previous_second + 1)
         os.utime(temporary, (stamp, stamp))
     return True
+
+
+@dataclass
+class FilesWritten:
+    """What a refresh of public files did (feeds, pages), by path relative to the public folder."""
+
+    noun: str  # what the files are, for the summary: "feeds", "pages"
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return f"{len(self.written)} {self.noun} written, {self.unchanged} unchanged, {len(self.removed)} removed"

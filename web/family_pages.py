@@ -19,7 +19,7 @@ import logging
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import wraps
 from pathlib import Path
@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from flask import Flask, current_app, request, send_file
 
-from media.atomic_write import write_if_changed
+from media.atomic_write import FilesWritten, write_if_changed
 from scheduler.ops.ticker import Ticker
 from scheduler.services import family_state, guide, on_demand
 from web.context import current_user
@@ -83,18 +83,6 @@ def rendered_now(default: datetime) -> datetime:
     return request.environ.get(AS_OF) or default
 
 
-@dataclass
-class PagesWritten:
-    """What a write did, by path relative to the public folder."""
-
-    written: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    removed: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        return f"{len(self.written)} pages written, {self.unchanged} unchanged, {len(self.removed)} removed"
-
-
 @dataclass(frozen=True)
 class Scope:
     """Which pages to write: every one, or those of some grades (all of them, or only those that change with
@@ -142,14 +130,14 @@ def family_paths(app: Flask, now: datetime, scope: Scope = EVERY_PAGE) -> Iterat
     yield from (f"/watch/{recording}" for recording in sorted(chosen))
 
 
-def write_family_pages(app: Flask, *, now: datetime | None = None, scope: Scope = EVERY_PAGE) -> PagesWritten:
+def write_family_pages(app: Flask, *, now: datetime | None = None, scope: Scope = EVERY_PAGE) -> FilesWritten:
     """Write the family pages in scope (both languages) and the watch pages' media; remove what is no longer
     shown among them (and any watch page of a lesson that can no longer be watched)."""
     now = now or datetime.now(UTC)
     public: Path = app.config["AIRCLASS_SETTINGS"].public
     client = app.test_client()
     environ = {RENDERING: True, AS_OF: now}
-    done = PagesWritten()
+    done = FilesWritten("pages")
     keep: set[Path] = set()
     for path in family_paths(app, now, scope):
         for language in LANGUAGES:
@@ -244,7 +232,7 @@ class FamilyPagesTimer(Ticker):
         self.clock = clock or (lambda: datetime.now(UTC))
         self._digest: family_state.FamilyDigest | None = None
 
-    def tick(self) -> PagesWritten | None:
+    def tick(self) -> FilesWritten | None:
         """Write the pages whose digest changed since the last tick (all of them at the first); what was done,
         or None when nothing changed."""
         now = self.clock()

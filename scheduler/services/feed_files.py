@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import chain
 from pathlib import Path
@@ -24,7 +23,7 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from media.atomic_write import write_if_changed
+from media.atomic_write import FilesWritten, write_if_changed
 from scheduler.services import exports
 from scheduler.services.channels import channel_rows
 from scheduler.store.models import ChannelDay, ChannelRow, Subject
@@ -32,18 +31,6 @@ from scheduler.store.models import ChannelDay, ChannelRow, Subject
 log = logging.getLogger(__name__)
 FEEDS = "feeds"  # the folder under the public folder, as in the URL
 _STALE = "airclass.feeds_changed"  # session.info: (grades, channel ids) this transaction changed; None: all
-
-
-@dataclass
-class FeedRefresh:
-    """What a refresh did, by path relative to the public folder."""
-
-    written: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    removed: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        return f"{len(self.written)} feeds written, {self.unchanged} unchanged, {len(self.removed)} removed"
 
 
 def feed_path(grade: int, subject: str | None = None) -> str:
@@ -54,7 +41,7 @@ def feed_path(grade: int, subject: str | None = None) -> str:
 def refresh_feed_files(
     session: Session, public_dir: Path, *, now: datetime, public_url: str, grades: Iterable[int] | None = None,
     channel_ids: Iterable[str] = (),
-) -> FeedRefresh:
+) -> FilesWritten:
     """Write the feeds of `grades` and of the grades of `channel_ids`, or of every grade on air when `grades` is None.
 
     Feeds of grades no longer on air are removed: those named, or on a full refresh any left over.
@@ -66,7 +53,7 @@ def refresh_feed_files(
         if grades is not None:
             changed = set(channel_ids)
             grades = set(grades) | {grade for row in rows if row.id in changed for grade in row.grades}
-    refresh = FeedRefresh()
+    refresh = FilesWritten("feeds")
     for grade in sorted(on_air if grades is None else on_air & grades):
         for subject in subjects:
             path = feed_path(grade, subject)
