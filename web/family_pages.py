@@ -122,7 +122,7 @@ def family_paths(app: Flask, now: datetime, scope: Scope = EVERY_PAGE) -> Iterat
         yield from ("/", "/guide/", "/library/")
     for grade in grades:
         yield from _grade_paths(grade, today[grade], libraries[grade], replays[grade])
-    for grade in sorted(scope.clock_grades - set(grades) & set(on_air)):
+    for grade in sorted((scope.clock_grades - set(grades)) & set(on_air)):
         yield from (f"/guide/grade{grade}", f"/guide/grade{grade}/{today[grade].isoformat()}", f"/live/grade{grade}")
     in_grades = {lesson.recording_id for shelf in libraries.values() for subject in shelf.subjects
                  for lesson in subject.lessons}
