@@ -17,8 +17,17 @@ from sqlalchemy.orm import Session, defer, joinedload
 
 from scheduler.domain.assembly import assemble_day, readiness
 from scheduler.domain.changes import SlotChange, diff_days, uses_recording, without_recording
-from scheduler.domain.channels import Channel, ScheduleError, WeeklyTemplate, describe_day, slots_for
-from scheduler.domain.plan import Airing, ChannelDayPlan, Clip, LessonRecording, PlannedLesson, SlotReport, StandIn
+from scheduler.domain.channels import Channel, ScheduleError, SlotKind, WeeklyTemplate, describe_day, slots_for
+from scheduler.domain.plan import (
+    Airing,
+    ChannelDayPlan,
+    Clip,
+    LessonRecording,
+    PlannedLesson,
+    SlotReport,
+    SlotStatus,
+    StandIn,
+)
 from scheduler.domain.policy import check_day, policy_for
 from scheduler.domain.review_terms import ReviewState
 from scheduler.exports.ical import feed_events, revise
@@ -50,6 +59,7 @@ class DayOutcome:
     action: str  # assembled, unchanged, published, republished, stood_in
     problems: tuple[SlotReport, ...] = ()
     changes: tuple[SlotChange, ...] = ()
+    refilled: int = 0  # publishing re-assembled the draft: lesson slots an approval since has filled
 
 
 # --- the catalogue as assembly sees it -------------------------------------------------------
@@ -255,8 +265,21 @@ def publish(session: Session, channel_id: str, first: date, days: int, *, at: da
             if not versions:
                 _assemble_one(session, channel, template, day, lessons, at, by)
                 versions = _versions(session, channel.id, day)
-            outcomes.append(_publish_one(session, channel, versions, lessons, at, by))
+            outcomes.append(_publish_one(session, channel, template, versions, lessons, at, by))
         return outcomes
+
+
+def _filled_lessons(plan: ChannelDayPlan) -> set[int]:
+    return {r.slot for r in plan.slots if r.kind == SlotKind.LESSON and r.status == SlotStatus.FILLED}
+
+
+def _newer_than(channel: Channel, template: WeeklyTemplate, draft: ChannelDayPlan, lessons: Sequence[PlannedLesson],
+                session: Session) -> tuple[ChannelDayPlan, int]:
+    """The draft, or the day re-assembled when that fills lesson slots the draft could not (a recording approved
+    after the draft was made), with how many it fills."""
+    fresh = _assemble(session, channel, template, draft.day, lessons)
+    refilled = len(_filled_lessons(fresh) - _filled_lessons(draft))
+    return (fresh, refilled) if refilled else (draft, 0)
 
 
 def _approved_only(channel: Channel, plan: ChannelDayPlan, lessons: Sequence[PlannedLesson], clips: Mapping[str, Clip]) -> ChannelDayPlan:
@@ -269,21 +292,22 @@ def _approved_only(channel: Channel, plan: ChannelDayPlan, lessons: Sequence[Pla
 
 
 def _publish_one(
-    session: Session, channel: Channel, versions: Sequence[ChannelDay], lessons: Sequence[PlannedLesson],
-    at: datetime, by: int | None,
+    session: Session, channel: Channel, template: WeeklyTemplate, versions: Sequence[ChannelDay],
+    lessons: Sequence[PlannedLesson], at: datetime, by: int | None,
 ) -> DayOutcome:
     draft, published = _current(versions, DayStatus.DRAFT), _current(versions, DayStatus.PUBLISHED)
     if draft is None:
         assert published is not None
         plan = plan_of(published)
         return DayOutcome(channel.id, published.day, published.version, published.status, "unchanged", plan.problems)
-    plan = _approved_only(channel, plan_json.plan_from_dict(draft.plan), lessons, clips_by_id(session))
+    plan, refilled = _newer_than(channel, template, plan_json.plan_from_dict(draft.plan), lessons, session)
+    plan = _approved_only(channel, plan, lessons, clips_by_id(session))
     session.delete(draft)
     session.flush()
     row = _replace_published(session, channel, published, plan, draft.version, at=at, by=by, note=draft.note)
     changes = diff_days(plan_of(published), plan) if published else ()
     action = "republished" if published else "published"
-    return DayOutcome(channel.id, row.day, row.version, row.status, action, plan.problems, changes)
+    return DayOutcome(channel.id, row.day, row.version, row.status, action, plan.problems, changes, refilled)
 
 
 def _replace_published(

@@ -272,3 +272,35 @@ def test_on_demand_links_follow_where_families_reach_the_service_when_the_feed_i
     assert f"URL:{settings.public_url}/watch/{math12}".encode() in written
     elsewhere = exports.grade_feed(sessions(), 3, now=datetime.now(UTC), public_url="http://127.0.0.1:8100").body
     assert f"URL:http://127.0.0.1:8100/watch/{math12}".encode() in elsewhere.replace(b"\r\n ", b"")
+
+
+def test_publishing_a_draft_older_than_an_approval_re_assembles_it_first(on_air, api_as, sessions, clips):
+    from scheduler.domain.review_terms import Action
+    from scheduler.services import curriculum, recordings
+    from tests.support.qc import qc_passed
+
+    tuesday = next_monday() + timedelta(days=1)  # slot 3 wants 语文 and the plan has no lesson left for it
+    lesson = curriculum.create_lesson(sessions(), grade=3, subject="chinese", sequence=2, title="听听，秋的声音",
+                                      county_id=on_air.county_a)
+
+    def act(who: str, action: Action) -> None:
+        recordings.act_on_recording(sessions(), recordings.actor_for(on_air.user(who)), rec.id, action,
+                                    at=datetime.now(UTC), reviewed_checksum=rec.checksum)
+
+    with clips["lesson_2s.mp4"].open("rb") as stream:
+        rec = recordings.upload_recording(sessions(), on_air.store, recordings.actor_for(on_air.user("teacher_a")),
+                                          lesson.id, stream, "课.mp4", at=datetime.now(UTC))
+    qc_passed(sessions, rec.id, at=datetime.now(UTC))
+    for who, action in [("teacher_a", Action.SUBMIT), ("county_a", Action.APPROVE), ("city", Action.APPROVE)]:
+        act(who, action)
+    operator = api_as("operator")
+    monday = tuesday - timedelta(days=1)
+    drafted = operator.post(f"/api/channels/{CHANNEL}/days/assemble", json={"from": str(monday), "days": 2}).get_json()
+    assert [(p["slot"], p["status"]) for p in drafted[1]["problems"]] == [(3, "at_risk")]
+    act("final", Action.APPROVE)  # after the drafts were made
+    outcomes = publish(operator, monday, 2)
+    assert [(o["action"], o["refilled"], o["problems"]) for o in outcomes] == [("published", 0, []),
+                                                                               ("published", 1, [])]
+    day = operator.get(f"/api/channels/{CHANNEL}/days/{tuesday}").get_json()
+    assert [(s["slot"], s["status"], s["recording_id"]) for s in day["slots"] if s["slot"] == 3] == [(3, "filled", rec.id)]
+    assert publish(operator, tuesday, 1)[0]["refilled"] == 0  # nothing left to pick up

@@ -92,6 +92,8 @@ class DayOutcomeSchema(_DaySchema):
     action = fields.String()
     problems = fields.List(fields.Nested(SlotReportSchema))
     changes = fields.List(fields.Nested(SlotChangeSchema))
+    refilled = fields.Integer(metadata={"description": "publishing re-assembled the draft first: the lesson slots "
+                                                      "recordings approved since it was made now fill"})
 
 
 class DayVersionSchema(_DaySchema):
