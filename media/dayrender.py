@@ -1,4 +1,9 @@
-"""One continuous cable MPEG-TS for a channel day: lessons by stream copy, fillers and padding re-encoded."""
+"""One continuous cable MPEG-TS for a channel day: lessons by stream copy, fillers and padding re-encoded.
+
+Every re-encoded item's audio is brought to the profile's loudness target (media/loudness.py: gain from a
+measurement of its file, a true-peak limiter where the gain would pass the ceiling); each file is measured
+once per render however often it airs. Copied lessons are cable renditions, normalised when they were made.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ import ffmpeg
 
 from media.atomic_write import atomic_output
 from media.errors import MediaError
+from media.loudness import Leveling, level, leveling_for, measure
 from media.probe import probe_upload
 from media.profiles import (
     CABLE,
@@ -26,6 +32,7 @@ from media.profiles import (
     cable_video_options,
     fit_16x9,
 )
+from media.progress import ProgressCallback
 from media.runner import (
     DEMUXERS,
     FfmpegTool,
@@ -109,24 +116,78 @@ def render_day(
     tool = tool or FfmpegTool()
     plan = plan_day(items, day_frames)
     target = output_in_store(target, store_root)
-    copied: list[int] = []
+    copies = [_copyable(item, store_root, profile, tool) for item in plan]
+    containers = [None if copy or item.path is None else _container(item.path, store_root, tool)
+                  for item, copy in zip(plan, copies, strict=True)]
+    levels = _levelings(plan, containers, store_root, profile, tool, timeout)
+    spans = progress_spans(plan, copies)
+    report = watch.progress if watch else None
     with _work_dir(target) as work:
-        for index, item in enumerate(plan):
+        for index, (item, copy) in enumerate(zip(plan, copies, strict=True)):
             video, audio = work / f"video_{index:04d}.ts", work / f"audio_{index:04d}.wav"
-            copy = _copyable(item, store_root, profile, tool)
-            container = "mpegts" if copy else (None if item.path is None else _container(item.path, store_root, tool))
-            tool.run(part_argv(item, video, audio, store_root, profile, container, copy=copy), timeout=timeout)
-            if copy:
-                copied.append(item.start_frame)
+            container = "mpegts" if copy else containers[index]
+            leveling = levels.get(item.path) if container and not copy else None
+            argv = part_argv(item, video, audio, store_root, profile, container, copy=copy, leveling=leveling)
+            tool.run(argv, timeout=timeout, watch=_part_watch(report, spans[index], item.frames))
         lists = [_listing(work, kind, len(plan)) for kind in ("video", "audio")]
         with atomic_output(target, scratch=work) as temp:
-            timed = Watch(watch.progress if watch else None, day_frames / FPS,
+            timed = Watch(_scaled(report, spans[-1]), day_frames / FPS,
                           watch.max_output_bytes if watch else None, (temp,))
             tool.run(day_argv(lists[0], lists[1], temp, day_frames, store_root, profile), timeout=timeout, watch=timed)
             if finish is not None:
                 finish(temp)
-    reencoded = tuple(i.start_frame for i in plan if i.start_frame not in copied)
-    return DayRender(target, day_frames, tuple(copied), reencoded)
+    copied = tuple(item.start_frame for item, copy in zip(plan, copies, strict=True) if copy)
+    reencoded = tuple(item.start_frame for item, copy in zip(plan, copies, strict=True) if not copy)
+    return DayRender(target, day_frames, copied, reencoded)
+
+
+def _levelings(
+    plan: list[DayRenderItem], containers: list[str | None], store_root: Path, profile: CableProfile,
+    tool: MediaTool, timeout: float | None,
+) -> dict[Path | None, Leveling]:
+    """The leveling of each file the render re-encodes, each measured once."""
+    levels: dict[Path | None, Leveling] = {}
+    for item, container in zip(plan, containers, strict=True):
+        if item.path is None or container is None or item.path in levels:
+            continue
+
+        def audio(path: Path = item.path, container: str = container) -> Any:
+            return store_input(path, store_root, container)["a:0"]
+
+        levels[item.path] = leveling_for(audio, measure(audio(), tool, timeout), profile.loudness, tool, timeout)
+    return levels
+
+
+# What a frame costs, relative to re-encoding it: a stream copy only reads and writes it; the join copies
+# the day's video and encodes its audio once.
+COPY_COST = 0.05
+JOIN_COST = 0.05
+
+Span = tuple[float, float]  # the percents of the whole render a run goes from and to
+
+
+def progress_spans(plan: list[DayRenderItem], copies: list[bool]) -> list[Span]:
+    """Each part's share of the render's 0-100 %, by its frames and how it is made; the join's last."""
+    costs = [item.frames * (COPY_COST if copy else 1.0) for item, copy in zip(plan, copies, strict=True)]
+    costs.append(sum(item.frames for item in plan) * JOIN_COST)
+    total, at, spans = sum(costs) or 1.0, 0.0, []
+    for cost in costs:
+        spans.append((at, at + 100.0 * cost / total))
+        at = spans[-1][1]
+    return spans
+
+
+def _scaled(report: ProgressCallback | None, span: Span) -> ProgressCallback | None:
+    """A run's own 0-100 % reported as its span of the whole render."""
+    if report is None:
+        return None
+    start, end = span
+    return lambda percent: report(start + (end - start) * percent / 100.0)
+
+
+def _part_watch(report: ProgressCallback | None, span: Span, frames: int) -> Watch | None:
+    """A part's run reports its progress (by the time it has written) only when someone listens."""
+    return None if report is None else Watch(_scaled(report, span), frames / FPS)
 
 
 def day_argv(
@@ -148,9 +209,14 @@ def part_argv(
     container: str | None,
     *,
     copy: bool = False,
+    leveling: Leveling | None = None,
 ) -> list[str]:
-    """One item as exactly item.frames frames of video-only TS and item.frames x 1920 samples of WAV."""
+    """One item as exactly item.frames frames of video-only TS and item.frames x 1920 samples of WAV.
+
+    leveling: the gain (and limiter) that brings the item's file to the profile's loudness target.
+    """
     video, audio = _part_sources(item, store_root, container, profile)
+    audio = audio if leveling is None else level(audio, leveling, profile.loudness)
     audio = (
         audio.filter("aresample", profile.sample_rate).filter("atrim", start=float(Fraction(item.in_frame, FPS)))
         .filter("asetpts", "PTS-STARTPTS").filter("apad").filter("atrim", end_sample=item.frames * SAMPLES_PER_FRAME)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from media.dayrender import DayPlanError, DayRenderItem, ItemKind, render_day
+from media.progress import Watch
 from media.renditions import RenditionSet, make_renditions
+from media.runner import FfmpegTool, RunResult
 from tests.media.conftest import SMALL_CABLE
 from tests.media.test_renditions import ffprobe
 
@@ -65,3 +68,27 @@ def test_overlapping_items_are_refused_before_anything_runs(media_store: Path) -
     with pytest.raises(DayPlanError):
         render_day(items, 100, media_store / "overlap.ts", media_store)
     assert not (media_store / "overlap.ts").exists()
+
+
+def test_progress_moves_through_the_parts_not_only_at_the_join(media_store: Path, lessons: Path) -> None:
+    """A day render spends its time on the parts: the progress an operator sees must move while they run."""
+    log: list[tuple[str, float]] = []
+
+    @dataclass(frozen=True)
+    class LoggedTool(FfmpegTool):
+        def run(self, argv: list[str], timeout: float | None = None, watch: Watch | None = None) -> RunResult:
+            log.append(("run", 0.0))
+            return super().run(argv, timeout, watch)
+
+    items = [
+        DayRenderItem(Path("cable/red/cable.ts"), 0, 60),
+        DayRenderItem(Path("green_3s.mp4"), 60, 50, ItemKind.FILLER),
+    ]  # then padding to the end of the day
+    render_day(items, 200, media_store / "progress.ts", media_store, profile=SMALL_CABLE, tool=LoggedTool(),
+               watch=Watch(lambda percent: log.append(("progress", percent))))
+    join = max(i for i, (what, _) in enumerate(log) if what == "run")
+    before_join = [percent for what, percent in log[:join] if what == "progress"]
+    percents = [percent for what, percent in log if what == "progress"]
+    assert before_join and max(before_join) >= 80.0  # the parts (re-encoding 140 frames) are most of the work
+    assert len({round(p) for p in before_join}) >= 3  # one step per part at least
+    assert percents == sorted(percents) and percents[-1] == 100.0
