@@ -24,6 +24,7 @@ from media.analysis import (
     parse_measurements,
     video_detectors,
 )
+from media.loudness import Leveling
 from media.probe import MediaProbe, probe_upload
 from media.profiles import GY_T_282
 from media.runner import FfmpegTool, MediaTool, Watch, ffmpeg_argv, store_input
@@ -46,6 +47,7 @@ FINDINGS = {
     "loudness": "integrated loudness {lufs} LUFS",
     "true_peak_high": "true peak {peak} dBTP is above {limit}",
     "true_peak": "true peak within limit",
+    "limited": "limited: peaks held under the true-peak ceiling by up to {db} dB (gain {gain} dB to the loudness target)",
     "black_mid_programme": "{count} black segment(s) of {seconds} s or more mid-programme",
     "black_at_edges": "long black at the start or end",
     "black": "no long black segments",
@@ -197,8 +199,10 @@ def run_qc(
     return build_report(probe, parse_measurements(result.stderr), thresholds)
 
 
-def build_report(probe: MediaProbe, measured: Measurements, thresholds: QcThresholds) -> QcReport:
-    """Judge the measurements and the probe against the thresholds."""
+def build_report(
+    probe: MediaProbe, measured: Measurements, thresholds: QcThresholds, leveling: Leveling | None = None
+) -> QcReport:
+    """Judge the measurements and the probe against the thresholds (leveling: how the renditions were levelled)."""
     end = probe.duration_seconds
     checks = (
         _loudness(measured, thresholds),
@@ -208,6 +212,7 @@ def build_report(probe: MediaProbe, measured: Measurements, thresholds: QcThresh
         _freeze(close_open_ranges(measured.freeze, end) or (), thresholds),
         _decode_errors(measured),
         *conformance_checks(probe, thresholds),
+        *([_limited(leveling)] if leveling is not None and leveling.limited else []),
     )
     return QcReport(end, probe.duration_frames, checks, measured.series)
 
@@ -223,6 +228,13 @@ def _loudness(measured: Measurements, t: QcThresholds) -> Check:
         message = finding("loudness_off_target", lufs=f"{value:.1f}", off=f"{off:+.1f}")
         return Check("loudness", Status.WARN, message, figures)
     return Check("loudness", Status.PASS, finding("loudness", lufs=f"{value:.1f}"), figures)
+
+
+def _limited(leveling: Leveling) -> Check:
+    """The renditions needed a limiter after the gain: a warning that says by how much."""
+    figures = {"gain_db": leveling.gain_db, "limited_db": leveling.limited_db}
+    message = finding("limited", db=f"{leveling.limited_db:.1f}", gain=f"{leveling.gain_db:+.1f}")
+    return Check("limiter", Status.WARN, message, figures)
 
 
 def _true_peak(measured: Measurements, t: QcThresholds) -> Check:

@@ -16,6 +16,7 @@ from media.analysis import ANALYSIS_LOGLEVEL, Measurements, null_output, parse_m
 from media.atomic_write import staging_dir
 from media.checksum import sha256_file
 from media.hls import write_master_playlist
+from media.loudness import Leveling, level, leveling_for
 from media.probe import MediaProbe, probe_upload
 from media.profiles import (
     CABLE,
@@ -87,6 +88,7 @@ class RenditionRun:
     report: QcReport | None
     gain_db: float
     skipped: bool
+    limited_db: float = 0.0  # the most the true-peak limiter took off a peak (0: linear gain alone)
 
 
 def loudness_gain(measured: Measurements, target: LoudnessTarget) -> float:
@@ -128,17 +130,24 @@ def make_renditions(
     probe = probe_upload(path, store_root, tool)
     audio = tool.run(loudness_argv(path, store_root, probe.container, thresholds), timeout=timeout)
     measured = parse_measurements(audio.stderr, video=False)
-    gain = loudness_gain(measured, renditions.loudness)
+
+    def source_audio() -> Any:
+        return store_input(path, store_root, probe.container)["a:0"]
+
+    leveling = leveling_for(source_audio, measured, renditions.loudness, tool, timeout)
+    gain = leveling.gain_db
     with staging_dir(target_dir) as temp:
         if renditions.hls is not None:
             (temp / HLS_DIR).mkdir()
-        argv = rendition_argv(path, store_root, probe, gain, renditions, temp, detect=thresholds if qc else None)
+        argv = rendition_argv(path, store_root, probe, gain, renditions, temp, detect=thresholds if qc else None,
+                              limited_db=leveling.limited_db)
         timed = Watch(watch.progress if watch else None, probe.duration_seconds,
                       watch.max_output_bytes if watch else None, (temp,))
         measured = measured.merged(parse_measurements(tool.run(argv, timeout=timeout, watch=timed).stderr, audio=False))
         finish_hls(temp, renditions, tool, store_root)
-        write_manifest(temp, sha, fingerprint, gain)
-    return RenditionRun(target_dir, build_report(probe, measured, thresholds) if qc else None, gain, skipped=False)
+        write_manifest(temp, sha, fingerprint, gain, limited_db=leveling.limited_db)
+    report = build_report(probe, measured, thresholds, leveling) if qc else None
+    return RenditionRun(target_dir, report, gain, skipped=False, limited_db=leveling.limited_db)
 
 
 def rendition_argv(
@@ -150,14 +159,19 @@ def rendition_argv(
     out_dir: Path,
     *,
     detect: QcThresholds | None = None,
+    limited_db: float = 0.0,
 ) -> list[str]:
-    """One ffmpeg run: decode once, split video and audio, one output per rendition (+ QC detectors)."""
+    """One ffmpeg run: decode once, split video and audio, one output per rendition (+ QC detectors).
+
+    limited_db: above 0, a true-peak limiter follows the gain (media/loudness.py).
+    """
     source = store_input(path, store_root, probe.container)
     video = source["v:0"]
     if probe.interlaced:
         video = video.filter("yadif", mode="send_frame")
     video = video.filter("fps", FPS)
-    audio = source["a:0"].filter("aresample", 48000, first_pts=0, **{"async": 1}).filter("volume", f"{gain_db}dB")
+    audio = source["a:0"].filter("aresample", 48000, first_pts=0, **{"async": 1})
+    audio = level(audio, Leveling(gain_db, limited_db), renditions.loudness)
     outputs = _outputs(renditions, out_dir, probe)
     sizes = [o.size for o in outputs if o.frame is None] + ([QC_SIZE] if detect else [])
     pictures = _pictures(video, sizes, sum(1 for o in outputs if o.frame is not None))
@@ -245,10 +259,13 @@ def outputs_match(target_dir: Path, source_sha256: str, fingerprint: str) -> boo
     return same and all((target_dir / name).is_file() for name in manifest.get("files", []))
 
 
-def write_manifest(out_dir: Path, source_sha256: str, fingerprint: str, gain_db: float) -> None:
+def write_manifest(
+    out_dir: Path, source_sha256: str, fingerprint: str, gain_db: float, *, limited_db: float = 0.0
+) -> None:
     """Record what was made from what, last, so a manifest means the outputs are complete."""
     files = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
-    manifest = {"source_sha256": source_sha256, "profiles": fingerprint, "gain_db": gain_db, "files": files}
+    manifest = {"source_sha256": source_sha256, "profiles": fingerprint, "gain_db": gain_db,
+                "limited_db": limited_db, "files": files}
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2))
 
 
