@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, case, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -122,9 +123,13 @@ def list_jobs(
     kind: str | None = None,
     page: int = 1,
     per_page: int = 20,
+    running_first: bool = False,
 ) -> Page[Job]:
-    """Jobs the actor may see, newest first."""
-    query = visible_jobs(actor).order_by(Job.id.desc())
+    """Jobs the actor may see, newest first (running_first: the running ones before all others)."""
+    query = visible_jobs(actor)
+    if running_first:
+        query = query.order_by(case((Job.state == JobState.RUNNING, 0), else_=1))
+    query = query.order_by(Job.id.desc())
     if state is not None:
         query = query.where(Job.state == state)
     if kind is not None:
@@ -144,6 +149,23 @@ def cancel(session: Session, job_id: int, *, now: datetime, actor: Actor | None 
         if not changed:
             raise JobConflict(job_id, job.state, "cancelled")
         return job
+
+
+def cancel_queued(session: Session, job_ids: Iterable[int], *, now: datetime, actor: Actor | None = None) -> list[int]:
+    """Cancel those of these jobs that are still queued (one transaction); the ids cancelled, in order.
+
+    Jobs the actor may not see or steer, or that started or ended meanwhile, are left as they are.
+    """
+    wanted = sorted(set(job_ids))
+    with session.begin():
+        query = visible_jobs(actor).where(Job.id.in_(wanted), Job.state == JobState.QUEUED)
+        if actor is not None and actor.role not in STEERS_ALL_JOBS:
+            query = query.where(Job.submitted_by == actor.user_id)
+        cancelled = [job.id for job in session.scalars(query.order_by(Job.id)).all()]
+        return [
+            job_id for job_id in cancelled
+            if update_if(session, job_id, Job.state == JobState.QUEUED, state=JobState.CANCELLED, finished_at=now)
+        ]
 
 
 def retry(session: Session, job_id: int, *, now: datetime, actor: Actor | None = None) -> Job:

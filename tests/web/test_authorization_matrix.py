@@ -63,6 +63,7 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], dict[str, object]]] = {
     ("GET", "/operator/channels/<channel_id>/days/<isodate:day>/playout-v<int:version>.ts"): (READERS, {"version": 1}),
     ("GET", "/operator/jobs/"): (READERS, {}),
     ("POST", "/operator/jobs/<int:job_id>/cancel"): (SCHEDULERS, {"data": {}}),
+    ("POST", "/operator/jobs/cancel"): (SCHEDULERS, {"data": {}}),
     ("POST", "/operator/jobs/<int:job_id>/retry"): (SCHEDULERS, {"data": {}}),
     ("GET", "/admin/"): (ADMIN, {}),
     ("GET", "/admin/users/"): (ADMIN, {}),

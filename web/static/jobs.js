@@ -73,6 +73,11 @@
     if (retry) {
       retry.hidden = live.retryable.indexOf(state) < 0;
     }
+    var select = row.querySelector(".job-select"); // bulk cancel takes queued jobs only
+    if (select) {
+      select.hidden = state !== "queued";
+      select.checked = select.checked && !select.hidden;
+    }
   }
 
   // Update every row the list brought back; active rows that newer jobs pushed off this page of the list
