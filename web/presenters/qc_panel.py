@@ -25,6 +25,7 @@ STATUS_LABELS = {"pass": _l("Pass"), "warn": _l("Warning"), "fail": _l("Fail")}
 CHECK_LABELS = {
     "loudness": _l("Loudness"),
     "true_peak": _l("True peak"),
+    "limiter": _l("Limiter"),
     "black": _l("Black picture"),
     "silence": _l("Silence"),
     "freeze": _l("Frozen picture"),
@@ -42,6 +43,8 @@ FIGURE_LABELS = {
     "target_lufs": (_l("Target"), "LUFS"),
     "true_peak_dbtp": (_l("True peak"), "dBTP"),
     "max_dbtp": (_l("Limit"), "dBTP"),
+    "gain_db": (_l("Gain"), "dB"),
+    "limited_db": (_l("Limited by up to"), "dB"),
     "longest_seconds": (_l("Longest"), "s"),
     "count": (_l("Found"), ""),
     "silent_seconds": (_l("Silent in all"), "s"),
@@ -178,6 +181,8 @@ QC_FINDINGS = {
     "loudness": _l("integrated loudness %(lufs)s LUFS"),
     "true_peak_high": _l("true peak %(peak)s dBTP is above %(limit)s"),
     "true_peak": _l("true peak within limit"),
+    "limited": _l("limited: peaks held under the true-peak ceiling by up to %(db)s dB (gain %(gain)s dB to the "
+                  "loudness target)"),
     "black_mid_programme": _l("%(count)s black segment(s) of %(seconds)s s or more mid-programme"),
     "black_at_edges": _l("long black at the start or end"),
     "black": _l("no long black segments"),
