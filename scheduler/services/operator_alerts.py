@@ -41,8 +41,10 @@ def acknowledge_alert(session: Session, alert_id: int, *, at: datetime, by: int 
 
 def count_open_alerts(session: Session) -> int:
     """How many alerts no operator has acknowledged yet."""
+    query = select(func.count()).select_from(OperatorAlert).where(OperatorAlert.acknowledged_at.is_(None))
+    if session.in_transaction():  # the nav of a page rendered inside its view's transaction
+        return session.scalar(query) or 0
     with session.begin():
-        query = select(func.count()).select_from(OperatorAlert).where(OperatorAlert.acknowledged_at.is_(None))
         return session.scalar(query) or 0
 
 

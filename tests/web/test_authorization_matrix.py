@@ -62,6 +62,7 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], dict[str, object]]] = {
     ("POST", "/operator/channels/<channel_id>/days/<isodate:day>/render"): (SCHEDULERS, {"data": {}}),
     ("GET", "/operator/channels/<channel_id>/days/<isodate:day>/playout-v<int:version>.ts"): (READERS, {"version": 1}),
     ("GET", "/operator/jobs/"): (READERS, {}),
+    ("GET", "/operator/timed-jobs/"): (READERS, {}),
     ("POST", "/operator/jobs/<int:job_id>/cancel"): (SCHEDULERS, {"data": {}}),
     ("POST", "/operator/jobs/cancel"): (SCHEDULERS, {"data": {}}),
     ("POST", "/operator/jobs/<int:job_id>/retry"): (SCHEDULERS, {"data": {}}),
