@@ -257,16 +257,37 @@ def _assemble_one(
 def publish(session: Session, channel_id: str, first: date, days: int, *, at: datetime, by: int | None) -> list[DayOutcome]:
     """Publish each day's draft (assembling one first where a day has neither draft nor published version)."""
     with session.begin():
-        channel, template = load_channel(session, channel_id)
-        lessons = planned_lessons(session, channel.grades)
-        outcomes = []
-        for day in _days(first, days):
+        return _publish_days(session, channel_id, first, days, at, by)
+
+
+def publish_preview(session: Session, channel_id: str, first: date, days: int, *, at: datetime) -> list[DayOutcome]:
+    """What `publish` would do to these days now, done and rolled back (nothing is saved). In a session of its
+    own: a rollback expires every object of the caller's (the signed-in user, for one)."""
+    with Session(session.get_bind()) as scratch:
+        scratch.begin()
+        try:
+            return _publish_days(scratch, channel_id, first, days, at, None)
+        finally:
+            scratch.rollback()
+
+
+def standby_lessons(outcomes: Sequence[DayOutcome]) -> list[SlotReport]:
+    """The lesson slots that air the standby programme in these outcomes (unfilled, at risk or overlong)."""
+    return [p for o in outcomes for p in o.problems if p.kind == SlotKind.LESSON]
+
+
+def _publish_days(session: Session, channel_id: str, first: date, days: int, at: datetime,
+                  by: int | None) -> list[DayOutcome]:
+    channel, template = load_channel(session, channel_id)
+    lessons = planned_lessons(session, channel.grades)
+    outcomes = []
+    for day in _days(first, days):
+        versions = _versions(session, channel.id, day)
+        if not versions:
+            _assemble_one(session, channel, template, day, lessons, at, by)
             versions = _versions(session, channel.id, day)
-            if not versions:
-                _assemble_one(session, channel, template, day, lessons, at, by)
-                versions = _versions(session, channel.id, day)
-            outcomes.append(_publish_one(session, channel, template, versions, lessons, at, by))
-        return outcomes
+        outcomes.append(_publish_one(session, channel, template, versions, lessons, at, by))
+    return outcomes
 
 
 def _filled_lessons(plan: ChannelDayPlan) -> set[int]:

@@ -63,6 +63,18 @@ def test_assemble_then_publish_from_the_day_page(client, on_air):
     assert xmltv.status_code == 200 and "嘉兴空中课堂·三年级" in xmltv.get_data(as_text=True)
 
 
+def test_publishing_standby_in_a_lesson_slot_asks_to_confirm_first(client, on_air, api_as):
+    operator, monday = Browser(client, "operator"), next_monday()
+    asked = run(operator, "publish", monday, days=2)  # Tuesday's 语文 slot has no lesson left
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "有 1 个课程时段将播出备用节目" in page and "仍然发布" in page
+    assert "这一天尚未组装" in operator.page(DAY_URL.format(day=monday))  # nothing was published, nothing drafted
+    assert api_as("operator").get(f"/api/channels/{CHANNEL}/days?from={monday}&days=2").get_json() == []
+    confirmed = run(operator, "publish", monday, days=2, confirm="y")
+    assert confirmed.status_code == 200 and confirmed.get_data(as_text=True).count("已发布") >= 2
+    assert "已发布 · 第 1 版" in operator.page(DAY_URL.format(day=monday + timedelta(days=1)))
+
+
 def test_republishing_shows_what_changed(client, on_air):
     """Day 2 is published first (with math 12); once day 1 airs math 12, day 2 moves on to math 13."""
     operator, monday = Browser(client, "operator"), next_monday()
@@ -72,7 +84,7 @@ def test_republishing_shows_what_changed(client, on_air):
     run(operator, "assemble", tuesday)
     waiting = operator.page(DAY_URL.format(day=tuesday))
     assert "发布草稿将改变什么" in waiting and "第13课《面积》" in waiting
-    republished = run(operator, "publish", tuesday).get_data(as_text=True)
+    republished = run(operator, "publish", tuesday, confirm="y").get_data(as_text=True)  # 语文 left: standby
     assert "重新发布" in republished and "第 2 版" in republished
     changed = re.search(r'<tr class="change-changed">\s*<td>1</td>(.*?)</tr>', republished, re.DOTALL)
     assert changed and "第12课" in changed.group(1) and "第13课" in changed.group(1)

@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField
+from wtforms import BooleanField, DateField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
 from wtforms.widgets import HiddenInput
 
@@ -59,6 +59,7 @@ class RangeForm(FlaskForm):
         _l("Days"), default=1,
         validators=[InputRequired(_l("Say how many days.")), NumberRange(1, MAX_DAYS, _l("From 1 to %(max)s days.", max=MAX_DAYS))],
     )
+    confirm = BooleanField()  # publish even though lesson slots would air the standby programme
 
 
 class RenderForm(FlaskForm):
@@ -237,8 +238,13 @@ def _run(channel_id: str, verb: str) -> Any:
         return render_template("operator/day.html", form=form, **_day_context(channel_id, form.first.data)), 422
     use_case = channel_days.assemble if verb == "assemble" else channel_days.publish
     channel, _template = get_channel(db(), channel_id)
+    first, days = form.first.data, form.days.data
     try:
-        outcomes = use_case(db(), channel_id, form.first.data, form.days.data, at=now(), by=current_actor().user_id)
+        if verb == "publish" and not form.confirm.data:
+            standby = channel_days.standby_lessons(channel_days.publish_preview(db(), channel_id, first, days, at=now()))
+            if standby:  # a second step: the operator confirms the standby programme in lesson slots
+                return render_template("operator/confirm_publish.html", channel=channel, form=form, standby=standby)
+        outcomes = use_case(db(), channel_id, first, days, at=now(), by=current_actor().user_id)
     except ScheduleError as error:
         error_text = schedule_refusal(error)
         return render_template("operator/outcome.html", channel=channel, verb=verb, outcomes=[], error=error_text), 422
