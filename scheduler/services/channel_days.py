@@ -368,21 +368,30 @@ def stand_in_for_revoked(session: Session, recording_id: int, *, at: datetime, b
     """In the caller's transaction: every published day not yet over that airs the recording gets the
     standby programme in its place, as a new published version, and operators get an alert."""
     clips = clips_by_id(session)
-    outcomes = []
+    return [_stand_in(session, channel, row, plan, recording_id, clips, at=at, by=by, reason=reason)
+            for channel, row, plan in _days_airing(session, recording_id, at)]
+
+
+def published_days_airing(session: Session, recording_id: int, *, at: datetime) -> list[tuple[str, date]]:
+    """In the caller's transaction: the channels (by name) and published days not yet over that air a recording,
+    which revoking it would give the standby programme."""
+    return [(channel.name, row.day) for channel, row, _plan in _days_airing(session, recording_id, at)
+            if row.status is DayStatus.PUBLISHED]
+
+
+def _days_airing(session: Session, recording_id: int, at: datetime) -> list[tuple[Channel, ChannelDay, ChannelDayPlan]]:
+    """Drafts and published days not yet over that air a recording (days that aired keep their history)."""
     rows = session.scalars(
         select(ChannelDay).options(defer(ChannelDay.plan))
         .where(ChannelDay.status != DayStatus.SUPERSEDED, ChannelDay.day >= at.date() - timedelta(days=1))
         .order_by(ChannelDay.day)
     )
+    found = []
     for row in [r for r in rows if recording_id in r.recording_ids]:
         channel, _template = load_channel(session, row.channel_id)
-        if channel.day_bounds(row.day)[1] <= at:
-            continue  # already aired: history is not rewritten
-        plan = plan_of(row)
-        if not uses_recording(plan, recording_id):
-            continue
-        outcomes.append(_stand_in(session, channel, row, plan, recording_id, clips, at=at, by=by, reason=reason))
-    return outcomes
+        if channel.day_bounds(row.day)[1] > at and uses_recording(plan := plan_of(row), recording_id):
+            found.append((channel, row, plan))
+    return found
 
 
 def _stand_in(

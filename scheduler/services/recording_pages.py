@@ -5,7 +5,8 @@ JSON API reads the same things one resource at a time (services/recordings.py).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -14,7 +15,7 @@ from scheduler.domain.catalogue import Page
 from scheduler.domain.review import Actor
 from scheduler.domain.review_errors import ReviewError
 from scheduler.domain.review_terms import Action, ReviewState
-from scheduler.services import curriculum, permissions, recordings, renditions
+from scheduler.services import channel_days, curriculum, permissions, recordings, renditions
 from scheduler.services.permissions import Permission
 from scheduler.store.db import MAX_PER_PAGE, paginate
 from scheduler.store.models import AuditEvent, Job, Lesson, Recording, RecordingIngest
@@ -44,6 +45,7 @@ class RecordingPage:
     decides: bool = False
     waits_for_qc: bool = False
     sent_back: AuditEvent | None = None  # the previous revision's request for changes or revocation
+    airs_on: list[tuple[str, date]] = field(default_factory=list)  # published days a revocation would change
 
 
 @dataclass(frozen=True)
@@ -82,14 +84,19 @@ def _revision(session: Session, recording: Recording) -> Revision:
     )
 
 
-def recording_page(session: Session, actor: Actor, recording_id: int) -> RecordingPage:
-    """A recording the actor may see, with its lesson, trail, ingest and the decisions open to the actor."""
+def recording_page(session: Session, actor: Actor, recording_id: int, *, at: datetime | None = None) -> RecordingPage:
+    """A recording the actor may see, with its lesson, trail, ingest and the decisions open to the actor (and,
+    when they may revoke it, the published days from `at` on that revoking would change)."""
     with session.begin():
         recording = recordings.load_recording(session, actor, recording_id)  # the one visibility check
+        allowed = recordings.next_actions(session, actor, recording)
+        airs_on = (channel_days.published_days_airing(session, recording.id, at=at)
+                   if at is not None and Action.REVOKE in allowed else [])
         return RecordingPage(
             recording=recording,
             history=recordings.audit_trail(session, recording.id),
-            allowed_actions=recordings.next_actions(session, actor, recording),
+            allowed_actions=allowed,
+            airs_on=airs_on,
             ingest=renditions.ingest_of(session, recording.id),
             ingest_job=renditions.ingest_job(session, recording.id),
             decides=review.takes_decisions(actor),

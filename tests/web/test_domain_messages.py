@@ -67,7 +67,7 @@ def test_a_refused_decision_is_explained_in_the_pages_language(app, client, worl
     recording_id = submitted_recording(app, world, clips)
     county = Browser(client, "county_a")
     fields = {**form_fields(county.page(f"/recordings/{recording_id}"), "approve"), "action": "revoke"}
-    refused = client.post(f"/recordings/{recording_id}/actions?lang={lang}", data={**fields, "comment": "不合适"})
+    refused = client.post(f"/recordings/{recording_id}/actions?lang={lang}", data={**fields, "comment": "不合适", "confirm": "y"})
     assert refused.status_code == 403
     assert sentence.format(id=recording_id) in refused.get_data(as_text=True)
 

@@ -38,13 +38,14 @@ class Browser:
             data = {"csrf_token": token, "file": (stream, "第12课.mp4")}
             return self.client.post(f"/teacher/lessons/{lesson_id}/recordings", data=data, **kw)
 
-    def decide(self, recording_id: int, action: str, comment: str = "", seen: str | None = None):  # type: ignore[no-untyped-def]
-        """Post the decision form of the recording page (`seen`: a copy of the page loaded earlier)."""
+    def decide(self, recording_id: int, action: str, comment: str = "", seen: str | None = None, **extra: str):  # type: ignore[no-untyped-def]
+        """Post the decision form of the recording page (`seen`: a copy of the page loaded earlier; `extra`: its
+        other fields, e.g. confirm="y" for a revocation's check box)."""
         page = seen or self.page(f"/recordings/{recording_id}")
         form = re.search(rf'class="stack action action-{action}">(.*?)</form>', page, re.DOTALL)
         assert form, f"no {action} form on the page"
         fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form.group(1)))
-        return self.client.post(f"/recordings/{recording_id}/actions", data={**fields, "comment": comment})
+        return self.client.post(f"/recordings/{recording_id}/actions", data={**fields, "comment": comment, **extra})
 
 
 def submitted_recording(app, world, clips) -> int:  # type: ignore[no-untyped-def]

@@ -47,7 +47,10 @@ def test_revoking_asks_for_a_reason_and_is_called_revoking_the_approval(app, cli
     blank = final.decide(recording_id, "revoke", comment="  ")
     refused = blank.get_data(as_text=True)
     assert blank.status_code == 422 and "请填写撤销原因" in refused and "必须修改" not in refused
-    assert final.decide(recording_id, "revoke", comment="内容有误").status_code == 303
+    unconfirmed = final.decide(recording_id, "revoke", comment="内容有误")  # the check box left empty
+    assert unconfirmed.status_code == 422 and "请勾选以确认撤销通过" in unconfirmed.get_data(as_text=True)
+    assert "尚无已发布的日期播出该录像" in unconfirmed.get_data(as_text=True)
+    assert final.decide(recording_id, "revoke", comment="内容有误", confirm="y").status_code == 303
     page = final.page(f"/recordings/{recording_id}")
     assert "已完成：撤销通过。" in page and 'class="state state-revoked">已撤销通过' in page
     assert "撤回" not in page
@@ -90,3 +93,17 @@ def test_the_teacher_goes_back_to_the_lesson_and_sees_a_sent_back_revision_marke
                                                          comment="板书字太小").status_code == 303
     row = re.search(r'<tr class="sent-back">(.*?)</tr>', teacher.page("/teacher/"), re.DOTALL)
     assert row and "两位数乘两位数" in row.group(1) and "已退回，请上传新版本" in row.group(1)
+
+
+def test_the_revoke_form_lists_the_published_days_that_would_air_the_standby_programme(client, sessions, on_air):
+    from datetime import UTC, datetime
+
+    from scheduler.services import channel_days
+    from tests.support.channels_world import CHANNEL, next_monday
+
+    channel_days.publish(sessions(), CHANNEL, next_monday(), 1, at=datetime.now(UTC), by=None)
+    page = Browser(client, "final").page(f"/recordings/{on_air.recordings['math12']}")
+    revoke = re.search(r'class="stack action action-revoke">(.*?)</form>', page, re.DOTALL)
+    assert revoke and "播出该录像的已发布日期" in revoke.group(1)
+    assert re.search(r"<li>嘉兴空中课堂·三年级 \d{4}年\d{1,2}月\d{1,2}日星期一</li>", revoke.group(1))
+    assert "我确认：播出该录像的已发布日期将改播备用节目" in revoke.group(1)

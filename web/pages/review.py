@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, TextAreaField
+from wtforms import BooleanField, HiddenField, IntegerField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length
 from wtforms.widgets import HiddenInput
 
@@ -44,6 +44,12 @@ class ActionForm(FlaskForm):
     comment = TextAreaField(_l("Comment"), validators=[Length(max=4000)])
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     checksum = HiddenField(validators=[InputRequired(), Length(max=64)])
+    confirm = BooleanField(_l("I confirm: the published days that air it will air the standby programme instead"))
+
+    def validate_confirm(self, field: BooleanField) -> None:
+        """A revocation is confirmed: it changes published days."""
+        if self.action.data == Action.REVOKE and not field.data:
+            field.errors.append(_("Tick the box to confirm the revocation."))
 
     def validate_comment(self, field: TextAreaField) -> None:
         """request_changes, revoke and sign_off_qc say why."""
@@ -83,7 +89,7 @@ def _recording_page(
 ) -> Any:
     """The recording page; after a refused decision (`conflict`, `blocked` by failed QC checks, `refused` with a
     sentence) it shows why, with status 409."""
-    shown = recording_pages.recording_page(db(), actor, recording_id)
+    shown = recording_pages.recording_page(db(), actor, recording_id, at=now())
     qc = qc_panel(shown.ingest, shown.ingest_job, store().root, shown.history)
     status = 409 if conflict or blocked or refused else 422 if failed is not None else 200
     page = render_template(
@@ -93,6 +99,7 @@ def _recording_page(
         forms=_forms(shown.recording, shown.allowed_actions, failed),
         comment_labels=COMMENT_LABELS,
         decides=shown.decides,
+        airs_on=shown.airs_on,
         lesson_link=permissions.may(actor, Permission.RECORD_LESSONS),  # teachers have a page per lesson
         sent_back=shown.sent_back,
         conflict=conflict,
