@@ -3,6 +3,10 @@
 Every re-encoded item's audio is brought to the profile's loudness target (media/loudness.py: gain from a
 measurement of its file, a true-peak limiter where the gain would pass the ceiling); each file is measured
 once per render however often it airs. Copied lessons are cable renditions, normalised when they were made.
+
+A re-encoded file plays from an ffconcat list of its passes, each placed at its video's length: a pass's
+audio is cut or padded to the frame (a 10 s slate decodes to 480,256 samples, 256 too many), so a looped
+clip's sound does not drift from its picture, pass after pass (as media/live_segments.py loops clips).
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ import ffmpeg
 
 from media.atomic_write import atomic_output
 from media.errors import MediaError
+from media.live_segments import pass_frames, passes_listing, stream_starts
 from media.loudness import Leveling, level, leveling_for, measure
-from media.probe import probe_upload
+from media.probe import MediaProbe, probe_upload
 from media.profiles import (
     CABLE,
     FPS,
@@ -117,8 +122,9 @@ def render_day(
     plan = plan_day(items, day_frames)
     target = output_in_store(target, store_root)
     copies = [_copyable(item, store_root, profile, tool) for item in plan]
-    containers = [None if copy or item.path is None else _container(item.path, store_root, tool)
-                  for item, copy in zip(plan, copies, strict=True)]
+    probes = [None if copy or item.path is None else probe_upload(item.path, store_root, tool)
+              for item, copy in zip(plan, copies, strict=True)]
+    containers = [None if probe is None else probe.container for probe in probes]
     levels = _levelings(plan, containers, store_root, profile, tool, timeout)
     spans = progress_spans(plan, copies)
     report = watch.progress if watch else None
@@ -127,7 +133,10 @@ def render_day(
             video, audio = work / f"video_{index:04d}.ts", work / f"audio_{index:04d}.wav"
             container = "mpegts" if copy else containers[index]
             leveling = levels.get(item.path) if container and not copy else None
-            argv = part_argv(item, video, audio, store_root, profile, container, copy=copy, leveling=leveling)
+            probe = probes[index]
+            passes = None if probe is None else _passes(item, probe, work / f"passes_{index:04d}.ffconcat", store_root, tool)
+            argv = part_argv(item, video, audio, store_root, profile, container, copy=copy, leveling=leveling,
+                             passes=passes)
             tool.run(argv, timeout=timeout, watch=_part_watch(report, spans[index], item.frames))
         lists = [_listing(work, kind, len(plan)) for kind in ("video", "audio")]
         with atomic_output(target, scratch=work) as temp:
@@ -210,12 +219,14 @@ def part_argv(
     *,
     copy: bool = False,
     leveling: Leveling | None = None,
+    passes: Passes | None = None,
 ) -> list[str]:
     """One item as exactly item.frames frames of video-only TS and item.frames x 1920 samples of WAV.
 
-    leveling: the gain (and limiter) that brings the item's file to the profile's loudness target.
+    leveling: the gain (and limiter) that brings the item's file to the profile's loudness target;
+    passes: the file as a list of passes (render_day writes it for every file it re-encodes).
     """
-    video, audio = _part_sources(item, store_root, container, profile)
+    video, audio = _part_sources(item, store_root, container, profile, passes)
     audio = audio if leveling is None else level(audio, leveling, profile.loudness)
     audio = (
         audio.filter("aresample", profile.sample_rate).filter("atrim", start=float(Fraction(item.in_frame, FPS)))
@@ -242,16 +253,44 @@ def _keyframe_cut(item: DayRenderItem, store_root: Path) -> Any:
     return store_input(item.path, store_root, "mpegts", **seek)["v:0"]
 
 
-def _part_sources(item: DayRenderItem, store_root: Path, container: str | None, profile: CableProfile) -> tuple[Any, Any]:
-    """The item's video and audio inputs (fillers loop; padding comes from lavfi)."""
+@dataclass(frozen=True)
+class Passes:
+    """A file as an ffconcat list of its passes, each placed at its video's length, and where its audio starts."""
+
+    listing: Path
+    audio_offset: Fraction  # s from the first picture (AAC priming a TS carries before it is trimmed)
+
+
+def _passes(item: DayRenderItem, probe: MediaProbe, listing: Path, store_root: Path, tool: MediaTool) -> Passes:
+    """Enough passes of the item's file for its in-point and length, and one spare: the trim ends the loop."""
+    assert item.path is not None
+    source, demuxer = resolve_in_store(item.path, store_root), DEMUXERS[probe.container]
+    one_pass = max(1, pass_frames(probe))
+    listing.write_text(passes_listing(source, demuxer, one_pass, -(-(item.in_frame + item.frames) // one_pass) + 1))
+    starts = stream_starts(tool.probe(source, demuxer))
+    return Passes(listing, starts["audio"] - starts["video"])
+
+
+def _part_sources(
+    item: DayRenderItem, store_root: Path, container: str | None, profile: CableProfile, passes: Passes | None
+) -> tuple[Any, Any]:
+    """The item's video and audio inputs (files from their passes; padding comes from lavfi)."""
     if item.path is None or container is None:
         size = f"{profile.picture.width}x{profile.picture.height}"
         video = ffmpeg.input(f"color=c=black:size={size}:rate={FPS}", f="lavfi")
         audio = ffmpeg.input(f"anullsrc=channel_layout=stereo:sample_rate={profile.sample_rate}", f="lavfi")
         return video, audio
-    loop = {"stream_loop": -1} if item.kind is ItemKind.FILLER else {}
-    source = store_input(item.path, store_root, container, **loop)
-    return source["v:0"], source["a:0"]
+    if passes is None:
+        source = store_input(item.path, store_root, container)
+        return source["v:0"], source["a:0"]
+    source = concat_input(passes.listing, store_root)
+    # Hard compensation from 1 ms: a pass's audio that overruns its picture is dropped from the next pass's
+    # head, one that falls short is padded with silence, so every pass's sound starts on its first frame.
+    audio = (
+        source["a:0"].filter("asetpts", f"PTS-STARTPTS+{float(passes.audio_offset):.6f}/TB")
+        .filter("aresample", profile.sample_rate, first_pts=0, min_hard_comp=0.001, **{"async": 1})
+    )
+    return source["v:0"].filter("setpts", "PTS-STARTPTS"), audio
 
 
 def _copyable(item: DayRenderItem, store_root: Path, profile: CableProfile, tool: MediaTool) -> bool:
@@ -266,11 +305,6 @@ def _copyable(item: DayRenderItem, store_root: Path, profile: CableProfile, tool
     wanted = ("h264", profile.picture.width, profile.picture.height, f"{FPS}/1")
     long_enough = float(video.get("duration") or 0) * FPS >= item.in_frame + item.frames - 0.5
     return shape == wanted and video.get("has_b_frames", 0) == 0 and long_enough
-
-
-def _container(path: Path, store_root: Path, tool: MediaTool) -> str:
-    """The container probe.py sniffs (it refuses what is not an accepted video)."""
-    return probe_upload(path, store_root, tool).container
 
 
 def _listing(work: Path, kind: str, count: int) -> Path:
