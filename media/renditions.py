@@ -37,7 +37,7 @@ from media.profiles import (
     mp4_output,
     poster_output,
 )
-from media.qc import QcReport, QcThresholds, build_report, loudness_argv
+from media.qc import QcReport, QcThresholds, build_report, loudness_argv, qc_argv
 from media.runner import (
     FfmpegTool,
     MediaTool,
@@ -148,6 +148,33 @@ def make_renditions(
         write_manifest(temp, sha, fingerprint, gain, limited_db=leveling.limited_db)
     report = build_report(probe, measured, thresholds, leveling) if qc else None
     return RenditionRun(target_dir, report, gain, skipped=False, limited_db=leveling.limited_db)
+
+
+def check_recording(
+    path: Path,
+    store_root: Path,
+    *,
+    renditions: RenditionSet | None = None,
+    thresholds: QcThresholds | None = None,
+    tool: MediaTool | None = None,
+    watch: Watch | None = None,
+    timeout: float | None = None,
+) -> QcReport:
+    """QC without the renditions (what a reviewer waits for): one decode with the audio detectors and the video
+    detectors on a small picture, then how the renditions will be levelled (a limiter is a finding too)."""
+    renditions = renditions or RenditionSet()
+    thresholds = thresholds or QcThresholds()
+    tool = tool or FfmpegTool()
+    probe = probe_upload(path, store_root, tool)
+    timed = Watch(watch.progress, probe.duration_seconds) if watch and watch.progress else None
+    measured = parse_measurements(tool.run(qc_argv(path, store_root, probe.container, thresholds), timeout=timeout,
+                                           watch=timed).stderr)
+
+    def source_audio() -> Any:
+        return store_input(path, store_root, probe.container)["a:0"]
+
+    leveling = leveling_for(source_audio, measured, renditions.loudness, tool, timeout)
+    return build_report(probe, measured, thresholds, leveling)
 
 
 def rendition_argv(

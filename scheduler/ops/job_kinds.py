@@ -19,7 +19,7 @@ from media.errors import MediaNotFound, OutsideMediaStore, UnsupportedMedia
 from scheduler.domain.catalogue import CatalogueError
 from scheduler.domain.channels import ScheduleError
 from scheduler.queue.registry import is_registered, register
-from scheduler.services.ingest import ingest_recording
+from scheduler.services.ingest import ingest_recording, make_renditions_job
 from scheduler.services.playout import render_day_job
 from scheduler.services.worker_checks import checksum, probe, selftest
 
@@ -33,6 +33,7 @@ def load_job_kinds() -> None:
     register("checksum", checksum, time_limit=3600)
     register("probe", probe, time_limit=600, permanent_errors=_MISSING_MEDIA)
     register("selftest", selftest, time_limit=1800)
-    # The media pipeline (scheduler/services/ingest.py): QC and every rendition of an upload from one decode.
+    # The media pipeline (scheduler/services/ingest.py): an upload's QC, then (queued by it) its renditions.
     register("ingest", ingest_recording, time_limit=4 * 3600, permanent_errors=_MISSING_MEDIA)
+    register("renditions", make_renditions_job, time_limit=4 * 3600, permanent_errors=_MISSING_MEDIA)
     register("render_day", render_day_job, time_limit=4 * 3600, permanent_errors=(ScheduleError, CatalogueError))

@@ -1,4 +1,5 @@
-"""What a job works on, in the users' words: the lesson of an ingest, the channel and day of a render."""
+"""What a job works on, in the users' words: the lesson of an ingest (QC or renditions), the channel and day of a
+render."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -33,6 +34,7 @@ class DayOfJob:
 
 
 JobSubject = LessonOfJob | DayOfJob
+RECORDING_KINDS = frozenset({"ingest", "renditions"})  # their params name a recording
 
 
 def _param(job: Job, name: str) -> object:
@@ -41,7 +43,9 @@ def _param(job: Job, name: str) -> object:
 
 def _recording_id(job: Job) -> int | None:
     value = _param(job, "recording_id")
-    return value if job.kind == "ingest" and isinstance(value, int) and not isinstance(value, bool) else None
+    if job.kind not in RECORDING_KINDS or not isinstance(value, int) or isinstance(value, bool):
+        return None
+    return value
 
 
 def _channel_day(job: Job) -> tuple[str, date] | None:

@@ -1,4 +1,4 @@
-"""Ingest through the queue: an upload's QC and renditions, and a failed QC holding up the final approval."""
+"""Ingest through the queue: an upload's QC, then its renditions, and a failed QC holding up the final approval."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from media.samples import ClipSpec, write_sequence
-from scheduler.domain.job_states import JobState
+from scheduler.domain.job_states import JobPriority, JobState
 from scheduler.queue import job_control
 from scheduler.queue.config import QueueConfig
 from scheduler.queue.executor import Runtime
@@ -30,16 +30,17 @@ def pool(sessions, database_url, settings) -> Iterator[LocalWorkerPool]:  # type
     pool.stop()
 
 
-def ingested(sessions, recording_id: int):  # type: ignore[no-untyped-def]
+def ingested(sessions, recording_id: int, kind: str = "ingest"):  # type: ignore[no-untyped-def]
+    """Wait for the recording's job of this kind (`ingest`: its QC; `renditions`: what that queued) to succeed."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         jobs = job_control.list_jobs(sessions(), None, page=1, per_page=100).items
-        job = next(j for j in jobs if j.kind == "ingest" and j.params == {"recording_id": recording_id})
-        if job.state in (JobState.SUCCEEDED, JobState.FAILED):
+        job = next((j for j in jobs if j.kind == kind and j.params == {"recording_id": recording_id}), None)
+        if job is not None and job.state in (JobState.SUCCEEDED, JobState.FAILED):
             assert job.state is JobState.SUCCEEDED, job.error
             return job
         time.sleep(0.2)
-    raise AssertionError("the ingest job did not finish")
+    raise AssertionError(f"the {kind} job did not finish")
 
 
 def ffprobe(path: Path) -> dict:  # type: ignore[type-arg]
@@ -53,11 +54,18 @@ def test_an_upload_is_ingested_by_a_worker_qc_report_and_renditions_included(api
     teacher = api_as("teacher_a")
     recording = upload(teacher, world.lesson_a, clips["lesson_2s.mp4"]).get_json()
     assert teacher.get(f"/api/recordings/{recording['id']}/qc").status_code == 404  # not yet
-    ingested(sessions, recording["id"])
+    qc_job = ingested(sessions, recording["id"])  # the QC: reviewers wait for it, not for the encodes
     body = teacher.get(f"/api/recordings/{recording['id']}/qc").get_json()
     assert body["qc_status"] in ("pass", "warn")
     assert {c["name"] for c in body["qc_report"]["checks"]} >= {"loudness", "black", "silence", "freeze"}
     assert body["qc_report"]["loudness_series"]
+    renditions = job_control.get_job(sessions(), qc_job.result["renditions_job"])
+    assert (renditions.kind, renditions.submitted_by) == ("renditions", qc_job.submitted_by)
+    assert renditions.priority == JobPriority.NORMAL < qc_job.priority == JobPriority.URGENT
+    ingested(sessions, recording["id"], "renditions")
+    after = teacher.get(f"/api/recordings/{recording['id']}/qc").get_json()
+    assert after["qc_report"] == body["qc_report"]  # the renditions job keeps the QC report as it was
+    body = after
     cable = ffprobe(settings.media_dir / body["renditions"]["cable"])
     video = next(s for s in cable["streams"] if s["codec_type"] == "video")
     audio = next(s for s in cable["streams"] if s["codec_type"] == "audio")

@@ -10,7 +10,9 @@ from sqlalchemy import MetaData, Table, create_engine, insert, select
 from scheduler.domain.job_states import JobPriority, JobState
 from scheduler.domain.review_terms import Action
 from scheduler.queue import job_control, leases
+from scheduler.queue.registry import JobContext
 from scheduler.services import recordings
+from scheduler.services.ingest import ingest_recording
 from scheduler.services.renditions import ingest_job_key
 from scheduler.store.db import alembic_config
 from scheduler.store.media_store import MediaStore
@@ -98,3 +100,28 @@ def test_migration_0007_gives_jobs_queued_before_it_the_normal_priority(database
     with engine.begin() as conn:
         assert conn.execute(select(Job.priority)).scalars().all() == [JobPriority.NORMAL]
     engine.dispose()
+
+
+def test_an_ingest_queues_the_renditions_below_urgent_and_a_backfill_keeps_them_last(
+    sessions, database_url, world, clips, tmp_path: Path
+):
+    """The QC job hands the encodes on at a lower priority: NORMAL after an urgent QC, BACKFILL after a backfill."""
+    teacher = recordings.actor_for(world.user("teacher_a"))
+    store = MediaStore(tmp_path / "media", 5 * 1024**2)
+    priorities = {}
+    for priority in (JobPriority.URGENT, JobPriority.BACKFILL):
+        with clips["lesson_1s_b.mp4"].open("rb") as stream:
+            rec = recordings.upload_recording(sessions(), store, teacher, world.lesson_a, stream, "课.mp4", at=T0,
+                                              ingest_priority=priority)
+        qc_passed(sessions, rec.id)  # reported already: the ingest only queues the renditions
+        job_id = job_control.submit(sessions(), "ingest", {"recording_id": rec.id}, now=T0,
+                                    dedupe_key=ingest_job_key(rec.id), priority=priority)[0].id  # the upload's
+        ctx = JobContext(job_id, "ingest", 1, store.root, tmp_path / f"work{job_id}", database_url)
+        try:
+            result = ingest_recording(ctx, rec.id)
+        finally:
+            ctx.close()
+        renditions = job_control.get_job(sessions(), result["renditions_job"])
+        assert (renditions.kind, renditions.params, result["skipped"]) == ("renditions", {"recording_id": rec.id}, True)
+        priorities[priority] = renditions.priority
+    assert priorities == {JobPriority.URGENT: JobPriority.NORMAL, JobPriority.BACKFILL: JobPriority.BACKFILL}

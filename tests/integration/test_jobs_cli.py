@@ -69,4 +69,4 @@ def test_list_show_cancel_retry(terminal):
 
 def test_unknown_kind_lists_the_known_ones(terminal):
     result = terminal("jobs", "submit", "transcoed")
-    assert result.exit_code == 2 and "checksum, ingest, probe, render_day, selftest" in result.output
+    assert result.exit_code == 2 and "checksum, ingest, probe, render_day, renditions, selftest" in result.output

@@ -73,7 +73,7 @@ def test_the_pages_of_a_teacher_a_reviewer_and_an_operator_hold_no_english(app, 
     day = operator.page(DAY_URL.format(day=monday))
     assert f"录像 {on_air.recordings['math12']} 已撤销通过（画面有误）" in day and f"{monday}（星期一）" in day
     jobs = operator.page("/operator/jobs/")
-    assert "技术质检与转码" in jobs and "任务编号" in jobs and "课次" not in jobs
+    assert "技术质检" in jobs and "任务编号" in jobs and "课次" not in jobs
     assert "课次" in teacher.page("/teacher/")  # a lesson's number keeps its word
 
 
@@ -82,8 +82,8 @@ def test_every_job_kind_is_named_on_the_jobs_page(app):
     assert set(JOB_KIND_LABELS) >= set(kind_names())
     with app.test_request_context("/?lang=zh"):
         assert {kind: job_kind_label(kind) for kind in kind_names()} == {
-            "checksum": "校验和", "probe": "媒体检测", "selftest": "自检", "ingest": "技术质检与转码",
-            "render_day": "播出日成片"}
+            "checksum": "校验和", "probe": "媒体检测", "selftest": "自检", "ingest": "技术质检",
+            "renditions": "转码", "render_day": "播出日成片"}
 
 
 @pytest.mark.parametrize(("lang", "notes"), [

@@ -31,8 +31,8 @@ JOB_STATE_LABELS = {
 }
 
 JOB_KIND_LABELS = {  # the kinds scheduler/ops/job_kinds.py registers; another kind shows its name
-    "ingest": _l("QC and renditions"),
-    "qc": _l("Technical QC"),
+    "ingest": _l("Technical QC"),  # then it queues the renditions (scheduler/services/ingest.py)
+    "renditions": _l("Renditions"),
     "render_day": _l("Day playout file"),
     "checksum": _l("Checksum"),
     "probe": _l("Media probe"),
