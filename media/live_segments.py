@@ -17,13 +17,11 @@ from typing import Any
 
 import ffmpeg
 
-from media.analysis import parse_measurements
 from media.atomic_write import atomic_output, staging_dir
 from media.errors import MediaError
+from media.loudness import Leveling, level, leveling_for, measure
 from media.probe import MediaProbe, probe_upload, whole_frames
 from media.profiles import FPS, HLS, HlsProfile, fit_16x9, hls_variant_output
-from media.qc import QcThresholds, loudness_argv
-from media.renditions import loudness_gain
 from media.runner import (
     DEMUXERS,
     FFPROBE_FLAGS,
@@ -34,6 +32,7 @@ from media.runner import (
     ffmpeg_argv,
     file_url,
     input_options,
+    store_input,
 )
 from media.store_paths import output_in_store, resolve_in_store
 
@@ -81,7 +80,8 @@ def prepare_loop(
     """Encode the clip looped to exactly loop_frames as the web ladder into out_dir (replaced when complete);
     return the frames of each segment, counted in every rung.
 
-    Loudness as the HLS ladder's: an audio-only measurement, then one linear gain.
+    Loudness as the HLS ladder's: measured (audio only), then levelled to the target (gain, and a
+    true-peak limiter where the gain would pass the ceiling).
     """
     if loop_frames <= 0:
         raise ValueError(f"a loop of {loop_frames} frames")
@@ -90,14 +90,16 @@ def prepare_loop(
     source = resolve_in_store(clip, store_root)
     starts = stream_starts(tool.probe(source, DEMUXERS[probe.container]))
     out_dir = output_in_store(out_dir, store_root)
-    audio = tool.run(loudness_argv(clip, store_root, probe.container, QcThresholds()), timeout=timeout)
-    gain = loudness_gain(parse_measurements(audio.stderr, video=False), profile.loudness)
+    def audio() -> Any:
+        return store_input(clip, store_root, probe.container)["a:0"]
+
+    leveling = leveling_for(audio, measure(audio(), tool, timeout), profile.loudness, tool, timeout)
     one_pass = pass_frames(probe)
     with staging_dir(out_dir) as temp:
         count = -(-loop_frames // one_pass) + 1  # one spare pass: the trim ends the loop, not the input
         passes = temp / PASSES
         passes.write_text(passes_listing(source, DEMUXERS[probe.container], one_pass, count))
-        argv = loop_argv(passes, store_root, temp, gain, profile, loop_frames=loop_frames,
+        argv = loop_argv(passes, store_root, temp, leveling, profile, loop_frames=loop_frames,
                          audio_offset=starts["audio"] - starts["video"], interlaced=probe.interlaced)
         timed = Watch(watch.progress if watch else None, loop_frames / FPS,
                       watch.max_output_bytes if watch else None, (temp,))
@@ -124,7 +126,7 @@ def passes_listing(clip: Path, demuxer: str, frames: int, count: int) -> str:
 
 
 def loop_argv(
-    passes: Path, store_root: Path, out_dir: Path, gain_db: float, profile: HlsProfile, *, loop_frames: int,
+    passes: Path, store_root: Path, out_dir: Path, leveling: Leveling, profile: HlsProfile, *, loop_frames: int,
     audio_offset: Fraction = Fraction(0), interlaced: bool | None = None,
 ) -> list[str]:
     """One decode of the passes, loop_frames long, split to every rung of the ladder (cuttable segments).
@@ -139,11 +141,10 @@ def loop_argv(
     video = video.filter("setpts", "PTS-STARTPTS").filter("fps", FPS).filter("trim", end_frame=loop_frames)
     # A pass's audio may overrun or fall short of the pass: hard compensation from 1 ms on drops the overrun
     # (from the next pass's head) or pads silence, so every pass starts on its first frame.
-    audio = (
-        source["a:0"].filter("asetpts", f"PTS-STARTPTS+{float(audio_offset):.6f}/TB")
-        .filter("aresample", SAMPLE_RATE, first_pts=0, min_hard_comp=0.001, **{"async": 1})
-        .filter("volume", f"{gain_db}dB").filter("apad").filter("atrim", end_sample=loop_frames * SAMPLES_PER_FRAME)
-    )
+    audio = source["a:0"].filter("asetpts", f"PTS-STARTPTS+{float(audio_offset):.6f}/TB").filter(
+        "aresample", SAMPLE_RATE, first_pts=0, min_hard_comp=0.001, **{"async": 1})
+    audio = level(audio, leveling, profile.loudness).filter("apad").filter(
+        "atrim", end_sample=loop_frames * SAMPLES_PER_FRAME)
     videos = video.filter_multi_output("split", len(profile.ladder))
     audios = audio.filter_multi_output("asplit", len(profile.ladder))
     outputs = [

@@ -12,7 +12,7 @@ from typing import Any
 
 import ffmpeg
 
-from media.analysis import ANALYSIS_LOGLEVEL, Measurements, null_output, parse_measurements, video_detectors
+from media.analysis import ANALYSIS_LOGLEVEL, null_output, parse_measurements, video_detectors
 from media.atomic_write import staging_dir
 from media.checksum import sha256_file
 from media.hls import write_master_playlist
@@ -89,16 +89,6 @@ class RenditionRun:
     gain_db: float
     skipped: bool
     limited_db: float = 0.0  # the most the true-peak limiter took off a peak (0: linear gain alone)
-
-
-def loudness_gain(measured: Measurements, target: LoudnessTarget) -> float:
-    """Linear gain (dB) to the target, limited so the true peak stays under the ceiling."""
-    if measured.integrated_lufs is None or measured.integrated_lufs <= -69.0:
-        return 0.0  # silence: nothing to normalise
-    gain = target.integrated_lufs - measured.integrated_lufs
-    if measured.true_peak_dbtp is not None:
-        gain = min(gain, target.true_peak_dbtp - 0.3 - measured.true_peak_dbtp)  # 0.3 dB for the encoder
-    return round(gain, 2)
 
 
 def make_renditions(

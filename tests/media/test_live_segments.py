@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -275,3 +276,22 @@ def test_a_segment_with_b_frames_is_not_cut(red_then_blue: Path, tmp_path: Path)
     with pytest.raises(SegmentMismatch, match="B-frames"):
         cut_piece(segment, 10, tmp_path / "720p_00000_10f.ts")
     assert [p.name for p in tmp_path.iterdir()] == ["720p_00000.ts"]
+
+
+def test_a_quiet_clip_with_sharp_peaks_loops_at_the_target_with_its_peaks_held(media_store: Path) -> None:
+    """The web loop is levelled like every rendition: -24 +/-1 LUFS and <= -2 dBTP by ffmpeg's ebur128, where
+    linear gain alone (stopped at the peaks) would have left it far too quiet."""
+    quiet = ClipSpec(seconds=5, size="320x180", gain_db=-11.4)  # about -33 LUFS
+    peak = replace(quiet, seconds=0.04, gain_db=17.5)  # one frame 29 dB louder: peaks near -3 dBTP
+    source = write_sequence(media_store / "web_quiet_with_a_peak.mp4", [quiet, peak, replace(quiet, seconds=4.96)])
+    out = media_store / "live" / "quiet-peak"
+    prepare_loop(source.relative_to(media_store), media_store, out, SMALL_HLS, loop_frames=250)
+    rung = RUNGS[-1]
+    listing = out / "segments.txt"
+    listing.write_text("".join(f"file '{p.name}'\n" for p in sorted(out.glob(segment_glob(rung)))))
+    argv = ["ffmpeg", "-nostdin", "-nostats", "-f", "concat", "-safe", "0", "-i", str(listing), "-map", "0:a:0",
+            "-af", "ebur128=peak=true", "-f", "null", "-"]
+    summary = subprocess.run(argv, capture_output=True, text=True, check=True).stderr.rsplit("Summary:", 1)[1]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))  # type: ignore[union-attr]
+    true_peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))  # type: ignore[union-attr]
+    assert abs(integrated + 24) <= 1.0 and true_peak <= -2.0, summary

@@ -12,11 +12,12 @@ import pytest
 
 from media.analysis import Measurements, TimeRange, parse_measurements
 from media.dayrender import DayPlanError, DayRenderItem, ItemKind, plan_day
+from media.loudness import plan_leveling
 from media.probe import MediaProbe
 from media.profiles import CABLE, CABLE_EBU, HLS, MP4, cable_output, hls_variant_output, mp4_output
 from media.progress import progress_percent
 from media.qc import QcThresholds, Status, build_report
-from media.renditions import RenditionSet, loudness_gain, rendition_argv
+from media.renditions import RenditionSet, rendition_argv
 
 
 def pairs(argv: list[str]) -> set[tuple[str, str]]:
@@ -54,14 +55,15 @@ def test_hls_variants_cut_six_second_segments_on_aligned_keyframes() -> None:
 
 
 @pytest.mark.parametrize(
-    ("integrated", "peak", "gain"),
-    [(-10.0, -9.0, -14.0), (-30.0, -20.0, 6.0), (-30.0, -6.0, 3.7), (-70.0, None, 0.0)],
+    ("integrated", "peak", "gain", "limited"),
+    [(-10.0, -9.0, -14.0, 0.0), (-30.0, -20.0, 6.0, 0.0), (-30.0, -6.0, 6.0, 3.0), (-70.0, None, 0.0, 0.0)],
 )
-def test_gain_reaches_the_target_unless_the_true_peak_would_pass_minus_2(
-    integrated: float, peak: float | None, gain: float
+def test_gain_reaches_the_target_and_a_limiter_holds_peaks_that_would_pass_minus_2(
+    integrated: float, peak: float | None, gain: float, limited: float
 ) -> None:
     measured = Measurements(integrated_lufs=integrated, true_peak_dbtp=peak)
-    assert loudness_gain(measured, CABLE.loudness) == pytest.approx(gain)
+    leveling = plan_leveling(measured, CABLE.loudness)
+    assert (leveling.gain_db, leveling.limited_db) == pytest.approx((gain, limited))
 
 
 def probe(**changes: object) -> MediaProbe:
