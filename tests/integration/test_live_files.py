@@ -154,8 +154,8 @@ def test_a_past_day_is_watched_again_from_the_guide_at_any_programme(on_air, ses
 
     week = client.get(f"/guide/grade3/{monday}").get_data(as_text=True)
     assert f'<a href="/replay/grade3/{monday}">观看当天回放</a>' in week
-    starts = dict((title, int(offset)) for offset, title in re.findall(
-        rf'<a class="replay-at" href="/replay/grade3/{monday}#t=(\d+)">([^<]+)</a>', week))
+    starts = {title: int(offset) for offset, title in re.findall(
+        rf'<a class="replay-at" href="/replay/grade3/{monday}#t=(\d+)">([^<]+)</a>', week)}
     assert starts["三年级 数学 第12课《两位数乘两位数》"] == 2.5 * 3600  # 08:30, the day starting at 06:00
     page = client.get(f"/replay/grade3/{monday}").get_data(as_text=True)
     assert f'data-src="/live/{CHANNEL}/replay/{monday}/master.m3u8" data-kind="replay"' in page
