@@ -25,13 +25,14 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, request, send_file
+from flask import Flask, current_app, request
 
 from media.atomic_write import FilesWritten, write_if_changed
 from scheduler.ops.ticker import Ticker
 from scheduler.services import family_state, guide, on_demand
 from web.context import current_user
 from web.i18n import COOKIE, LANGUAGES
+from web.public_files import send_public_file
 
 log = logging.getLogger(__name__)
 RENDERING = "airclass.family_pages.rendering"  # environ key: render the page, do not serve the file
@@ -68,11 +69,11 @@ def family_page(view: F) -> F:
         # Signed-in staff get the page rendered for them (their tools in the bar); a query other than
         # ?lang= asks for something no file holds.
         if not request.environ.get(RENDERING) and not request.args.keys() - {COOKIE} and current_user() is None:
-            written = page_file(current_app.config["AIRCLASS_SETTINGS"].public, request.path, page_language())
+            public = current_app.config["AIRCLASS_SETTINGS"].public
+            written = page_file(public, request.path, page_language())
             if written.is_file():
-                response = send_file(written, mimetype="text/html", conditional=True, max_age=PAGE_MAX_AGE)
-                response.cache_control.public = True
-                return response
+                return send_public_file(public, written.relative_to(public).as_posix(), mimetype="text/html",
+                                        cache_control=f"public, max-age={PAGE_MAX_AGE}")
         return view(*args, **kwargs)
 
     return serve  # type: ignore[return-value]

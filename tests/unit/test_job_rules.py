@@ -13,6 +13,7 @@ from scheduler.domain.job_states import (
     retry_delay,
     worker_host_pid,
 )
+from scheduler.queue import registry
 from scheduler.queue.registry import MAX_TIME_LIMIT, JobContext, PermanentJobError, job_kind, kind_names, register
 
 
@@ -48,7 +49,9 @@ def test_worker_id_names_host_and_pid():
     assert worker_host_pid("celery@somewhere") is None
 
 
-def test_registering_a_kind_is_one_line_and_unknown_kinds_are_refused():
+def test_registering_a_kind_is_one_line_and_unknown_kinds_are_refused(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(registry, "_KINDS", dict(registry._KINDS))  # the kind registered here leaves with the test
+
     def render(ctx: JobContext, *, channel: str) -> dict[str, str]:
         return {"channel": channel}
 

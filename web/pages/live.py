@@ -10,13 +10,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, send_from_directory, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from flask_babel import gettext
 
 from scheduler.domain.plan import EventKind
 from scheduler.services import guide
 from web.context import db, now
 from web.family_pages import family_page, rendered_now
+from web.public_files import send_public_file
 
 bp = Blueprint("live", __name__, url_prefix="/live")
 
@@ -50,9 +51,7 @@ def live_file(name: str) -> Any:
     if kind is None:
         abort(404)
     folder = current_app.config["AIRCLASS_SETTINGS"].public / "live"
-    response = send_from_directory(folder, name, mimetype=kind.mimetype, conditional=True)
-    response.headers["Cache-Control"] = kind.cache_control
-    return response
+    return send_public_file(folder, name, mimetype=kind.mimetype, cache_control=kind.cache_control)
 
 
 def programme(entry: guide.GuideEntry) -> dict[str, str]:

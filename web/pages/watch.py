@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, abort, render_template, send_file, send_from_directory
+from flask import Blueprint, abort, render_template, send_file
 
 from scheduler.services import on_demand
 from web.context import db, settings, store
 from web.family_pages import family_page
+from web.public_files import send_public_file
 
 bp = Blueprint("watch", __name__, url_prefix="/watch")
 FILES = {"video.mp4": ("video", "video/mp4"), "poster.jpg": ("poster", "image/jpeg")}
@@ -50,6 +51,4 @@ def hls(recording_id: int, name: str) -> Any:
         abort(404)
     mimetype, max_age = HLS_FILES[found.group(1)]
     folder = settings().public / "watch" / str(recording_id) / "hls"
-    response = send_from_directory(folder, name, mimetype=mimetype, conditional=True, max_age=max_age)
-    response.cache_control.public = True
-    return response
+    return send_public_file(folder, name, mimetype=mimetype, cache_control=f"public, max-age={max_age}")
