@@ -95,12 +95,20 @@ def test_rerun_with_matching_outputs_does_nothing(media_store: Path, small_inges
 
 
 def ffmpeg_children() -> list[int]:
-    """Process ids of this test process's ffmpeg children (Linux /proc)."""
+    """Process ids of this test process's ffmpeg children (Linux /proc). A thread (another test's timer) or a
+    child that ends while we look has no ffmpeg to report."""
     found = []
     for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        for pid in (task / "children").read_text().split():
-            if Path(f"/proc/{pid}/comm").read_text().strip() == "ffmpeg":
-                found.append(int(pid))
+        try:
+            children = (task / "children").read_text().split()
+        except FileNotFoundError:
+            continue
+        for pid in children:
+            try:
+                if Path(f"/proc/{pid}/comm").read_text().strip() == "ffmpeg":
+                    found.append(int(pid))
+            except FileNotFoundError:
+                continue
     return found
 
 
