@@ -12,15 +12,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
+import gi
 
-gi = pytest.importorskip("gi")
 try:
     gi.require_version("Gst", "1.0")
     gi.require_version("GstMpegts", "1.0")
     from gi.repository import GLib, Gst, GstMpegts  # type: ignore[attr-defined]
-except (ValueError, ImportError):  # typelibs missing: scripts/system-packages.sh installs them
-    pytest.skip("GStreamer's MPEG-TS typelibs are not installed", allow_module_level=True)
+except (ValueError, ImportError) as missing:  # a failure, not a skip: the SI checks must run
+    raise RuntimeError("GStreamer's MPEG-TS typelibs are missing: run scripts/system-packages.sh") from missing
 
 Gst.init(None)
 GstMpegts.initialize()
