@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
+from media.samples import ClipSpec, write_sequence
 from scheduler.domain.frames import FPS
 from scheduler.domain.plan import Clip
 
@@ -17,3 +19,16 @@ def filler_clips(seconds: Mapping[str, int] | int = BROADCAST_SECONDS) -> dict[s
         return (seconds if isinstance(seconds, int) else seconds[clip_id]) * FPS
 
     return {clip_id: Clip(clip_id, length(clip_id), title, f"clips/{clip_id}.mp4") for clip_id, title in FILLER_TITLES.items()}
+
+
+# A join mark: the first frame of a clip is a white flash and its first 40 ms a 1 kHz tone burst, the rest of
+# the clip black and silent, so a detector finds each pass's start in both picture and sound.
+MARK_SECONDS = 0.04
+MARK_TONE_HZ = 1000
+
+
+def marked_clip(path: Path, seconds: float, size: str = "320x180") -> Path:
+    """A clip `seconds` long whose first frame flashes white with a tone burst on the same instant."""
+    flash = ClipSpec(seconds=MARK_SECONDS, size=size, video_source="color=c=white", tone_hz=MARK_TONE_HZ)
+    rest = ClipSpec(seconds=seconds - MARK_SECONDS, size=size, video_source="color=c=black", tone_hz=None)
+    return write_sequence(path, [flash, rest])
