@@ -31,14 +31,16 @@ from media.runner import FfmpegTool, MediaTool, Watch, ffmpeg_argv, store_input
 
 
 class Status(enum.StrEnum):
-    """The verdict of one check; a report is as bad as its worst check."""
+    """The verdict of one check; a report is as bad as its worst check. INFO: something the transcode corrects
+    itself (loudness normalised, mono made stereo), which a reviewer reads but need not act on."""
 
     PASS = "pass"
+    INFO = "info"
     WARN = "warn"
     FAIL = "fail"
 
 
-SEVERITY = {Status.PASS: 0, Status.WARN: 1, Status.FAIL: 2}
+SEVERITY = {Status.PASS: 0, Status.INFO: 0, Status.WARN: 1, Status.FAIL: 2}  # information leaves a report passed
 
 # The sentence of each finding; the values are filled in already formatted ("-23.1", "2").
 FINDINGS = {
@@ -56,6 +58,7 @@ FINDINGS = {
     "silence": "no long silences",
     "frozen": "{count} frozen picture(s) of {seconds} s or more",
     "freeze": "no long frozen picture",
+    "freeze_short": "still picture up to {longest} s, under the {seconds} s that warns",
     "decode_errors_found": "{count} decode error(s)",
     "decode_errors": "decoded without errors",
     "resolution": "{width}x{height}",
@@ -139,7 +142,8 @@ class QcReport:
     @property
     def status(self) -> Status:
         """The worst verdict of all checks."""
-        return max((c.status for c in self.checks), key=SEVERITY.__getitem__, default=Status.PASS)
+        worst = max((c.status for c in self.checks), key=SEVERITY.__getitem__, default=Status.PASS)
+        return Status.PASS if worst is Status.INFO else worst
 
     def check(self, name: str) -> Check:
         """The check of that name."""
@@ -226,7 +230,7 @@ def _loudness(measured: Measurements, t: QcThresholds) -> Check:
     off = value - t.loudness_target_lufs
     if abs(off) > t.loudness_tolerance_lu:
         message = finding("loudness_off_target", lufs=f"{value:.1f}", off=f"{off:+.1f}")
-        return Check("loudness", Status.WARN, message, figures)
+        return Check("loudness", Status.INFO, message, figures)  # the renditions are normalised to the target
     return Check("loudness", Status.PASS, finding("loudness", lufs=f"{value:.1f}"), figures)
 
 
@@ -276,6 +280,10 @@ def _freeze(ranges: tuple[TimeRange, ...], t: QcThresholds) -> Check:
     if long:
         message = finding("frozen", count=len(long), seconds=f"{t.freeze_warn_seconds:g}")
         return Check("freeze", Status.WARN, message, figures, long)
+    if ranges:  # still pictures shorter than the warning (a slide, a title card): say how long, not "none"
+        longest = f"{figures['longest_seconds']:.1f}"
+        return Check("freeze", Status.PASS, finding("freeze_short", longest=longest,
+                                                    seconds=f"{t.freeze_warn_seconds:g}"), figures, ranges)
     return Check("freeze", Status.PASS, finding("freeze"), figures, ranges)
 
 
@@ -296,7 +304,9 @@ def conformance_checks(probe: MediaProbe, t: QcThresholds) -> tuple[Check, ...]:
     audio = {"sample_rate": probe.audio_sample_rate, "channels": probe.audio_channels}
     audio_ok = probe.audio_sample_rate == t.sample_rate and probe.audio_channels == t.channels
     return (
-        _verdict("resolution", size_ok, {"width": probe.width, "height": probe.height}, size),
+        # Padding to 16:9 is a correction; a picture under 720 lines stays soft when scaled up: a warning.
+        _verdict("resolution", size_ok, {"width": probe.width, "height": probe.height}, size,
+                 corrected=probe.height >= t.min_height),
         _verdict("frame_rate", rate_ok, {"rate": probe.frame_rate}, rate),
         _verdict("interlace", not probe.interlaced, {}, {"interlaced": probe.interlaced}),
         _verdict("audio_format", audio_ok, {"rate": probe.audio_sample_rate, "channels": probe.audio_channels}, audio),
@@ -306,6 +316,8 @@ def conformance_checks(probe: MediaProbe, t: QcThresholds) -> tuple[Check, ...]:
     )
 
 
-def _verdict(name: str, ok: bool, values: dict[str, Any], figures: dict[str, Any]) -> Check:
-    """Pass, or warn with what transcoding will do about it (the finding `<name>_fixed`)."""
-    return Check(name, Status.PASS if ok else Status.WARN, finding(name if ok else f"{name}_fixed", **values), figures)
+def _verdict(name: str, ok: bool, values: dict[str, Any], figures: dict[str, Any], *, corrected: bool = True) -> Check:
+    """Pass, or what transcoding will do about it (the finding `<name>_fixed`): information when the transcode
+    corrects it fully, else a warning."""
+    status = Status.PASS if ok else Status.INFO if corrected else Status.WARN
+    return Check(name, status, finding(name if ok else f"{name}_fixed", **values), figures)

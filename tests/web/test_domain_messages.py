@@ -254,7 +254,7 @@ def test_english_pages_say_what_the_domain_says(app):
         assert [wording.schedule_refusal(e) for e in flaws()] == [str(e) for e in flaws()]
         values = {"lufs": "-30.2", "off": "-6.2", "peak": "-1.0", "limit": "-2.0", "count": "2", "seconds": "3",
                   "width": "320", "height": "180", "rate": "30000/1001", "channels": "1", "frames": "112",
-                  "text": "a sentence kept as stored", "db": "3.5", "gain": "+6.6"}
+                  "text": "a sentence kept as stored", "db": "3.5", "gain": "+6.6", "longest": "9.0"}
         for key, sentence in FINDINGS.items():
             said = finding(key, **{name: values[name] for name in re.findall(r"\{(\w+)\}", sentence)})
             assert qc_panel.qc_finding(said) == str(said)

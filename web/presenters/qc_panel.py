@@ -21,7 +21,7 @@ from media.store_paths import path_in_store
 from scheduler.domain.review_terms import Action
 from scheduler.store.models import AuditEvent, Job, RecordingIngest
 
-STATUS_LABELS = {"pass": _l("Pass"), "warn": _l("Warning"), "fail": _l("Fail")}
+STATUS_LABELS = {"pass": _l("Pass"), "info": _l("Corrected"), "warn": _l("Warning"), "fail": _l("Fail")}
 CHECK_LABELS = {
     "loudness": _l("Loudness"),
     "true_peak": _l("True peak"),
@@ -64,6 +64,9 @@ MARK_KINDS = ("black", "silence", "freeze")
 # The chart's band around the target (and the target, for a report that does not name it): the QC's defaults.
 TARGET_LUFS, TOLERANCE_LU = QcThresholds.loudness_target_lufs, QcThresholds.loudness_tolerance_lu
 CHART_FLOOR, CHART_TOP = -60.0, 0.0  # LUFS shown on the chart; quieter readings sit on the floor
+# The meter has no reading until its window is full (ebur128 logs -120.7 LUFS): the lines start there, not at
+# the floor, which would read as silence.
+METER_WINDOWS = {"momentary": 0.4, "short_term": 3.0}
 TICK_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600)
 MAX_TICKS = 8
 
@@ -127,6 +130,7 @@ class Mark:
     x: float
     width: float
     title: str
+    minor: bool = False  # found, but under what the check warns about: drawn grey, not in the warning colour
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,11 @@ class Timeline:
     @property
     def axis_y(self) -> float:
         return len(self.lanes) * (self.LANE_HEIGHT + self.LANE_GAP)
+
+    @property
+    def has_minor(self) -> bool:
+        """Whether some mark is under its check's threshold (the legend then says what grey means)."""
+        return any(mark.minor for lane in self.lanes for mark in lane.marks)
 
 
 @dataclass(frozen=True)
@@ -191,6 +200,7 @@ QC_FINDINGS = {
     "silence": _l("no long silences"),
     "frozen": _l("%(count)s frozen picture(s) of %(seconds)s s or more"),
     "freeze": _l("no long frozen picture"),
+    "freeze_short": _l("still picture up to %(longest)s s, under the %(seconds)s s that warns"),
     "decode_errors_found": _l("%(count)s decode error(s)"),
     "decode_errors": _l("decoded without errors"),
     "resolution": "%(width)sx%(height)s",  # the same in every language
@@ -263,8 +273,9 @@ def report_view(report: dict[str, Any], failed: str | None) -> ReportView:
 
 
 def _worst(statuses: Iterable[str]) -> str:
-    order = ("pass", "warn", "fail")
-    return max(statuses, key=order.index, default="pass")
+    order = ("pass", "info", "warn", "fail")
+    worst = max(statuses, key=order.index, default="pass")
+    return "pass" if worst == "info" else worst  # information leaves a report passed
 
 
 def _target(report: dict[str, Any]) -> float:
@@ -333,7 +344,8 @@ def loudness_chart(series: Sequence[dict[str, float]], duration: float, target: 
         return round(Chart.LEFT + min(max(seconds, 0.0), duration) / duration * width, 1)
 
     def points(key: str) -> str:
-        return " ".join(f"{x(p['seconds'])},{y(p[key])}" for p in series)
+        read = (p for p in series if p["seconds"] >= METER_WINDOWS[key] - 0.05)  # readings at whole seconds
+        return " ".join(f"{x(p['seconds'])},{y(p[key])}" for p in read)
 
     levels = range(int(CHART_FLOOR), int(CHART_TOP) + 1, 12)
     band_top, band_bottom = y(target + TOLERANCE_LU), y(target - TOLERANCE_LU)
@@ -353,11 +365,13 @@ def marks_timeline(checks: Sequence[dict[str, Any]], duration: float, width: flo
     by_name = {c.get("name"): c for c in checks}
     lanes = []
     for i, kind in enumerate(MARK_KINDS):
+        check = by_name.get(kind, {})
+        minor = check.get("status", "pass") == "pass"  # a passed check's ranges are all under its threshold
         marks = tuple(
             Mark(kind, round(min(a, duration) / duration * width, 1),
                  round(max((min(b, duration) - a) / duration * width, 2.0), 1),
-                 f"{CHECK_LABELS[kind]} {range_label(a, b)}")
-            for a, b in ((float(a), float(b)) for a, b in by_name.get(kind, {}).get("ranges", ()))
+                 f"{CHECK_LABELS[kind]} {range_label(a, b)}", minor)
+            for a, b in ((float(a), float(b)) for a, b in check.get("ranges", ()))
         )
         lanes.append(Lane(kind, str(CHECK_LABELS[kind]), i * (Timeline.LANE_HEIGHT + Timeline.LANE_GAP), marks))
     return Timeline(width, tuple(lanes), time_ticks(duration, width))
