@@ -8,7 +8,7 @@ version is frozen and a change to it becomes the next version (the old one is `s
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -123,6 +123,36 @@ def plan_of(row: ChannelDay) -> ChannelDayPlan:
             _FROZEN.popitem(last=False)
     _FROZEN.move_to_end(key)
     return _FROZEN[key]
+
+
+_FROZEN_SLOTS: OrderedDict[tuple[object, ...], tuple[SlotReport, ...]] = OrderedDict()
+
+
+def slot_reports(session: Session, rows: Sequence[ChannelDay]) -> dict[int, tuple[SlotReport, ...]]:
+    """In the caller's transaction: the slot reports of stored versions (loaded with their plan deferred) by row
+    id, read without their events: only the "slots" of each plan, and a published version's only once."""
+    found: dict[int, tuple[SlotReport, ...]] = {}
+    for row in rows:
+        key = _frozen_key(row)
+        if key in _FROZEN:
+            found[row.id] = _FROZEN[key].slots
+        elif key in _FROZEN_SLOTS:
+            found[row.id] = _FROZEN_SLOTS[key]
+    unread = {row.id: row for row in rows if row.id not in found}
+    if unread:
+        query = select(ChannelDay.id, ChannelDay.plan["slots"]).where(ChannelDay.id.in_(unread))
+        for row_id, docs in session.execute(query):
+            found[row_id] = plan_json.slot_reports_from_list(docs)
+            if unread[row_id].published_at is not None:
+                _FROZEN_SLOTS[_frozen_key(unread[row_id])] = found[row_id]
+        while len(_FROZEN_SLOTS) > _FROZEN_KEPT * 4:  # a few hundred bytes each
+            _FROZEN_SLOTS.popitem(last=False)
+    return found
+
+
+def _frozen_key(row: ChannelDay) -> tuple[object, ...]:
+    """A published version's identity: ids alone repeat across databases; a draft's never matches a kept one."""
+    return (row.id, row.channel_id, row.day, row.version, row.published_at)
 
 
 def published_plans(session: Session, row_ids: Sequence[int]) -> dict[int, ChannelDayPlan]:
@@ -261,14 +291,42 @@ def publish(session: Session, channel_id: str, first: date, days: int, *, at: da
 
 
 def publish_preview(session: Session, channel_id: str, first: date, days: int, *, at: datetime) -> list[DayOutcome]:
-    """What `publish` would do to these days now, done and rolled back (nothing is saved). In a session of its
-    own: a rollback expires every object of the caller's (the signed-in user, for one)."""
+    """What `publish` would do to these days now, done and rolled back (nothing is saved)."""
+    return _rolled_back(session, lambda scratch: _publish_days(scratch, channel_id, first, days, at, None))
+
+
+def assemble_and_publish(session: Session, channel_id: str, first: date, days: int, *, at: datetime,
+                         by: int | None) -> list[DayOutcome]:
+    """Assemble the days afresh from the plan and the approvals now, then publish them: all of the channel's days
+    in one transaction, or none (a day's cursor follows from the day before, so half a range would be wrong)."""
+    with session.begin():
+        return _assemble_and_publish(session, channel_id, first, days, at, by)
+
+
+def assemble_and_publish_preview(session: Session, channel_id: str, first: date, days: int, *,
+                                 at: datetime) -> list[DayOutcome]:
+    """What `assemble_and_publish` would do to these days now, done and rolled back (nothing is saved)."""
+    return _rolled_back(session, lambda scratch: _assemble_and_publish(scratch, channel_id, first, days, at, None))
+
+
+def _rolled_back(session: Session, run: Callable[[Session], list[DayOutcome]]) -> list[DayOutcome]:
+    """Run a use case in a scratch session and roll it back. A session of its own: a rollback expires every
+    object of the caller's (the signed-in user, for one)."""
     with Session(session.get_bind()) as scratch:
         scratch.begin()
         try:
-            return _publish_days(scratch, channel_id, first, days, at, None)
+            return run(scratch)
         finally:
             scratch.rollback()
+
+
+def _assemble_and_publish(session: Session, channel_id: str, first: date, days: int, at: datetime,
+                          by: int | None) -> list[DayOutcome]:
+    channel, template = load_channel(session, channel_id)
+    lessons = planned_lessons(session, channel.grades)
+    for day in _days(first, days):
+        _assemble_one(session, channel, template, day, lessons, at, by)
+    return _publish_days(session, channel_id, first, days, at, by)
 
 
 def standby_lessons(outcomes: Sequence[DayOutcome]) -> list[SlotReport]:
@@ -459,6 +517,13 @@ def readiness_report(session: Session, channel_id: str, first: date, days: int) 
     """Lesson and replay slots of the coming days: filled, at risk, unfilled or overlong."""
     with session.begin():
         channel, template = load_channel(session, channel_id)
-        lessons = planned_lessons(session, channel.grades)
-        cursor, earlier = _history(session, channel, template, first, lessons)
-        return readiness(channel, template, first, days, lessons, cursor=cursor, earlier=earlier)
+        return project(session, channel, template, first, days, planned_lessons(session, channel.grades))
+
+
+def project(session: Session, channel: Channel, template: WeeklyTemplate, first: date, days: int,
+            lessons: Sequence[PlannedLesson]) -> tuple[SlotReport, ...]:
+    """In the caller's transaction: the readiness of days as assembling them now would give, from the cursor
+    of the nearest earlier stored day (`lessons`: the plan of the channel's grades, or of more)."""
+    lessons = [lesson for lesson in lessons if lesson.grade in channel.grades]
+    cursor, earlier = _history(session, channel, template, first, lessons)
+    return readiness(channel, template, first, days, lessons, cursor=cursor, earlier=earlier)

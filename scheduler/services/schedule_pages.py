@@ -1,6 +1,6 @@
 """Page-shaped reads of the schedule: all an operator page shows, from one call that checks who may read it.
 
-The channel list, a channel day, its week and the readiness report each call one of these; the
+A channel day, its week and the readiness report each call one of these; the
 JSON API reads the same use cases one resource at a time (services/channel_days.py). The use
 cases each read in a transaction of their own.
 """
@@ -19,23 +19,13 @@ from scheduler.domain.channels import Channel
 from scheduler.domain.plan import ChannelDayPlan, SlotReport, SlotStatus
 from scheduler.domain.review import Actor
 from scheduler.services import channel_days, permissions, playout, recordings
-from scheduler.services.channels import get_channel, list_channels
+from scheduler.services.channels import get_channel
 from scheduler.services.guide import broadcast_day
-from scheduler.services.operator_alerts import list_alerts
 from scheduler.services.permissions import Permission
 from scheduler.store.db import paginate
-from scheduler.store.models import ChannelDay, DayStatus, Job, Lesson, OperatorAlert, Recording
+from scheduler.store.models import ChannelDay, DayStatus, Job, Lesson, Recording
 
 WEEK = 7
-
-
-@dataclass(frozen=True)
-class ChannelsPage:
-    """The channels on air, the broadcast day each is in now, and the open alerts."""
-
-    channels: list[Channel]
-    today: dict[str, date]
-    alerts: list[OperatorAlert]
 
 
 @dataclass(frozen=True)
@@ -89,13 +79,6 @@ class ReadinessPage:
     reports: tuple[SlotReport, ...]
     counts: dict[SlotStatus, int]
     lessons: dict[int, MissingLesson]
-
-
-def channels_page(session: Session, actor: Actor, *, now: datetime) -> ChannelsPage:
-    """The channels on air with their broadcast day now, and the open alerts."""
-    permissions.check(actor, Permission.READ_SCHEDULE)
-    found = list_channels(session)
-    return ChannelsPage(channels=found, today={c.id: broadcast_day(c, now) for c in found}, alerts=list_alerts(session))
 
 
 def _current(versions: Sequence[ChannelDay], status: DayStatus) -> ChannelDay | None:

@@ -7,7 +7,7 @@ Pure, standard library only. Times are "HH:MM" or "HH:MM:SS", lengths are timeco
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import date, datetime, time
 from typing import Any
@@ -44,7 +44,9 @@ Json = dict[str, Any]
 
 
 def _clock(moment: time) -> str:
-    return moment.isoformat(timespec="seconds" if moment.second or moment.microsecond else "minutes")
+    if moment.microsecond:  # a frame-exact start (09:00:00.040000 is frame 1 at 25 fps): "seconds" would drop it
+        return moment.isoformat(timespec="microseconds")
+    return moment.isoformat(timespec="seconds" if moment.second else "minutes")
 
 
 def _parse(where: str, parse: Any, value: Any) -> Any:
@@ -232,6 +234,11 @@ def _report_from_dict(doc: Mapping[str, Any]) -> SlotReport:
         SlotStatus(doc["status"]), doc["note"], doc["lesson_id"], doc["recording_id"],
         _note_from_dict(why) if why else None,
     )
+
+
+def slot_reports_from_list(docs: Sequence[Mapping[str, Any]]) -> tuple[SlotReport, ...]:
+    """A stored plan's slot reports alone (its "slots"), for readers that need not parse the events."""
+    return tuple(_report_from_dict(r) for r in docs)
 
 
 def plan_to_dict(plan: ChannelDayPlan) -> Json:

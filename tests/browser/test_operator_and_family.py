@@ -55,7 +55,7 @@ def test_an_operator_publishes_a_day_and_a_family_finds_the_lesson(on_air, sessi
     day = next_school_day(sessions)
     operator = signed_in("operator")
     expect(operator).to_have_url(re.compile(r"/operator/$"))
-    expect(operator.locator("table.channels")).to_contain_text("嘉兴空中课堂·三年级")
+    expect(operator.locator("table.glance")).to_contain_text("嘉兴空中课堂·三年级")
     screenshot(operator, "operator-channels")
     assemble_and_publish(operator, day, screenshot)
 

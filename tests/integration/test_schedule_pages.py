@@ -7,7 +7,7 @@ import pytest
 
 from scheduler.domain.plan import SlotStatus
 from scheduler.domain.review_terms import ReviewState
-from scheduler.services import recordings, schedule_pages
+from scheduler.services import recordings, schedule_pages, start_page
 from scheduler.services.channels import save_channel
 from scheduler.services.guide import broadcast_day
 from scheduler.services.permissions import NotAllowed
@@ -59,7 +59,7 @@ def test_the_week_has_seven_days_each_projected_until_assembled(sessions, world,
 def test_schedule_pages_are_refused_to_roles_that_may_not_read_the_schedule(sessions, world, channel, tmp_path, name):
     who = actor(world, name)
     reads = [
-        lambda: schedule_pages.channels_page(sessions(), who, now=NOW),
+        lambda: start_page.start_page(sessions(), who, now=NOW),
         lambda: schedule_pages.day_page(sessions(), who, CHANNEL, None, now=NOW, media_dir=tmp_path),
         lambda: schedule_pages.week_page(sessions(), who, CHANNEL, None, now=NOW),
         lambda: schedule_pages.readiness_page(sessions(), who, CHANNEL, None, 1, now=NOW),

@@ -18,8 +18,9 @@ from wtforms.validators import InputRequired, NumberRange
 from wtforms.widgets import HiddenInput
 
 from scheduler.domain.channels import Channel, ScheduleError
+from scheduler.domain.day_glance import DayState
 from scheduler.ops.timed_jobs import list_timed_jobs
-from scheduler.services import channel_days, permissions, playout, schedule_pages
+from scheduler.services import channel_days, permissions, playout, schedule_pages, start_page
 from scheduler.services.channels import get_channel
 from scheduler.services.guide import broadcast_day
 from scheduler.services.operator_alerts import acknowledge_alert, count_open_alerts, list_alerts
@@ -49,6 +50,8 @@ ACTION_LABELS = {
     "stood_in": _l("Standby put in"),
 }
 CHANGE_LABELS = {"added": _l("added"), "removed": _l("removed"), "changed": _l("changed")}
+GLANCE_LABELS = {DayState.PUBLISHED: _l("Published"), DayState.DRAFT: _l("Draft only"),
+                 DayState.NOT_ASSEMBLED: _l("Not assembled")}
 
 
 class RangeForm(FlaskForm):
@@ -74,6 +77,7 @@ def schedule_labels(state: Any) -> None:
     state.app.jinja_env.globals.update(
         kind_label=KIND_LABELS.get, status_label=STATUS_LABELS.get, day_status_label=DAY_STATUS_LABELS.get,
         outcome_label=ACTION_LABELS.get, change_label=CHANGE_LABELS.get, may_schedule=_may_schedule,
+        glance_state_label=GLANCE_LABELS.get,
     )
 
 
@@ -103,9 +107,29 @@ def _first_arg() -> date | None:
 @bp.route("/")
 @page_login_required(Permission.READ_SCHEDULE)
 def channels() -> Any:
-    """The channels on air, each with today's day, its week and its readiness; open alerts."""
-    shown = schedule_pages.channels_page(db(), current_actor(), now=now())
-    return render_template("operator/channels.html", channels=shown.channels, today=shown.today, alerts=shown.alerts)
+    """The operator's start page: every channel's next seven days at a glance (published, draft or not assembled,
+    lesson slots filled, at risk and unfilled, failed timed jobs), open alerts, and the range action."""
+    shown = start_page.start_page(db(), current_actor(), now=now())
+    form = RangeForm(formdata=None, first=shown.tomorrow, days=start_page.DAYS)
+    return render_template("operator/start.html", page=shown, alerts=list_alerts(db()), form=form)
+
+
+@bp.route("/publish-all", methods=["POST"])
+@page_login_required(Permission.STEER_SCHEDULE)
+def publish_all() -> Any:
+    """Assemble and publish every public channel's days: first what would change and the lesson slots that would
+    air the standby programme, each channel and day; applied only when the operator confirms."""
+    form = RangeForm()
+    if not form.validate_on_submit():
+        shown = start_page.start_page(db(), current_actor(), now=now())
+        return render_template("operator/start.html", page=shown, alerts=list_alerts(db()), form=form), 422
+    first, days = form.first.data, form.days.data
+    if not form.confirm.data:
+        runs = start_page.preview_range(db(), current_actor(), first, days, at=now())
+        return render_template("operator/confirm_range.html", form=form, runs=runs, refusal=schedule_refusal)
+    runs = start_page.apply_range(db(), current_actor(), first, days, at=now())
+    status = 422 if runs and all(run.error is not None for run in runs) else 200  # a partial run is reported
+    return render_template("operator/range_outcome.html", form=form, runs=runs, refusal=schedule_refusal), status
 
 
 def _stored(channel_id: str, day: date) -> tuple[ChannelDay | None, ChannelDay | None]:

@@ -1,0 +1,163 @@
+"""The operator's start page: every channel's next days at a glance, read in one pass, and the range action that
+assembles and publishes all public channels, previewed before it is applied.
+
+The glance reads the version numbers and only the slot reports of the stored days (not their ~9,000 events) in
+one query for all channels, the open failed-job alerts in another, and projects the days not assembled yet.
+The range action runs channel by channel, each channel's days in one transaction: a channel that fails keeps
+its days as they were and is reported; the others are published (a day's cursor follows from the day before,
+so a channel is never left with half its range applied).
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, defer
+
+from scheduler.domain.channels import Channel, ScheduleError
+from scheduler.domain.day_glance import DayGlance, DayState, glance
+from scheduler.domain.plan import SlotReport
+from scheduler.domain.review import Actor
+from scheduler.services import channel_days, permissions
+from scheduler.services.channel_days import DayOutcome
+from scheduler.services.channels import channel_from_row, channel_rows
+from scheduler.services.guide import broadcast_day
+from scheduler.services.operator_alerts import JOB_FAILED_ALERT
+from scheduler.services.permissions import Permission
+from scheduler.store.models import ChannelDay, DayStatus, OperatorAlert, TimedJobRun
+
+DAYS = 7
+
+
+@dataclass(frozen=True)
+class ChannelGlance:
+    """A channel and its days from the first day of the page."""
+
+    channel: Channel
+    days: tuple[DayGlance, ...]
+
+
+@dataclass(frozen=True)
+class StartPage:
+    """Every channel's days from `first` (the broadcast day now), the channels whose tomorrow is not published,
+    and the timed jobs whose last run failed."""
+
+    first: date
+    channels: tuple[ChannelGlance, ...]
+    failed_timed_jobs: tuple[str, ...]
+
+    @property
+    def dates(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range(DAYS)]
+
+    @property
+    def tomorrow(self) -> date:
+        return self.first + timedelta(days=1)
+
+    def not_published(self, day: date) -> list[Channel]:
+        """The public channels that have no published version of a day (internal ones air to no family)."""
+        return [c.channel for c in self.channels if c.channel.public
+                for g in c.days if g.day == day and g.state is not DayState.PUBLISHED]
+
+
+@dataclass(frozen=True)
+class ChannelRun:
+    """What the range action would do, or did, to one channel: each day's outcome, or why nothing was saved."""
+
+    channel: Channel
+    outcomes: tuple[DayOutcome, ...] = ()
+    error: ScheduleError | None = None
+
+    @property
+    def standby(self) -> list[SlotReport]:
+        return channel_days.standby_lessons(self.outcomes)
+
+
+def start_page(session: Session, actor: Actor, *, now: datetime) -> StartPage:
+    """Every channel on air with its next seven days at a glance."""
+    permissions.check(actor, Permission.READ_SCHEDULE)
+    with session.begin():
+        channels = [channel_from_row(row) for row in channel_rows(session)]
+        first = min((broadcast_day(c, now) for c, _t in channels), default=now.date())
+        last = first + timedelta(days=DAYS)
+        stored = _stored(session, first, last)
+        failed = _failed_jobs(session, first, last)
+        lessons = channel_days.planned_lessons(session, sorted({g for c, _t in channels for g in c.grades}))
+        shown = []
+        for channel, template in channels:
+            missing = [d for d in _dates(first) if (channel.id, d) not in stored]
+            projected = channel_days.project(session, channel, template, missing[0], (last - missing[0]).days,
+                                             lessons) if missing else ()
+            days = tuple(_glance(channel.id, d, stored.get((channel.id, d)), projected, failed) for d in _dates(first))
+            shown.append(ChannelGlance(channel, days))
+        jobs = session.scalars(select(TimedJobRun.id).where(TimedJobRun.last_outcome == "failed").order_by(TimedJobRun.id))
+        return StartPage(first, tuple(shown), tuple(jobs))
+
+
+def _dates(first: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range(DAYS)]
+
+
+_Stored = dict[DayStatus, tuple[int, tuple[SlotReport, ...]]]
+
+
+def _stored(session: Session, first: date, last: date) -> dict[tuple[str, date], _Stored]:
+    """The current versions of every channel's days: number and slot reports (a plan's events are most of it)."""
+    rows = list(session.scalars(select(ChannelDay).options(defer(ChannelDay.plan)).where(
+        ChannelDay.day >= first, ChannelDay.day < last, ChannelDay.status != DayStatus.SUPERSEDED)))
+    reports = channel_days.slot_reports(session, rows)
+    found: dict[tuple[str, date], _Stored] = {}
+    for row in rows:
+        found.setdefault((row.channel_id, row.day), {})[row.status] = (row.version, reports[row.id])
+    return found
+
+
+def _failed_jobs(session: Session, first: date, last: date) -> Counter[tuple[str, date]]:
+    """Open alerts of failed timed jobs by channel and day."""
+    query = (select(OperatorAlert.channel_id, OperatorAlert.day, func.count())
+             .where(OperatorAlert.kind == JOB_FAILED_ALERT, OperatorAlert.acknowledged_at.is_(None),
+                    OperatorAlert.day >= first, OperatorAlert.day < last)
+             .group_by(OperatorAlert.channel_id, OperatorAlert.day))
+    return Counter({(channel_id, day): n for channel_id, day, n in session.execute(query)})
+
+
+def _glance(channel_id: str, day: date, stored: _Stored | None, projected: Sequence[SlotReport],
+            failed: Counter[tuple[str, date]]) -> DayGlance:
+    published, draft = (stored or {}).get(DayStatus.PUBLISHED), (stored or {}).get(DayStatus.DRAFT)
+    airs = published or draft
+    reports = airs[1] if airs else [r for r in projected if r.day == day]
+    return glance(channel_id, day, published=published and published[0], draft=draft and draft[0], reports=reports,
+                  failed_jobs=failed[(channel_id, day)])
+
+
+# --- the range action ----------------------------------------------------------------------------
+
+
+def preview_range(session: Session, actor: Actor, first: date, days: int, *, at: datetime) -> list[ChannelRun]:
+    """What assembling and publishing every public channel's days would do, channel by channel; nothing is saved."""
+    permissions.check(actor, Permission.STEER_SCHEDULE)
+    return [_run(c, lambda cid: channel_days.assemble_and_publish_preview(session, cid, first, days, at=at))
+            for c in _public(session)]
+
+
+def apply_range(session: Session, actor: Actor, first: date, days: int, *, at: datetime) -> list[ChannelRun]:
+    """Assemble and publish every public channel's days: each channel's days together or not at all; a channel
+    that fails is reported with its error and the others are still published."""
+    permissions.check(actor, Permission.STEER_SCHEDULE)
+    return [_run(c, lambda cid: channel_days.assemble_and_publish(session, cid, first, days, at=at, by=actor.user_id))
+            for c in _public(session)]
+
+
+def _public(session: Session) -> list[Channel]:
+    with session.begin():
+        return [channel_from_row(row)[0] for row in channel_rows(session, public_only=True)]
+
+
+def _run(channel: Channel, use_case: Callable[[str], list[DayOutcome]]) -> ChannelRun:
+    try:
+        return ChannelRun(channel, tuple(use_case(channel.id)))
+    except ScheduleError as error:
+        return ChannelRun(channel, error=error)
