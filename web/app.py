@@ -17,7 +17,7 @@ from web import i18n, problems
 from web.api import channels, jobs, lessons, recordings, users
 from web.api.schemas import ProblemSchema
 from web.context import close_db, csrf
-from web.pages import admin, auth, feeds, guide, library, live, operator, replay, review, teacher, watch
+from web.pages import admin, audit, auth, feeds, guide, library, live, operator, replay, review, teacher, watch
 from web.pages import jobs as jobs_page
 from web.problems import PROBLEM_TYPE
 
@@ -111,7 +111,7 @@ def _register(app: Flask) -> None:
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)
     i18n.init_app(app)
-    page_bps = (auth, teacher, review, operator, jobs_page, guide, admin, watch, live, library, replay)
+    page_bps = (auth, teacher, review, operator, jobs_page, guide, admin, audit, watch, live, library, replay)
     for page_bp in (module.bp for module in page_bps):
         app.register_blueprint(page_bp)
     app.register_blueprint(feeds.bp)

@@ -27,7 +27,8 @@ layer words it in the page's language; `str()` is the English sentence (logs, AP
 Visibility (`visibility`, the one rule; services/recordings.visible_recordings makes it a query):
 a teacher sees their own recordings in every state; nobody else sees drafts; a county reviewer
 sees their county's, a city reviewer their city's; a final reviewer sees all (only their city's
-when their city_id is set); admin, auditor, operator and system see all.
+when their city_id is set); an auditor sees their county's when they have one, else their city's when they
+have one, else all; admin, operator and system see all.
 """
 
 from __future__ import annotations
@@ -284,9 +285,10 @@ def visibility(actor: Actor) -> Visibility:
     """Say which recordings the actor sees (the rule in the module docstring; the query applies it)."""
     if actor.role is Role.TEACHER:
         return Visibility(Reach.OWN, actor.user_id)
-    if actor.role is Role.COUNTY_REVIEWER:
+    if actor.role is Role.COUNTY_REVIEWER or (actor.role is Role.AUDITOR and actor.county_id is not None):
         return Visibility(Reach.COUNTY, actor.county_id)
-    if actor.role is Role.CITY_REVIEWER or (actor.role is Role.FINAL_REVIEWER and actor.city_id is not None):
+    city_bound = actor.role in (Role.FINAL_REVIEWER, Role.AUDITOR) and actor.city_id is not None
+    if actor.role is Role.CITY_REVIEWER or city_bound:
         return Visibility(Reach.CITY, actor.city_id)
     return Visibility(Reach.ALL) if actor.role in _SEE_ALL else Visibility(Reach.NONE)
 

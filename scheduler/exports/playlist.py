@@ -11,9 +11,9 @@ rendition (`rendition(event)`, given by the caller; the event's media reference 
   `in_point`, each full pass `pass_frames` long, the last stopping before `out_point`, so
   `duration_frames == (passes - 1) * pass_frames + out_point - in_point`, frame-exact.
 
-- CSV is UTF-8 with a byte order mark: Excel reads BOM-less CSV in the system's ANSI code page
-  and garbles Chinese. A cell starting with = + - @ is prefixed with ' so a spreadsheet shows it
-  as text instead of running it as a formula (titles come from uploads).
+- CSV is spreadsheet.to_csv's: UTF-8 with a byte order mark (Excel garbles Chinese without it), a
+  cell starting with = + - @ prefixed with ' so a spreadsheet shows it as text instead of running
+  it as a formula (titles come from uploads).
 - Titles are one line of printable text in every format: control characters other than
   whitespace and lone surrogates are dropped, runs of whitespace (CR, LF, tabs, U+2028...)
   become one space; Chinese passes byte for byte.
@@ -23,8 +23,6 @@ rendition (`rendition(event)`, given by the caller; the event's media reference 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -34,6 +32,7 @@ from typing import Any
 from scheduler.domain.channels import Channel
 from scheduler.domain.frames import frames_to_timecode
 from scheduler.domain.plan import ChannelDayPlan, Event
+from scheduler.exports import spreadsheet
 
 SCHEMA_PATH = Path(__file__).with_name("playlist.schema.json")
 CSV_COLUMNS = (
@@ -135,20 +134,10 @@ def to_json(channel: Channel, plan: ChannelDayPlan, *, rendition: Rendition = _m
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8") + b"\n"
 
 
-def _cell(value: object) -> str:
-    """A CSV cell that a spreadsheet shows as text, never as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
-
-
 def to_csv(channel: Channel, plan: ChannelDayPlan, *, rendition: Rendition = _media) -> bytes:
     """The day's playlist as CSV for spreadsheets: UTF-8 with BOM, CRLF rows."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for item in playlist_items(channel, plan, rendition):
-        writer.writerow(_cell(item[column]) for column in CSV_COLUMNS)
-    return out.getvalue().encode("utf-8-sig")
+    items = playlist_items(channel, plan, rendition)
+    return spreadsheet.to_csv(CSV_COLUMNS, ([item[column] for column in CSV_COLUMNS] for item in items))
 
 
 def _clock(channel: Channel, plan: ChannelDayPlan, offset: int) -> str:

@@ -25,6 +25,7 @@ class Permission(StrEnum):
     EDIT_CURRICULUM = "edit_curriculum"  # the lessons of the plan
     RECORD_LESSONS = "record_lessons"  # the teacher's pages, uploads of a lesson's recording
     REVIEW = "review"  # the review queue page
+    READ_AUDIT_LOG = "read_audit_log"  # the review decisions of the recordings one sees, and their CSV export
 
 
 GRANTS: dict[Permission, frozenset[Role]] = {
@@ -36,6 +37,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.EDIT_CURRICULUM: frozenset({Role.ADMIN}),
     Permission.RECORD_LESSONS: frozenset({Role.TEACHER}),
     Permission.REVIEW: frozenset({Role.COUNTY_REVIEWER, Role.CITY_REVIEWER, Role.FINAL_REVIEWER}),
+    Permission.READ_AUDIT_LOG: frozenset({Role.AUDITOR, Role.ADMIN}),
 }
 
 

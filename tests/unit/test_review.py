@@ -324,6 +324,8 @@ OTHER_COUNTY = Actor(12, R.COUNTY_REVIEWER, county_id=11, city_id=CITY)
         (ACTORS[R.ADMIN], Visibility(Reach.ALL)),
         (Actor(15, R.ADMIN, city_id=CITY), Visibility(Reach.ALL)),
         (ACTORS[R.AUDITOR], Visibility(Reach.ALL)),
+        (Actor(25, R.AUDITOR, county_id=COUNTY, city_id=CITY), Visibility(Reach.COUNTY, COUNTY)),  # a county auditor
+        (Actor(26, R.AUDITOR, city_id=CITY), Visibility(Reach.CITY, CITY)),
         (ACTORS[R.OPERATOR], Visibility(Reach.ALL)),
         (ACTORS[R.SYSTEM], Visibility(Reach.ALL)),
     ],

@@ -29,6 +29,7 @@ REVIEWERS = frozenset({"county_a", "county_b", "city", "final"})
 READERS = frozenset({"operator", "admin", "auditor"})
 SCHEDULERS = frozenset({"operator", "admin"})
 ADMIN = frozenset({"admin"})
+AUDIT_READERS = frozenset({"admin", "auditor"})
 JOB_OWNERS = frozenset({"teacher_a", "operator", "admin", "auditor"})  # the job was teacher A's upload
 JOB_STEERS = frozenset({"teacher_a", "operator", "admin"})
 TEACHER_A = frozenset({"teacher_a"})
@@ -66,6 +67,8 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], dict[str, object]]] = {
     ("POST", "/operator/jobs/<int:job_id>/cancel"): (SCHEDULERS, {"data": {}}),
     ("POST", "/operator/jobs/cancel"): (SCHEDULERS, {"data": {}}),
     ("POST", "/operator/jobs/<int:job_id>/retry"): (SCHEDULERS, {"data": {}}),
+    ("GET", "/audit/"): (AUDIT_READERS, {}),
+    ("GET", "/audit/export.csv"): (AUDIT_READERS, {}),
     ("GET", "/admin/"): (ADMIN, {}),
     ("GET", "/admin/users/"): (ADMIN, {}),
     ("POST", "/admin/users/"): (ADMIN, {"data": {}}),
