@@ -1,89 +1,64 @@
-"""One continuous cable MPEG-TS for a channel day: lessons by stream copy, fillers and padding re-encoded.
+"""One continuous cable MPEG-TS for a channel day, at stream-copy cost.
 
-Every re-encoded item's audio is brought to the profile's loudness target (media/loudness.py: gain from a
-measurement of its file, a true-peak limiter where the gain would pass the ceiling); each file is measured
-once per render however often it airs. Copied lessons are cable renditions, normalised when they were made.
-
-A re-encoded file plays from an ffconcat list of its passes, each placed at its video's length: a pass's
-audio is cut or padded to the frame (a 10 s slate decodes to 480,256 samples, 256 too many), so a looped
-clip's sound does not drift from its picture, pass after pass (as media/live_segments.py loops clips).
+Lessons are their cable renditions, cut by stream copy from keyframes (when a cut starts between two, only
+the frames before the next keyframe are re-encoded). Fillers, breaks, the standby programme and padding are
+encoded and levelled once per profile (media/prepared.py) and their passes copied in. Every part is exactly
+its frames of video-only TS and frames x 1920 samples of WAV; the join copies the video and encodes the day's
+sound once, sample-exact, into the CBR mux. Before anything is written the render checks the free space
+(media/disk_space.py). prepare=False re-encodes every filler and padding second instead, as renders did
+before (what benchmarks/day_render.py compares with).
 """
 
 from __future__ import annotations
 
-import enum
 import secrets
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from fractions import Fraction
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import ffmpeg
 
 from media.atomic_write import atomic_output
+from media.day_parts import (
+    SAMPLES_PER_FRAME,
+    DayRenderItem,
+    ItemKind,
+    audio_part_argv,
+    cable_shaped,
+    levelings,
+    part_argv,
+    passes_for,
+)
+from media.disk_space import FreeBytes, check_free_space, disk_free, render_bytes
 from media.errors import MediaError
-from media.live_segments import pass_frames, passes_listing, stream_starts
-from media.loudness import Leveling, level, leveling_for, measure
+from media.live_segments import pass_frames, stream_starts
+from media.loudness import Leveling
+from media.prepared import (
+    PADDING_FRAMES,
+    Piece,
+    PieceHow,
+    PreparedClip,
+    audio_cut_argv,
+    copy_cut_argv,
+    encode_cut_argv,
+    pass_pieces,
+    prepare_clip,
+)
 from media.probe import MediaProbe, probe_upload
-from media.profiles import (
-    CABLE,
-    FPS,
-    CableProfile,
-    cable_audio_options,
-    cable_mux_options,
-    cable_video_options,
-    fit_16x9,
-)
+from media.profiles import CABLE, FPS, CableProfile, cable_audio_options, cable_mux_options
 from media.progress import ProgressCallback
-from media.runner import (
-    DEMUXERS,
-    FfmpegTool,
-    MediaTool,
-    Watch,
-    concat_input,
-    ffmpeg_argv,
-    file_url,
-    store_input,
-)
+from media.runner import DEMUXERS, FfmpegTool, MediaTool, Watch, concat_input, ffmpeg_argv, file_url
 from media.store_paths import output_in_store, resolve_in_store
 
-SAMPLES_PER_FRAME = 48000 // FPS
+__all__ = ["DayPlanError", "DayRender", "DayRenderItem", "ItemKind", "plan_day", "render_day"]
 
-
-class ItemKind(enum.StrEnum):
-    """What fills a stretch of the day."""
-
-    LESSON = "lesson"  # a cable rendition: stream-copied when its cut starts on a keyframe
-    FILLER = "filler"  # any accepted file: re-encoded, looped to fill its slot
-    PADDING = "padding"  # black picture and silence: no file
+Entry = tuple[Path, int]  # a part file and its frames, in the day's order
 
 
 class DayPlanError(MediaError):
     """The day's items overlap or run past the end of the day."""
-
-
-@dataclass(frozen=True)
-class DayRenderItem:
-    """One event of the day: a file (None for padding) cut from in_frame for frames, placed at start_frame."""
-
-    path: Path | None
-    start_frame: int
-    frames: int
-    kind: ItemKind = ItemKind.LESSON
-    in_frame: int = 0
-
-
-@dataclass(frozen=True)
-class DayRender:
-    """What render_day made: the file, its length in frames, and how each item got there."""
-
-    path: Path
-    frames: int
-    copied: tuple[int, ...]  # start frames of the items stream-copied
-    reencoded: tuple[int, ...]  # start frames of the items re-encoded (fillers, padding, unaligned cuts)
 
 
 def plan_day(items: list[DayRenderItem], day_frames: int) -> list[DayRenderItem]:
@@ -102,6 +77,31 @@ def plan_day(items: list[DayRenderItem], day_frames: int) -> list[DayRenderItem]
     return plan
 
 
+
+@dataclass(frozen=True)
+class DayRender:
+    """What render_day made: the file, its length in frames, and how each item got there."""
+
+    path: Path
+    frames: int
+    copied: tuple[int, ...]  # start frames of the lessons stream-copied from their cable renditions
+    reencoded: tuple[int, ...]  # start frames of the items re-encoded whole (not a cable rendition; prepare=False)
+    from_prepared: tuple[int, ...] = ()  # start frames of the fillers and padding copied from prepared passes
+    encoded_frames: int = 0  # frames encoded by this render (partial GOPs and whole items; not the preparing)
+    prepared: tuple[Path, ...] = field(default=())  # clips prepared by this render (earlier renders' are reused)
+
+
+@dataclass(frozen=True)
+class _Render:
+    """What every part of one render shares."""
+
+    store_root: Path
+    work: Path
+    profile: CableProfile
+    tool: MediaTool
+    timeout: float | None
+
+
 def render_day(
     items: list[DayRenderItem],
     day_frames: int,
@@ -113,58 +113,129 @@ def render_day(
     watch: Watch | None = None,
     timeout: float | None = None,
     finish: Callable[[Path], object] | None = None,
+    prepare: bool = True,
+    free_bytes: FreeBytes = disk_free,
 ) -> DayRender:
     """Render the day into target (inside the store), written beside it and renamed into place when complete.
 
-    finish: called with the complete file before it is renamed into place (e.g. to put the DVB SI in it).
+    finish: called with the complete file before it is renamed into place (e.g. to put the DVB SI in it);
+    prepare: fillers and padding from their prepared passes (False: re-encoded whole, the old way);
+    free_bytes: how the free space is read (NotEnoughSpace before anything is written when short).
     """
     tool = tool or FfmpegTool()
     plan = plan_day(items, day_frames)
     target = output_in_store(target, store_root)
-    copies = [_copyable(item, store_root, profile, tool) for item in plan]
+    shaped = [cable_shaped(item, store_root, profile, tool) for item in plan]
+    copies = [cut or (prepare and item.kind is not ItemKind.LESSON) for item, cut in zip(plan, shaped, strict=True)]
     probes = [None if copy or item.path is None else probe_upload(item.path, store_root, tool)
               for item, copy in zip(plan, copies, strict=True)]
+    clips = {item.path: probe_upload(item.path, store_root, tool) if item.path else None
+             for item, copy in zip(plan, copies, strict=True) if copy and item.kind is not ItemKind.LESSON}
+    check_free_space(target.parent, _needed_bytes(plan, copies, shaped, clips, day_frames, profile), free_bytes)
+    made = {path: prepare_clip(path, store_root, profile, tool, timeout=timeout) for path in clips}
+    ready = {path: clip for path, (clip, _fresh) in made.items()}
     containers = [None if probe is None else probe.container for probe in probes]
-    levels = _levelings(plan, containers, store_root, profile, tool, timeout)
+    levels = levelings(plan, containers, store_root, profile, tool, timeout)
     spans = progress_spans(plan, copies)
     report = watch.progress if watch else None
+    videos: list[Entry] = []
+    audios: list[Entry] = []
+    encoded = 0
     with _work_dir(target) as work:
-        for index, (item, copy) in enumerate(zip(plan, copies, strict=True)):
-            video, audio = work / f"video_{index:04d}.ts", work / f"audio_{index:04d}.wav"
-            container = "mpegts" if copy else containers[index]
-            leveling = levels.get(item.path) if container and not copy else None
-            probe = probes[index]
-            passes = None if probe is None else _passes(item, probe, work / f"passes_{index:04d}.ffconcat", store_root, tool)
-            argv = part_argv(item, video, audio, store_root, profile, container, copy=copy, leveling=leveling,
-                             passes=passes)
-            tool.run(argv, timeout=timeout, watch=_part_watch(report, spans[index], item.frames))
-        lists = [_listing(work, kind, len(plan)) for kind in ("video", "audio")]
+        render = _Render(store_root, work, profile, tool, timeout)
+        for index, item in enumerate(plan):
+            if item.path in ready and copies[index]:
+                parts = _prepared_parts(item, ready[item.path], index, render)
+            elif shaped[index]:
+                parts = _lesson_parts(item, index, render)
+            else:
+                parts = _encoded_parts(item, index, render, probes[index], levels.get(item.path),
+                                       _part_watch(report, spans[index], item.frames))
+            videos += parts[0]
+            audios += parts[1]
+            encoded += parts[2]
+            if report is not None:
+                report(spans[index][1])
+        lists = [_listing(work / f"{kind}.ffconcat", entries) for kind, entries in (("video", videos), ("audio", audios))]
         with atomic_output(target, scratch=work) as temp:
             timed = Watch(_scaled(report, spans[-1]), day_frames / FPS,
                           watch.max_output_bytes if watch else None, (temp,))
             tool.run(day_argv(lists[0], lists[1], temp, day_frames, store_root, profile), timeout=timeout, watch=timed)
             if finish is not None:
                 finish(temp)
-    copied = tuple(item.start_frame for item, copy in zip(plan, copies, strict=True) if copy)
-    reencoded = tuple(item.start_frame for item, copy in zip(plan, copies, strict=True) if not copy)
-    return DayRender(target, day_frames, copied, reencoded)
+    starts = [item.start_frame for item in plan]
+    copied = tuple(start for start, cut in zip(starts, shaped, strict=True) if cut)
+    reencoded = tuple(start for start, copy in zip(starts, copies, strict=True) if not copy)
+    from_prepared = tuple(start for start, cut, copy in zip(starts, shaped, copies, strict=True) if copy and not cut)
+    fresh = tuple(path or Path("padding") for path, (_clip, new) in made.items() if new)
+    return DayRender(target, day_frames, copied, reencoded, from_prepared, encoded, fresh)
 
 
-def _levelings(
-    plan: list[DayRenderItem], containers: list[str | None], store_root: Path, profile: CableProfile,
-    tool: MediaTool, timeout: float | None,
-) -> dict[Path | None, Leveling]:
-    """The leveling of each file the render re-encodes, each measured once."""
-    levels: dict[Path | None, Leveling] = {}
-    for item, container in zip(plan, containers, strict=True):
-        if item.path is None or container is None or item.path in levels:
+def _needed_bytes(
+    plan: list[DayRenderItem], copies: list[bool], shaped: list[bool], clips: dict[Path | None, MediaProbe | None],
+    day_frames: int, profile: CableProfile,
+) -> int:
+    """Bytes the render will write: the day, every part that is not a prepared pass, and the clips to prepare."""
+    parts = sum(item.frames for item, copy, cut in zip(plan, copies, shaped, strict=True) if cut or not copy)
+    passes = sum(PADDING_FRAMES if probe is None else max(1, pass_frames(probe)) for probe in clips.values())
+    return render_bytes(day_frames, parts + passes, parts + passes, profile)
+
+
+def _prepared_parts(item: DayRenderItem, clip: PreparedClip, index: int, render: _Render) -> tuple[list[Entry], list[Entry], int]:
+    """A filler or padding as pieces of its prepared passes: whole passes as they are, the rest cut."""
+    videos: list[Entry] = []
+    audios: list[Entry] = []
+    encoded = 0
+    for number, piece in enumerate(pass_pieces(item.in_frame, item.frames, clip.frames, render.profile.gop)):
+        if piece.how is PieceHow.WHOLE:
+            videos.append((clip.video, piece.frames))
+            audios.append((clip.audio, piece.frames))
             continue
+        videos.append(_video_piece(clip.video, piece, render.work / f"video_{index:05d}_{number:05d}.ts", render))
+        audio = render.work / f"audio_{index:05d}_{number:05d}.wav"
+        render.tool.run(audio_cut_argv(clip.audio, piece, audio), timeout=render.timeout)
+        audios.append((audio, piece.frames))
+        encoded += piece.frames if piece.how is PieceHow.ENCODE else 0
+    return videos, audios, encoded
 
-        def audio(path: Path = item.path, container: str = container) -> Any:
-            return store_input(path, store_root, container)["a:0"]
 
-        levels[item.path] = leveling_for(audio, measure(audio(), tool, timeout), profile.loudness, tool, timeout)
-    return levels
+def _lesson_parts(item: DayRenderItem, index: int, render: _Render) -> tuple[list[Entry], list[Entry], int]:
+    """A lesson's cable rendition cut by copy from its keyframes (a partial GOP before one re-encoded)."""
+    assert item.path is not None
+    source = resolve_in_store(item.path, render.store_root)
+    pieces = pass_pieces(item.in_frame, item.frames, None, render.profile.gop)
+    videos = [_video_piece(source, piece, render.work / f"video_{index:05d}_{number:05d}.ts", render)
+              for number, piece in enumerate(pieces)]
+    audio = render.work / f"audio_{index:05d}.wav"
+    starts = stream_starts(render.tool.probe(source, DEMUXERS["mpegts"]))
+    render.tool.run(audio_part_argv(item, audio, render.store_root, render.profile, starts["audio"] - starts["video"]),
+                    timeout=render.timeout)
+    return videos, [(audio, item.frames)], sum(p.frames for p in pieces if p.how is PieceHow.ENCODE)
+
+
+def _video_piece(source: Path, piece: Piece, out: Path, render: _Render) -> Entry:
+    """Write a piece of a cable TS's video: copied from a keyframe, or re-encoded up to the next one."""
+    if piece.how is PieceHow.ENCODE:
+        argv = encode_cut_argv(source, piece, out, render.store_root, render.profile)
+    else:
+        argv = copy_cut_argv(source, piece, out, render.store_root)
+    render.tool.run(argv, timeout=render.timeout)
+    return out, piece.frames
+
+
+def _encoded_parts(
+    item: DayRenderItem, index: int, render: _Render, probe: MediaProbe | None, leveling: Leveling | None,
+    watch: Watch | None,
+) -> tuple[list[Entry], list[Entry], int]:
+    """An item re-encoded whole (a file that is no cable rendition, or any filler with prepare=False)."""
+    video, audio = render.work / f"video_{index:05d}.ts", render.work / f"audio_{index:05d}.wav"
+    passes = None if probe is None else passes_for(item, probe, render.work / f"passes_{index:05d}.ffconcat",
+                                                    render.store_root, render.tool)
+    container = None if probe is None else probe.container
+    argv = part_argv(item, video, audio, render.store_root, render.profile, container, leveling=leveling,
+                     passes=passes)
+    render.tool.run(argv, timeout=render.timeout, watch=watch)
+    return [(video, item.frames)], [(audio, item.frames)], item.frames
 
 
 # What a frame costs, relative to re-encoding it: a stream copy only reads and writes it; the join copies
@@ -209,110 +280,10 @@ def day_argv(
     return ffmpeg_argv(ffmpeg.output(video, audio, file_url(target), vcodec="copy", **options))
 
 
-def part_argv(
-    item: DayRenderItem,
-    video_out: Path,
-    audio_out: Path,
-    store_root: Path,
-    profile: CableProfile,
-    container: str | None,
-    *,
-    copy: bool = False,
-    leveling: Leveling | None = None,
-    passes: Passes | None = None,
-) -> list[str]:
-    """One item as exactly item.frames frames of video-only TS and item.frames x 1920 samples of WAV.
-
-    leveling: the gain (and limiter) that brings the item's file to the profile's loudness target;
-    passes: the file as a list of passes (render_day writes it for every file it re-encodes).
-    """
-    video, audio = _part_sources(item, store_root, container, profile, passes)
-    audio = audio if leveling is None else level(audio, leveling, profile.loudness)
-    audio = (
-        audio.filter("aresample", profile.sample_rate).filter("atrim", start=float(Fraction(item.in_frame, FPS)))
-        .filter("asetpts", "PTS-STARTPTS").filter("apad").filter("atrim", end_sample=item.frames * SAMPLES_PER_FRAME)
-    )
-    wav = ffmpeg.output(audio, file_url(audio_out), f="wav", acodec="pcm_s16le", ac=2)
-    if copy:
-        picture = _keyframe_cut(item, store_root)
-        return ffmpeg_argv(ffmpeg.merge_outputs(picture.output(
-            file_url(video_out), f="mpegts", vcodec="copy", copypriorss=1, **{"frames:v": item.frames}), wav))
-    video = (
-        video.filter("fps", FPS).filter("trim", start_frame=item.in_frame).filter("setpts", "PTS-STARTPTS")
-        .filter("tpad", stop_mode="clone", stop=-1).filter("trim", end_frame=item.frames)
-    )
-    picture = fit_16x9(video, profile.picture.width, profile.picture.height)
-    encoded = ffmpeg.output(picture, file_url(video_out), f="mpegts", **cable_video_options(profile))
-    return ffmpeg_argv(ffmpeg.merge_outputs(encoded, wav))
-
-
-def _keyframe_cut(item: DayRenderItem, store_root: Path) -> Any:
-    """The lesson's video from its in-point keyframe (seek half a frame past it: never the keyframe before)."""
-    assert item.path is not None
-    seek = {"ss": f"{(item.in_frame + 0.5) / FPS:.6f}"} if item.in_frame else {}
-    return store_input(item.path, store_root, "mpegts", **seek)["v:0"]
-
-
-@dataclass(frozen=True)
-class Passes:
-    """A file as an ffconcat list of its passes, each placed at its video's length, and where its audio starts."""
-
-    listing: Path
-    audio_offset: Fraction  # s from the first picture (AAC priming a TS carries before it is trimmed)
-
-
-def _passes(item: DayRenderItem, probe: MediaProbe, listing: Path, store_root: Path, tool: MediaTool) -> Passes:
-    """Enough passes of the item's file for its in-point and length, and one spare: the trim ends the loop."""
-    assert item.path is not None
-    source, demuxer = resolve_in_store(item.path, store_root), DEMUXERS[probe.container]
-    one_pass = max(1, pass_frames(probe))
-    listing.write_text(passes_listing(source, demuxer, one_pass, -(-(item.in_frame + item.frames) // one_pass) + 1))
-    starts = stream_starts(tool.probe(source, demuxer))
-    return Passes(listing, starts["audio"] - starts["video"])
-
-
-def _part_sources(
-    item: DayRenderItem, store_root: Path, container: str | None, profile: CableProfile, passes: Passes | None
-) -> tuple[Any, Any]:
-    """The item's video and audio inputs (files from their passes; padding comes from lavfi)."""
-    if item.path is None or container is None:
-        size = f"{profile.picture.width}x{profile.picture.height}"
-        video = ffmpeg.input(f"color=c=black:size={size}:rate={FPS}", f="lavfi")
-        audio = ffmpeg.input(f"anullsrc=channel_layout=stereo:sample_rate={profile.sample_rate}", f="lavfi")
-        return video, audio
-    if passes is None:
-        source = store_input(item.path, store_root, container)
-        return source["v:0"], source["a:0"]
-    source = concat_input(passes.listing, store_root)
-    # Hard compensation from 1 ms: a pass's audio that overruns its picture is dropped from the next pass's
-    # head, one that falls short is padded with silence, so every pass's sound starts on its first frame.
-    audio = (
-        source["a:0"].filter("asetpts", f"PTS-STARTPTS+{float(passes.audio_offset):.6f}/TB")
-        .filter("aresample", profile.sample_rate, first_pts=0, min_hard_comp=0.001, **{"async": 1})
-    )
-    return source["v:0"].filter("setpts", "PTS-STARTPTS"), audio
-
-
-def _copyable(item: DayRenderItem, store_root: Path, profile: CableProfile, tool: MediaTool) -> bool:
-    """Whether the lesson can be stream-copied: a cable rendition of this profile, cut from a keyframe, long enough."""
-    if item.kind is not ItemKind.LESSON or item.path is None or item.in_frame % profile.gop:
-        return False
-    path = resolve_in_store(item.path, store_root)
-    with path.open("rb") as head:
-        data = tool.probe(path, DEMUXERS["mpegts"]) if head.read(1) == b"\x47" else {}
-    video: dict[str, Any] = next((s for s in data.get("streams", []) if s.get("codec_type") == "video"), {})
-    shape = (video.get("codec_name"), video.get("width"), video.get("height"), video.get("avg_frame_rate"))
-    wanted = ("h264", profile.picture.width, profile.picture.height, f"{FPS}/1")
-    long_enough = float(video.get("duration") or 0) * FPS >= item.in_frame + item.frames - 0.5
-    return shape == wanted and video.get("has_b_frames", 0) == 0 and long_enough
-
-
-def _listing(work: Path, kind: str, count: int) -> Path:
-    """An ffconcat list of the parts of one kind, in order (each part is exactly its item's length)."""
-    suffix = "ts" if kind == "video" else "wav"
-    entries = "".join(f"file '{file_url(work / f'{kind}_{i:04d}.{suffix}')}'\n" for i in range(count))
-    listing = work / f"{kind}.ffconcat"
-    listing.write_text("ffconcat version 1.0\n" + entries)
+def _listing(listing: Path, entries: list[Entry]) -> Path:
+    """An ffconcat list of parts in order, each placed at its length (the pieces of a pass end on its frames)."""
+    lines = "".join(f"file '{file_url(path)}'\nduration {frames / FPS:.6f}\n" for path, frames in entries)
+    listing.write_text("ffconcat version 1.0\n" + lines)
     return listing
 
 
@@ -325,3 +296,4 @@ def _work_dir(target: Path) -> Iterator[Path]:
         yield work
     finally:
         shutil.rmtree(work, ignore_errors=True)
+

@@ -149,8 +149,9 @@ def cable_video_options(profile: CableProfile) -> dict[str, Any]:
     kbps = profile.picture.video_kbps
     return {
         **x264_options(profile.picture, profile.gop, profile.preset),
-        # No B-frames: decode order is display order, so a day render can cut a lesson at any frame.
-        "bf": 0,
+        # No B-frames, closed one-second GOPs: decode order is display order and each GOP decodes on its own, so
+        # a day render copies a lesson or a prepared filler from any keyframe and cuts it at any frame.
+        **CUTTABLE,
         "video_bitrate": f"{kbps}k", "minrate": f"{kbps}k", "maxrate": f"{kbps}k", "bufsize": f"{kbps}k",
         "x264-params": "nal-hrd=cbr:force-cfr=1",
     }

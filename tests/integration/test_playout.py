@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from scheduler.services import channel_days, exports, playout, stream_si
+from scheduler.services import channel_days, exports, playout, renditions, stream_si
 from scheduler.services.ingest import ingest_now
 from tests.support.channels_world import next_monday
 from tests.support.gst_si import decode, stream_sections
@@ -108,8 +108,17 @@ def test_a_republished_day_gets_new_eit_versions(test_channel, api_as, sessions)
         assert old_versions.isdisjoint(decode(0x12, section).version for section in new[0][1])
 
 
-def test_a_lesson_without_its_rendition_yet_is_re_encoded_from_the_upload(test_channel, api_as, sessions, settings):
+def test_a_lesson_without_its_rendition_yet_is_ingested_first_never_re_encoded_raw(
+    test_channel, api_as, sessions, settings
+):  # type: ignore[no-untyped-def]
     tuesday = next_monday() + timedelta(days=1)
     api_as("operator").post(f"/api/channels/{SHORT_CHANNEL}/days/publish", json={"from": str(tuesday)})
+    recording_id = test_channel.recordings["math12"]
+    with sessions() as session:
+        assert renditions.cable_renditions(session, [recording_id]) == {}
     target, done = playout.render_published_day(sessions, settings.media_dir, SHORT_CHANNEL, tuesday)
-    assert done.copied == () and video_frames(settings.media_dir / target) == 3 * 60 * FPS
+    with sessions() as session:
+        cable = renditions.cable_renditions(session, [recording_id])
+    assert recording_id in cable  # QC and renditions ran first: the lesson airs its levelled cable rendition
+    assert done.copied == (30 * FPS,) and done.reencoded == () and done.encoded_frames == 0
+    assert video_frames(settings.media_dir / target) == 3 * 60 * FPS

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from media.checksum import sha256_file
 from media.dayrender import DayPlanError, DayRenderItem, ItemKind, render_day
+from media.disk_space import NotEnoughSpace
+from media.prepared import prepared_folder
 from media.progress import Watch
 from media.renditions import RenditionSet, make_renditions
 from media.runner import FfmpegTool, RunResult
@@ -59,8 +63,49 @@ def test_day_length_and_offsets_are_frame_exact(media_store: Path, lessons: Path
     colours = frame_colours(day.path)
     assert len(colours) == 330
     assert {frame: colours[frame] for frame in expected} == expected
-    assert (day.copied, day.reencoded) == ((0, 110, 180), (60, 97, 210, 310))
+    # Lessons cut on their keyframes, the filler and padding from their prepared passes: nothing re-encoded.
+    assert (day.copied, day.from_prepared, day.reencoded) == ((0, 110, 180), (60, 97, 210, 310), ())
+    assert day.encoded_frames == 0
     assert sorted(p.name for p in media_store.glob(".day.ts*")) == []
+
+
+def test_cuts_between_keyframes_re_encode_at_most_a_partial_gop(media_store: Path, lessons: Path) -> None:
+    """A lesson cut from frame 30 and a filler from frame 40: frames up to the next keyframe re-encoded, the rest
+    copied; the picture is still right on every frame."""
+    items = [
+        DayRenderItem(Path("cable/red/cable.ts"), 0, 40, in_frame=30),  # frames 30-49: 20 re-encoded, then copied
+        DayRenderItem(Path("green_3s.mp4"), 40, 60, ItemKind.FILLER, in_frame=40),  # 40-49 re-encoded, looped
+    ]
+    day = render_day(items, 100, media_store / "cut_between.ts", media_store, profile=SMALL_CABLE)
+    assert day.encoded_frames == 20 + 10
+    colours = frame_colours(day.path)
+    assert colours == ["red"] * 40 + ["green"] * 60
+
+
+def test_fillers_are_prepared_once_and_again_only_when_the_clip_changes(media_store: Path) -> None:
+    """A second day with the same filler reuses its prepared pass; a changed clip (same name) is prepared anew."""
+    shutil.copyfile(media_store / "green_3s.mp4", media_store / "slate.mp4")
+    items = [DayRenderItem(Path("slate.mp4"), 0, 90, ItemKind.FILLER)]
+    first = render_day(items, 100, media_store / "first.ts", media_store, profile=SMALL_CABLE)
+    again = render_day(items, 100, media_store / "again.ts", media_store, profile=SMALL_CABLE)
+    shutil.copyfile(media_store / "blue_3s.mp4", media_store / "slate.mp4")
+    changed = render_day(items, 100, media_store / "changed.ts", media_store, profile=SMALL_CABLE)
+    assert again.prepared == ()  # (the first may have found green prepared already: the key is the content)
+    assert frame_colours(first.path)[:90] == ["green"] * 90 and frame_colours(changed.path)[:90] == ["blue"] * 90
+    keys = {prepared_folder(sha256_file(media_store / name), SMALL_CABLE) for name in ("green_3s.mp4", "blue_3s.mp4")}
+    assert all((media_store / key / "video.ts").is_file() for key in keys)
+
+
+def test_a_render_without_room_is_refused_before_anything_is_written(media_store: Path, lessons: Path) -> None:
+    """A 2 h day at 3 Mb/s needs about 2.8 GB (2.7 GB of day file): with 1 GB free the render says so and leaves no file behind."""
+    items = [DayRenderItem(Path("cable/red/cable.ts"), 0, 60)]
+    before = sorted(media_store.rglob("*"))
+    with pytest.raises(NotEnoughSpace) as refused:
+        render_day(items, 2 * 3600 * 25, media_store / "no_room.ts", media_store, profile=SMALL_CABLE,
+                   free_bytes=lambda folder: 10**9)
+    assert refused.value.free_bytes == 10**9 and 2.7e9 < refused.value.needed_bytes < 3.0e9
+    assert "needs 2.8 GB" in str(refused.value) and "1.0 GB are free" in str(refused.value)
+    assert sorted(media_store.rglob("*")) == before
 
 
 def test_overlapping_items_are_refused_before_anything_runs(media_store: Path) -> None:
@@ -71,7 +116,8 @@ def test_overlapping_items_are_refused_before_anything_runs(media_store: Path) -
 
 
 def test_progress_moves_through_the_parts_not_only_at_the_join(media_store: Path, lessons: Path) -> None:
-    """A day render spends its time on the parts: the progress an operator sees must move while they run."""
+    """A day render spends its time on the parts: the progress an operator sees must move while they run
+    (re-encoded here, as benchmarks/day_render.py renders the old way)."""
     log: list[tuple[str, float]] = []
 
     @dataclass(frozen=True)
@@ -84,7 +130,7 @@ def test_progress_moves_through_the_parts_not_only_at_the_join(media_store: Path
         DayRenderItem(Path("cable/red/cable.ts"), 0, 60),
         DayRenderItem(Path("green_3s.mp4"), 60, 50, ItemKind.FILLER),
     ]  # then padding to the end of the day
-    render_day(items, 200, media_store / "progress.ts", media_store, profile=SMALL_CABLE, tool=LoggedTool(),
+    render_day(items, 200, media_store / "progress.ts", media_store, profile=SMALL_CABLE, tool=LoggedTool(), prepare=False,
                watch=Watch(lambda percent: log.append(("progress", percent))))
     join = max(i for i, (what, _) in enumerate(log) if what == "run")
     before_join = [percent for what, percent in log[:join] if what == "progress"]

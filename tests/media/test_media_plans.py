@@ -9,10 +9,13 @@ from pathlib import Path
 
 import ffmpeg
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from media.analysis import Measurements, TimeRange, parse_measurements
 from media.dayrender import DayPlanError, DayRenderItem, ItemKind, plan_day
 from media.loudness import plan_leveling
+from media.prepared import PieceHow, pass_pieces
 from media.probe import MediaProbe
 from media.profiles import CABLE, CABLE_EBU, HLS, MP4, cable_output, hls_variant_output, mp4_output
 from media.progress import progress_percent
@@ -145,3 +148,24 @@ def test_day_plan_fills_gaps_with_padding_and_refuses_overlaps() -> None:
         plan_day([lesson, DayRenderItem(Path("b.ts"), 70, 10)], 100)
     with pytest.raises(DayPlanError):
         plan_day([DayRenderItem(Path("b.ts"), 90, 20)], 100)
+
+
+@settings(max_examples=300, deadline=None)
+@given(in_frame=st.integers(0, 500), frames=st.integers(1, 800), period=st.one_of(st.none(), st.integers(1, 300)))
+def test_pass_pieces_air_every_frame_once_and_encode_only_before_a_keyframe(
+    in_frame: int, frames: int, period: int | None
+) -> None:
+    """The pieces of a run are its frames in order; only a piece starting between keyframes is encoded, and it
+    stops at the next keyframe: at most a partial GOP per pass."""
+    gop = 25
+    pieces = pass_pieces(in_frame, frames, period, gop)
+    aired = [(in_frame + k) % period if period else in_frame + k for k in range(frames)]
+    assert [f for piece in pieces for f in range(piece.start, piece.end)] == aired
+    for piece in pieces:
+        assert piece.frames > 0 and (period is None or piece.end <= period)
+        if piece.how is PieceHow.ENCODE:
+            assert piece.start % gop and piece.frames < gop
+            assert piece.end % gop == 0 or piece.end == period or piece is pieces[-1]
+        else:
+            assert piece.start % gop == 0
+        assert (piece.how is PieceHow.WHOLE) == (period is not None and piece.start == 0 and piece.end == period)
