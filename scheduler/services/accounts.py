@@ -68,10 +68,12 @@ def _scope(
         if school is None:
             raise InvalidInput("school_id", "a teacher belongs to an existing school")
         return school.county_id, school.county.city_id
-    if role is Role.COUNTY_REVIEWER:
+    if role is Role.COUNTY_REVIEWER or (role is Role.AUDITOR and county_id is not None):
+        # A county auditor reads their county's trail (review.visibility); without a county, their city's or all.
         county = session.get(County, county_id) if county_id is not None else None
         if county is None:
-            raise InvalidInput("county_id", "a county reviewer needs an existing county")
+            raise InvalidInput("county_id", f"{'an auditor' if role is Role.AUDITOR else 'a county reviewer'} "
+                               "needs an existing county")
         return county.id, county.city_id
     if role is Role.CITY_REVIEWER and city_id is None:
         raise InvalidInput("city_id", "a city reviewer needs a city")

@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length
 
 from scheduler.domain.review import Actor
 from scheduler.domain.review_terms import Role
-from scheduler.services import login_throttle, permissions, recordings
+from scheduler.services import audit_log, login_throttle, permissions, recordings
 from scheduler.services.permissions import Permission
 from web.context import current_actor, current_user, db, now
 from web.family_pages import family_page
@@ -67,7 +67,8 @@ def overview() -> Any:
     """Start page of roles without a page of their own yet: the latest recordings they may see."""
     actor: Actor = current_actor()
     recent = recordings.list_recordings(db(), actor, per_page=20)
-    return render_template("home.html", user=current_user(), recent=recent)
+    scope = audit_log.reader_scope(db(), actor) if actor.role is Role.AUDITOR else None  # how far they read
+    return render_template("home.html", user=current_user(), recent=recent, scope=scope)
 
 
 @bp.route("/login", methods=["GET", "POST"])
