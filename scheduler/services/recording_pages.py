@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.domain import review
@@ -15,7 +16,7 @@ from scheduler.domain.catalogue import Page
 from scheduler.domain.review import Actor
 from scheduler.domain.review_errors import ReviewError
 from scheduler.domain.review_terms import Action, ReviewState
-from scheduler.services import channel_days, curriculum, permissions, recordings, renditions
+from scheduler.services import air_dates, channel_days, curriculum, permissions, recordings, renditions
 from scheduler.services.permissions import Permission
 from scheduler.store.db import MAX_PER_PAGE, paginate
 from scheduler.store.models import AuditEvent, Job, Lesson, Recording, RecordingIngest
@@ -49,21 +50,35 @@ class RecordingPage:
 
 
 @dataclass(frozen=True)
-class ReviewQueue:
-    """What waits on a reviewer's decision, oldest first, and how many per review step."""
+class QueueItem:
+    """A recording waiting on the reviewer, the earliest day a slot needs its lesson (None: none within the
+    horizon), and its technical QC verdict (None while QC has not reported on its media)."""
 
-    waiting: Page[Recording]
+    recording: Recording
+    airs: date | None
+    qc_status: str | None
+    qc_failed: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewQueue:
+    """What waits on a reviewer's decision, most urgent first (the earliest planned air date, then the oldest
+    upload), and how many per review step."""
+
+    waiting: Page[QueueItem]
     counts: dict[ReviewState, int]
 
 
 @dataclass(frozen=True)
 class LessonRow:
-    """A lesson with the teacher's latest revision of it and the latest reviewer comment on that revision."""
+    """A lesson with the teacher's latest revision of it, the latest reviewer comment on that revision and the
+    earliest day a slot needs the lesson."""
 
     lesson: Lesson
     latest: Recording | None
     revisions: int
     comment: AuditEvent | None
+    airs: date | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +88,7 @@ class LessonPage:
     lesson: Lesson
     revisions: list[Revision]
     may_upload: bool
+    airs: date | None = None  # the earliest day a slot needs the lesson
 
 
 def _revision(session: Session, recording: Recording) -> Revision:
@@ -105,12 +121,48 @@ def recording_page(session: Session, actor: Actor, recording_id: int, *, at: dat
         )
 
 
-def review_queue(session: Session, actor: Actor, *, page: int = 1, per_page: int = 20) -> ReviewQueue:
-    """A reviewer's queue: one page of what waits on them, oldest first, and the counts per step."""
+def review_queue(
+    session: Session, actor: Actor, *, at: datetime, page: int = 1, per_page: int = 20
+) -> ReviewQueue:
+    """A reviewer's queue: one page of what waits on them, most urgent first, and the counts per step."""
     permissions.check(actor, Permission.REVIEW)
+    per_page, page = max(1, min(per_page, MAX_PER_PAGE)), max(1, page)
     with session.begin():
-        waiting = paginate(session, recordings.listing(actor, awaiting_me=True), page, per_page)
+        ordered = _by_urgency(session, actor, at)
+        shown = ordered[(page - 1) * per_page:page * per_page]
+        loaded = {r.id: r for r in session.scalars(
+            recordings.visible_recordings(actor).where(Recording.id.in_([i for i, _a in shown])))}
+        verdicts = _qc_verdicts(session, list(loaded))
+        items = [QueueItem(loaded[i], airs, *verdicts.get(i, (None, None))) for i, airs in shown]
+        waiting = Page(items=items, total=len(ordered), page=page, per_page=per_page)
         return ReviewQueue(waiting=waiting, counts=recordings.count_waiting(session, actor))
+
+
+def next_in_queue(session: Session, actor: Actor, *, after: int, at: datetime) -> int | None:
+    """The most urgent recording still waiting on the actor other than `after` (None: nothing, or not a reviewer)."""
+    if not permissions.may(actor, Permission.REVIEW):
+        return None
+    with session.begin():
+        return next((i for i, _airs in _by_urgency(session, actor, at) if i != after), None)
+
+
+def _by_urgency(session: Session, actor: Actor, at: datetime) -> list[tuple[int, date | None]]:
+    """Every recording waiting on the actor (id, planned air date): the earliest air date first, then the oldest
+    upload; a lesson no slot needs soon comes last."""
+    waiting = recordings.listing(actor, awaiting_me=True).with_only_columns(
+        Recording.id, Recording.lesson_id, Recording.created_at)
+    rows = session.execute(waiting).all()
+    airs = air_dates.planned_air_dates(session, {lesson for _i, lesson, _c in rows}, at=at)
+    ordered = sorted(rows, key=lambda r: (airs.get(r[1], date.max), r[2], r[0]))
+    return [(recording_id, airs.get(lesson)) for recording_id, lesson, _created in ordered]
+
+
+def _qc_verdicts(session: Session, recording_ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    """QC's verdict (and failed checks) on the current media of each recording that has one."""
+    query = (select(RecordingIngest.recording_id, RecordingIngest.qc_status, RecordingIngest.qc_failed)
+             .join(Recording, Recording.id == RecordingIngest.recording_id)
+             .where(RecordingIngest.recording_id.in_(recording_ids), RecordingIngest.checksum == Recording.checksum))
+    return {recording_id: (status, failed) for recording_id, status, failed in session.execute(query)}
 
 
 def latest_comment(history: list[AuditEvent]) -> AuditEvent | None:
@@ -118,30 +170,36 @@ def latest_comment(history: list[AuditEvent]) -> AuditEvent | None:
     return next((event for event in reversed(history) if event.comment), None)
 
 
-def teacher_lessons(session: Session, actor: Actor, *, page: int = 1, per_page: int = 20) -> Page[LessonRow]:
-    """The lessons the teacher's county produces, each with the teacher's latest revision and its last comment."""
+def teacher_lessons(
+    session: Session, actor: Actor, *, at: datetime, page: int = 1, per_page: int = 20
+) -> Page[LessonRow]:
+    """The lessons the teacher's county produces, each with the teacher's latest revision, its last comment and
+    the lesson's planned air date."""
     permissions.check(actor, Permission.RECORD_LESSONS)
     plan = curriculum.list_lessons(session, county_id=actor.county_id, page=page, per_page=per_page)
     with session.begin():
-        rows = [_lesson_row(session, actor, lesson) for lesson in plan.items]
+        airs = air_dates.planned_air_dates(session, [lesson.id for lesson in plan.items], at=at)
+        rows = [_lesson_row(session, actor, lesson, airs.get(lesson.id)) for lesson in plan.items]
     return Page(items=rows, total=plan.total, page=plan.page, per_page=plan.per_page)
 
 
-def _lesson_row(session: Session, actor: Actor, lesson: Lesson) -> LessonRow:
+def _lesson_row(session: Session, actor: Actor, lesson: Lesson, airs: date | None) -> LessonRow:
     mine = paginate(session, recordings.listing(actor, lesson_id=lesson.id), 1, 1)
     latest = mine.items[0] if mine.items else None
     comment = latest_comment(recordings.audit_trail(session, latest.id)) if latest else None
-    return LessonRow(lesson=lesson, latest=latest, revisions=mine.total, comment=comment)
+    return LessonRow(lesson=lesson, latest=latest, revisions=mine.total, comment=comment, airs=airs)
 
 
-def lesson_page(session: Session, actor: Actor, lesson_id: int) -> LessonPage:
-    """A lesson of the plan with the revisions of it the teacher may see (their own), newest first."""
+def lesson_page(session: Session, actor: Actor, lesson_id: int, *, at: datetime) -> LessonPage:
+    """A lesson of the plan with the revisions of it the teacher may see (their own), newest first, and its
+    planned air date."""
     permissions.check(actor, Permission.RECORD_LESSONS)
     lesson = curriculum.get_lesson(session, lesson_id)
     with session.begin():
         mine = paginate(session, recordings.listing(actor, lesson_id=lesson_id), 1, MAX_PER_PAGE).items
+        airs = air_dates.planned_air_dates(session, [lesson_id], at=at).get(lesson_id)
         return LessonPage(lesson=lesson, revisions=[_revision(session, r) for r in mine],
-                          may_upload=_may_upload(actor, lesson))
+                          may_upload=_may_upload(actor, lesson), airs=airs)
 
 
 def _may_upload(actor: Actor, lesson: Lesson) -> bool:

@@ -51,18 +51,18 @@ def test_the_recording_page_of_a_recording_out_of_sight_is_not_found(sessions, w
 def test_the_teachers_lesson_page_lists_their_revisions_newest_first(sessions, world):
     first = add_recording(sessions, world, ReviewState.CHANGES_REQUESTED, 1)
     second = add_recording(sessions, world, ReviewState.DRAFT, 2)
-    page = recording_pages.lesson_page(sessions(), actor(world, "teacher_a"), world.lesson_a)
+    page = recording_pages.lesson_page(sessions(), actor(world, "teacher_a"), world.lesson_a, at=AT)
     assert [r.recording.id for r in page.revisions] == [second, first] and page.may_upload
-    other = recording_pages.lesson_page(sessions(), actor(world, "teacher_b"), world.lesson_a)
+    other = recording_pages.lesson_page(sessions(), actor(world, "teacher_b"), world.lesson_a, at=AT)
     assert other.revisions == [] and not other.may_upload  # lesson A is county A's to record
-    rows = recording_pages.teacher_lessons(sessions(), actor(world, "teacher_a")).items
+    rows = recording_pages.teacher_lessons(sessions(), actor(world, "teacher_a"), at=AT).items
     assert [(row.lesson.id, row.latest.id, row.revisions) for row in rows] == [(world.lesson_a, second, 2)]
 
 
 def test_the_review_queue_counts_what_waits_on_the_reviewer(sessions, world):
     add_recording(sessions, world, ReviewState.COUNTY_REVIEW, 1)
     add_recording(sessions, world, ReviewState.CITY_REVIEW, 2)
-    queue = recording_pages.review_queue(sessions(), actor(world, "county_a"))
+    queue = recording_pages.review_queue(sessions(), actor(world, "county_a"), at=AT)
     assert queue.waiting.total == 1 and queue.counts == {ReviewState.COUNTY_REVIEW: 1}
 
 
@@ -72,4 +72,4 @@ def test_the_review_queue_counts_what_waits_on_the_reviewer(sessions, world):
 )
 def test_page_services_refuse_roles_the_page_is_not_for(sessions, world, read, name):
     with pytest.raises(NotAllowed):
-        read(sessions(), actor(world, name))
+        read(sessions(), actor(world, name), at=AT)

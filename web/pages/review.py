@@ -26,6 +26,7 @@ from web.presenters.qc_panel import QcPanel, failed_labels, qc_panel
 
 bp = Blueprint("review", __name__)
 
+GO_ON = frozenset({Action.APPROVE, Action.REQUEST_CHANGES})  # decisions after which the next item opens
 NEEDS_COMMENT = frozenset({Action.REQUEST_CHANGES, Action.REVOKE, Action.SIGN_OFF_QC})
 PAGE_ACTIONS = (Action.SUBMIT, Action.SIGN_OFF_QC, Action.APPROVE, Action.REQUEST_CHANGES, Action.WITHDRAW,
                 Action.REVOKE)
@@ -66,9 +67,9 @@ class ActionForm(FlaskForm):
 @bp.route("/review/")
 @page_login_required(Permission.REVIEW)
 def queue() -> Any:
-    """What waits on my decision, oldest first, with the counts per step."""
+    """What waits on my decision, most urgent first (the earliest planned air date), with the counts per step."""
     page = request.args.get("page", 1, type=int)
-    found = recording_pages.review_queue(db(), current_actor(), page=page, per_page=20)
+    found = recording_pages.review_queue(db(), current_actor(), at=now(), page=page, per_page=20)
     return render_template("review/queue.html", waiting=found.waiting, counts=found.counts)
 
 
@@ -154,6 +155,9 @@ def act(recording_id: int) -> Any:
     except review_errors.QcNotFinished as exc:
         return _recording_page(actor, recording_id, refused=review_refusal(exc))
     flash(_("Done: %(action)s.", action=ACTION_LABELS[action]))
+    if action in GO_ON:  # the reviewer's work on this one is done: on to the most urgent one still waiting
+        following = recording_pages.next_in_queue(db(), actor, after=recording_id, at=now())
+        return redirect(url_for("review.recording", recording_id=following) if following else url_for("review.queue"), 303)
     return redirect(url_for("review.recording", recording_id=recording_id), 303)
 
 

@@ -30,12 +30,12 @@ class UploadForm(FlaskForm):
 def lessons() -> Any:
     """The lessons my county produces, each with the state of my latest revision."""
     page = request.args.get("page", 1, type=int)
-    plan = recording_pages.teacher_lessons(db(), current_actor(), page=page, per_page=20)
+    plan = recording_pages.teacher_lessons(db(), current_actor(), at=now(), page=page, per_page=20)
     return render_template("teacher/lessons.html", plan=plan, rows=plan.items)
 
 
 def _lesson_page(lesson_id: int, form: UploadForm, *, error: str | None = None, status: int = 200) -> Any:
-    shown = recording_pages.lesson_page(db(), current_actor(), lesson_id)
+    shown = recording_pages.lesson_page(db(), current_actor(), lesson_id, at=now())
     page = render_template(
         "teacher/lesson.html",
         lesson=shown.lesson,
@@ -44,6 +44,7 @@ def _lesson_page(lesson_id: int, form: UploadForm, *, error: str | None = None, 
         qc_panels={r.recording.id: qc_panel(r.ingest, r.ingest_job, store().root, r.history) for r in shown.revisions},
         form=form,
         may_upload=shown.may_upload,
+        airs=shown.airs,
         error=error,
     )
     return page, status

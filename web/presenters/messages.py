@@ -38,7 +38,7 @@ from scheduler.domain.template_flaws import FLAWS
 from scheduler.services.channel_days import DayNotPublished
 from scheduler.services.operator_alerts import JOB_FAILED_ALERT, REVOKED_ALERT
 from scheduler.store.models import OperatorAlert
-from web.presenters.qc_panel import failed_labels, qc_finding
+from web.presenters.qc_panel import failed_labels, qc_finding, status_label
 
 # --- words shared by the sentences ----------------------------------------------------------------
 
@@ -326,6 +326,8 @@ JINJA_GLOBALS = {
     "timed_job_name": timed_job_name,
     "slot_note": slot_note,
     "qc_finding": qc_finding,
+    "qc_status_label": status_label,
+    "qc_failed_label": failed_labels,
     "violation_detail": violation_detail,
     "where_label": where_label,
     "version_note": version_note,

@@ -250,6 +250,11 @@ def rendition_path(store_root: Path, renditions: dict[str, str], kind: str) -> P
     return path if path.is_file() else None
 
 
+def status_label(status: str) -> str:
+    """A QC verdict (pass, info, warn, fail) in the page's words."""
+    return str(STATUS_LABELS.get(status, status))
+
+
 def failed_labels(failed: str | None) -> str:
     """'black, silence' as the page's words for those checks."""
     names = [name.strip() for name in (failed or "").split(",") if name.strip()]
