@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
@@ -46,6 +46,8 @@ from media.runner import (
     file_url,
     store_input,
 )
+from media.si_carousel import SiTable
+from media.si_insert import patch_si
 from media.store_paths import output_in_store, resolve_in_store
 
 MANIFEST = "manifest.json"
@@ -102,11 +104,13 @@ def make_renditions(
     watch: Watch | None = None,
     qc: bool = True,
     timeout: float | None = None,
+    si: Sequence[SiTable] = (),
 ) -> RenditionRun:
     """QC and every rendition: the audio-only loudness pass, then one decode for all outputs and the video QC.
 
     qc=False: renditions only (no video detectors, no report), e.g. for a one-off operator transcode;
-    timeout: each ffmpeg run's time limit; watch: progress and the output size limit of the main run.
+    timeout: each ffmpeg run's time limit; watch: progress and the output size limit of the main run;
+    si: DVB SI tables put into the cable TS's null packets before it is renamed into place (its own event).
     """
     renditions = renditions or RenditionSet()
     thresholds = thresholds or QcThresholds()
@@ -135,6 +139,8 @@ def make_renditions(
                       watch.max_output_bytes if watch else None, (temp,))
         measured = measured.merged(parse_measurements(tool.run(argv, timeout=timeout, watch=timed).stderr, audio=False))
         finish_hls(temp, renditions, tool, store_root)
+        if si and renditions.cable is not None:
+            patch_si(temp / CABLE_FILE, si)
         write_manifest(temp, sha, fingerprint, gain, limited_db=leveling.limited_db)
     report = build_report(probe, measured, thresholds, leveling) if qc else None
     return RenditionRun(target_dir, report, gain, skipped=False, limited_db=leveling.limited_db)

@@ -33,6 +33,7 @@ class TextWarning:
     field: str
     text: str
     problem: str
+    character: str = ""  # the character replaced ("" when the text was cut)
 
     def __str__(self) -> str:
         return f"{self.field} {self.text!r}: {self.problem}"
@@ -65,7 +66,9 @@ class TextEncoder:
                 out += char.encode("gb2312")
             except UnicodeEncodeError:
                 out += REPLACEMENT.encode("gb2312")
-                self.warnings.append(TextWarning(field_name, text, f"U+{ord(char):04X} {char!r} is not in GB2312"))
+                self.warnings.append(
+                    TextWarning(field_name, text, f"U+{ord(char):04X} {char!r} is not in GB2312", char)
+                )
         return bytes(out)
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from itertools import groupby
 
 from scheduler.domain.channels import Channel
-from scheduler.domain.plan import ChannelDayPlan, Event, EventKind
+from scheduler.domain.plan import ChannelDayPlan, Event, EventKind, LessonRecording, PlannedLesson
 
 _UNWANTED = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffc\U00010000-\U0010ffff]")
 _WHITESPACE = re.compile(r"\s+")
@@ -57,12 +57,16 @@ def programme(channel: Channel, plan: ChannelDayPlan, events: Sequence[Event]) -
     airing = first.airing
     if airing is None or airing.recording is None:
         return Programme(start, stop, title)
-    lesson, recording = airing.lesson, airing.recording
+    return lesson_programme(airing.lesson, airing.recording, start, stop, title, replay=first.kind is EventKind.REPLAY)
+
+
+def lesson_programme(lesson: PlannedLesson, recording: LessonRecording, start: datetime, stop: datetime,
+                     title: str = "", *, replay: bool = False) -> Programme:
+    """A recording's guide entry: `title` (else the lesson's label), the lesson's title, teacher and subject."""
     return Programme(
-        start, stop, title, sub_title=clean_text(lesson.title),
+        start, stop, clean_text(title or lesson.label), sub_title=clean_text(lesson.title),
         desc=clean_text(f"主讲：{recording.teacher}（{recording.school}，{recording.county}）"),
-        category=clean_text(lesson.subject_name), episode=clean_text(f"第{lesson.sequence}课"),
-        replay=first.kind is EventKind.REPLAY,
+        category=clean_text(lesson.subject_name), episode=clean_text(f"第{lesson.sequence}课"), replay=replay,
     )
 
 

@@ -31,10 +31,12 @@ from media.renditions import (
     check_recording,
     make_renditions,
 )
+from media.si_carousel import SiTable
 from scheduler.domain.job_states import JobPriority
 from scheduler.queue import job_control
 from scheduler.queue.job_queue import JobQueue
 from scheduler.queue.registry import JobContext, PermanentJobError
+from scheduler.services import stream_si
 from scheduler.services.renditions import ingest_job_key
 from scheduler.store.models import Job, Recording, RecordingIngest
 
@@ -144,6 +146,11 @@ def check_now(
     return {"recording_id": recording_id, "qc_status": row.qc_status, "qc_failed": row.qc_failed}
 
 
+def _cable_si(sessions: sessionmaker[Session], recording_id: int) -> list[SiTable]:
+    """The DVB SI the recording's cable rendition carries: its own event (scheduler/services/stream_si.py)."""
+    return stream_si.tables(stream_si.rendition_si(sessions, recording_id, at=datetime.now(UTC)))
+
+
 def renditions_now(
     sessions: sessionmaker[Session], media_dir: Path, recording_id: int, progress: Callable[[float], None] | None = None
 ) -> dict[str, Any]:
@@ -152,7 +159,8 @@ def renditions_now(
     if done is None or done.checksum != checksum:
         raise PermanentJobError(f"recording {recording_id} has no QC report of its media yet: ingest it first")
     folder, source = rendition_dir(media_name), Path("recordings") / media_name
-    result = make_renditions(source, media_dir, Path(folder), watch=Watch(progress, None, MAX_OUTPUT_BYTES), qc=False)
+    result = make_renditions(source, media_dir, Path(folder), watch=Watch(progress, None, MAX_OUTPUT_BYTES), qc=False,
+                             si=_cable_si(sessions, recording_id))
     gain = json.loads((media_dir / folder / MANIFEST).read_text())["gain_db"] if result.skipped else result.gain_db
     with sessions() as session, session.begin():
         row = session.get_one(RecordingIngest, recording_id)
@@ -172,7 +180,8 @@ def ingest_now(
         media_name, checksum = recording.media_name, recording.checksum
         done = session.get(RecordingIngest, recording_id)
     folder, source = rendition_dir(media_name), Path("recordings") / media_name
-    result = make_renditions(source, media_dir, Path(folder), watch=Watch(progress, None, MAX_OUTPUT_BYTES))
+    result = make_renditions(source, media_dir, Path(folder), watch=Watch(progress, None, MAX_OUTPUT_BYTES),
+                             si=_cable_si(sessions, recording_id))
     report, gain = result.report, result.gain_db
     if report is None:  # the renditions were already there and current
         if done is not None and done.checksum == checksum:

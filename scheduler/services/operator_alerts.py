@@ -2,7 +2,7 @@
 job that failed), and their acknowledgement."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -17,6 +17,9 @@ REVOKED_ALERT_TEXT = ("{channel} {day}: {lesson}, recording {recording} revoked:
                       "the standby programme airs instead (version {version})")
 JOB_FAILED_ALERT = "timed_job_failed"
 JOB_FAILED_ALERT_TEXT = "{channel} {day}: timed job {job} failed: {error}"
+SI_TEXT_ALERT = "si_text_replaced"
+SI_TEXT_ALERT_TEXT = ("{channel} {day}: the programme guide in the stream (GB2312) lacks {characters}, "
+                      "written as 〓 in: {texts}")
 
 
 def list_alerts(session: Session, *, open_only: bool = True) -> list[OperatorAlert]:
@@ -69,3 +72,25 @@ def alert_failed_job(session: Session, job_id: str, errors: Mapping[str, tuple[d
                                         message=JOB_FAILED_ALERT_TEXT.format(**facts)[:4000], facts=facts))
         session.add_all(raised)
         return raised
+
+
+def alert_si_text(session: Session, channel_id: str, channel_name: str, day: date, replaced: Sequence[tuple[str, str]],
+                  *, at: datetime) -> OperatorAlert | None:
+    """Alert operators that the DVB SI of a channel day wrote characters its table lacks as 〓 (`replaced`: each
+    character and the text it was in). An open alert saying the same for the day is not raised twice."""
+    if not replaced:
+        return None
+    facts = {"channel": channel_name, "day": day.isoformat(),
+             "characters": " ".join(dict.fromkeys(char for char, _text in replaced)),
+             "texts": " / ".join(dict.fromkeys(text for _char, text in replaced))}
+    message = SI_TEXT_ALERT_TEXT.format(**facts)[:4000]
+    with session.begin():
+        same = select(OperatorAlert).where(
+            OperatorAlert.channel_id == channel_id, OperatorAlert.day == day, OperatorAlert.kind == SI_TEXT_ALERT,
+            OperatorAlert.acknowledged_at.is_(None), OperatorAlert.message == message)
+        if session.scalars(same).first() is not None:
+            return None
+        alert = OperatorAlert(channel_id=channel_id, day=day, kind=SI_TEXT_ALERT, created_at=at, message=message,
+                              facts=facts)
+        session.add(alert)
+        return alert

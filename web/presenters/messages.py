@@ -36,7 +36,7 @@ from scheduler.domain.review_errors import (
 from scheduler.domain.review_terms import Action, ReviewState, Role
 from scheduler.domain.template_flaws import FLAWS
 from scheduler.services.channel_days import DayNotPublished
-from scheduler.services.operator_alerts import JOB_FAILED_ALERT, REVOKED_ALERT
+from scheduler.services.operator_alerts import JOB_FAILED_ALERT, REVOKED_ALERT, SI_TEXT_ALERT
 from scheduler.store.models import OperatorAlert
 from web.presenters.qc_panel import failed_labels, qc_finding, status_label
 
@@ -308,8 +308,11 @@ def alert_channel(alert: OperatorAlert) -> str:
 
 def alert_text(alert: OperatorAlert) -> str:
     """An operator alert in the page's language; an alert stored before its facts were, as stored."""
-    if not alert.facts or alert.kind not in (REVOKED_ALERT, JOB_FAILED_ALERT):
+    if not alert.facts or alert.kind not in (REVOKED_ALERT, JOB_FAILED_ALERT, SI_TEXT_ALERT):
         return alert.message
+    if alert.kind == SI_TEXT_ALERT:
+        return _("%(channel)s %(day)s: the programme guide in the stream (GB2312) lacks %(characters)s, "
+                 "written as 〓 in: %(texts)s", **alert.facts)
     if alert.kind == JOB_FAILED_ALERT:
         return _("%(channel)s %(day)s: the timed job \"%(job)s\" failed: %(error)s",
                  **{**alert.facts, "job": timed_job_name(alert.facts["job"])})
