@@ -33,7 +33,16 @@ from dataclasses import dataclass
 from datetime import date, time
 from enum import StrEnum
 
-from scheduler.domain.channels import WEEKDAYS, Channel, ScheduleError, SlotKind, SlotSpec, WeeklyTemplate, place_slots
+from scheduler.domain.channels import (
+    WEEKDAYS,
+    Channel,
+    InvalidTemplate,
+    ScheduleError,
+    SlotKind,
+    SlotSpec,
+    WeeklyTemplate,
+    place_slots,
+)
 from scheduler.domain.plan import ChannelDayPlan, EventKind
 from scheduler.domain.sentences import N_
 
@@ -252,13 +261,27 @@ def _template_day(policy: ScreenTimePolicy, channel: Channel, slots: Sequence[Sl
     return _check(policy, sittings, channel.nominal_offset(policy.latest_end), channel.fps, where)
 
 
+def _template_days(template: WeeklyTemplate) -> list[tuple[str, Sequence[SlotSpec]]]:
+    """Each weekday and override of a template, named as messages name it, with its slots."""
+    return [*zip(WEEKDAYS, template.week, strict=True), *((o.where, o.slots) for o in template.overrides)]
+
+
 def template_violations(policy: ScreenTimePolicy, channel: Channel, template: WeeklyTemplate) -> tuple[Violation, ...]:
     """Every violation of the policy in a template's weekdays and overrides (its slots must be valid)."""
-    found = []
-    for weekday, slots in zip(WEEKDAYS, template.week, strict=True):
-        found += _template_day(policy, channel, slots, weekday)
-    for override in template.overrides:
-        found += _template_day(policy, channel, override.slots, override.where)
+    return tuple(v for where, slots in _template_days(template) for v in _template_day(policy, channel, slots, where))
+
+
+def template_problems(
+    policy: ScreenTimePolicy, channel: Channel, template: WeeklyTemplate
+) -> tuple[InvalidTemplate | Violation, ...]:
+    """Everything wrong in a template, day by day: the flaw that keeps a day's slots from making a day (the
+    first one: slots are placed in order), else the day's policy violations. Empty when it can be saved."""
+    found: list[InvalidTemplate | Violation] = []
+    for where, slots in _template_days(template):
+        try:
+            found += _template_day(policy, channel, slots, where)
+        except InvalidTemplate as flaw:
+            found.append(flaw)
     return tuple(found)
 
 

@@ -1,16 +1,21 @@
-"""Use cases of user accounts: creation, password login and API tokens."""
+"""Use cases of user accounts: creation, editing, disabling, passwords, password login and API tokens.
+
+Every change goes into the admin audit trail (services/admin_audit.py) in the same transaction."""
 from __future__ import annotations
 
 import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from scheduler.domain.admin_actions import AdminAction
 from scheduler.domain.catalogue import AlreadyExists, InvalidInput, NotFound, Page
+from scheduler.domain.review import Actor
 from scheduler.domain.review_terms import Role
+from scheduler.services import admin_audit
 from scheduler.store.db import paginate
 from scheduler.store.models import ApiToken, City, County, School, User
 
@@ -22,6 +27,8 @@ _DUMMY_HASH = generate_password_hash("airclass-timing-equaliser", method=PASSWOR
 
 def create_user(
     session: Session,
+    by: Actor | None = None,
+    /,
     *,
     username: str,
     password: str,
@@ -32,12 +39,11 @@ def create_user(
     county_id: int | None = None,
     city_id: int | None = None,
 ) -> User:
-    """Create an account; reviewers need their scope, teachers their school."""
+    """Create an account; reviewers need their scope, teachers their school; recorded when made by someone."""
     username = username.strip()
     if not username or len(username) > 64:
         raise InvalidInput("username", "must be 1 to 64 characters")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    _check_password(password)
     with session.begin():
         if session.scalar(select(User.id).where(User.username == username)) is not None:
             raise AlreadyExists("user", username)
@@ -53,7 +59,87 @@ def create_user(
             created_at=at,
         )
         session.add(user)
+        if by is not None:
+            session.flush()
+            admin_audit.record(session, by, AdminAction.USER_CREATED, ("user", user.id),
+                               {"username": username, "role": role.value}, at)
     return user
+
+
+def _check_password(password: str, field: str = "password") -> None:
+    """The one password rule: long enough."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(field, f"must be at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def _account_facts(user: User) -> dict[str, object]:
+    return {"display_name": user.display_name, "role": user.role.value, "school_id": user.school_id,
+            "county_id": user.county_id, "city_id": user.city_id, "active": user.active}
+
+
+def edit_user(
+    session: Session,
+    by: Actor,
+    user_id: int,
+    *,
+    display_name: str,
+    role: Role,
+    active: bool,
+    at: datetime,
+    school_id: int | None = None,
+    county_id: int | None = None,
+    city_id: int | None = None,
+) -> User:
+    """Change an account's name, role, scope or whether it may sign in; the house always keeps an active admin."""
+    with session.begin():
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("user", user_id)
+        before = _account_facts(user)
+        county_id, city_id = _scope(session, role, school_id, county_id, city_id)
+        user.display_name = display_name.strip() or user.username
+        user.role, user.active = role, active
+        user.school_id = school_id if role is Role.TEACHER else None
+        user.county_id, user.city_id = county_id, city_id
+        session.flush()
+        if _active_admins(session) == 0:
+            field = "active" if before["active"] and not active else "role"
+            raise InvalidInput(field, "the last active admin cannot be disabled or given another role")
+        changes = admin_audit.changed(before, _account_facts(user))
+        if changes:
+            action = AdminAction.USER_EDITED
+            if "active" in changes:
+                action = AdminAction.USER_ENABLED if active else AdminAction.USER_DISABLED
+            admin_audit.record(session, by, action, ("user", user.id), changes, at)
+    return user
+
+
+def _active_admins(session: Session) -> int:
+    return session.scalar(select(func.count()).where(User.role == Role.ADMIN, User.active.is_(True))) or 0
+
+
+def reset_password(session: Session, by: Actor, user_id: int, password: str, *, at: datetime) -> None:
+    """An admin sets another account's password (the user's open sessions stay signed in)."""
+    _check_password(password)
+    with session.begin():
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("user", user_id)
+        user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+        admin_audit.record(session, by, AdminAction.PASSWORD_RESET, ("user", user.id), {}, at)
+
+
+def change_own_password(session: Session, by: Actor, current: str, new: str, *, at: datetime) -> None:
+    """A signed-in user changes their own password, giving the current one first."""
+    with session.begin():
+        user = session.get(User, by.user_id) if by.user_id is not None else None
+        if user is None or not user.active:
+            raise NotFound("user", by.user_id)
+        if not check_password_hash(user.password_hash, current):
+            raise InvalidInput("current", "is not your current password")
+        _check_password(new, "new")
+        user.password_hash = generate_password_hash(new, method=PASSWORD_METHOD)
+        admin_audit.record(session, by, AdminAction.PASSWORD_CHANGED, ("user", user.id), {}, at)
 
 
 def _scope(
@@ -92,6 +178,15 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user if check_password_hash(user.password_hash, password) else None
 
 
+def get_account(session: Session, user_id: int) -> User:
+    """One account, active or not (for admins editing it)."""
+    with session.begin():
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("user", user_id)
+        return user
+
+
 def get_user(session: Session, user_id: int) -> User:
     """One active user account."""
     with session.begin():
@@ -110,10 +205,15 @@ def find_user(session: Session, username: str) -> User:
         return user
 
 
-def list_users(session: Session, *, page: int = 1, per_page: int = 20) -> Page[User]:
-    """All accounts, by username."""
+def list_users(session: Session, *, page: int = 1, per_page: int = 20, search: str = "") -> Page[User]:
+    """All accounts, by username; with `search`, those whose username or name shown contains it."""
+    query = select(User).order_by(User.username)
+    if text := search.strip():
+        pattern = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(func.lower(User.username).like(pattern, escape="\\"),
+                                func.lower(User.display_name).like(pattern, escape="\\")))
     with session.begin():
-        return paginate(session, select(User).order_by(User.username), page, per_page)
+        return paginate(session, query, page, per_page)
 
 
 def _token_digest(token: str) -> str:

@@ -1,21 +1,28 @@
 """Use cases of channels: their settings and weekly templates (kept to the screen-time policy), the clips that fill their days."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scheduler.domain.admin_actions import AdminAction
 from scheduler.domain.catalogue import AlreadyExists, NotFound
 from scheduler.domain.channels import Channel, WeeklyTemplate, validate_template
 from scheduler.domain.plan import Clip
 from scheduler.domain.policy import check_template, policy_for
+from scheduler.domain.review import Actor
+from scheduler.services import admin_audit
 from scheduler.store import plan_json
 from scheduler.store.models import ChannelRow, FillerClip
 
 
-def save_channel(session: Session, channel: Channel, template: WeeklyTemplate, *, at: datetime, new: bool) -> None:
-    """Create (new=True) or update a channel and its template, refused unless the template keeps the policy."""
+def save_channel(
+    session: Session, channel: Channel, template: WeeklyTemplate, *, at: datetime, new: bool, by: Actor | None = None
+) -> None:
+    """Create (new=True) or update a channel and its template, refused unless the template keeps the policy;
+    recorded in the admin audit trail when saved by someone (the demo seeds without)."""
     validate_template(channel, template)
     check_template(policy_for(channel), channel, template)
     with session.begin():
@@ -27,8 +34,29 @@ def save_channel(session: Session, channel: Channel, template: WeeklyTemplate, *
         row = row or ChannelRow(id=channel.id, retired=False)
         row.name, row.grades, row.updated_at = channel.name, list(channel.grades), at
         row.settings = plan_json.channel_to_dict(channel)
+        before = row.template
         row.template = plan_json.template_to_dict(template, channel.fps)
         session.add(row)
+        if by is not None:
+            action = AdminAction.CHANNEL_CREATED if new else AdminAction.TEMPLATE_SAVED
+            changes = {"name": channel.name, "public": channel.public} if new else {"template": [before, row.template]}
+            admin_audit.record(session, by, action, ("channel", channel.id), changes, at)
+
+
+def edit_channel(session: Session, by: Actor, channel_id: str, *, name: str, public: bool, at: datetime) -> Channel:
+    """Rename a channel or switch it between public (families see it) and internal (InvalidChannel if blank)."""
+    with session.begin():
+        row = session.get(ChannelRow, channel_id)
+        if row is None or row.retired:
+            raise NotFound("channel", channel_id)
+        channel, _template = channel_from_row(row)
+        edited = replace(channel, name=name.strip(), public=public)
+        changes = admin_audit.changed({"name": channel.name, "public": channel.public},
+                                      {"name": edited.name, "public": edited.public})
+        if changes:
+            row.name, row.settings, row.updated_at = edited.name, plan_json.channel_to_dict(edited), at
+            admin_audit.record(session, by, AdminAction.CHANNEL_EDITED, ("channel", channel_id), changes, at)
+        return edited
 
 
 def channel_from_row(row: ChannelRow) -> tuple[Channel, WeeklyTemplate]:

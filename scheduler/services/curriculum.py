@@ -36,6 +36,12 @@ def ensure_subjects(session: Session, subjects: dict[str, str]) -> None:
         session.add_all(Subject(code=code, name=name) for code, name in subjects.items() if code not in known)
 
 
+def list_subjects(session: Session) -> list[tuple[str, str]]:
+    """Every subject of the curriculum as (code, name), by code: what a lesson slot may name."""
+    with session.begin():
+        return [(code, name) for code, name in session.execute(select(Subject.code, Subject.name).order_by(Subject.code))]
+
+
 def list_lessons(
     session: Session,
     *,

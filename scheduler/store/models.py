@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from scheduler.domain.admin_actions import AdminAction
 from scheduler.domain.job_states import LIVE_STATES, JobPriority, JobState
 from scheduler.domain.review_terms import Action, ReviewState, Role
 
@@ -175,6 +176,21 @@ class AuditEvent(Base):
     actor: Mapped[User | None] = relationship()
 
 
+class AdminEvent(Base):
+    """One change to an account or a channel, by whom and when; append-only like the review trail."""
+
+    __tablename__ = "admin_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    action: Mapped[AdminAction] = mapped_column(_enum(AdminAction))
+    target_kind: Mapped[str] = mapped_column(String(16))  # user, channel
+    target_id: Mapped[str] = mapped_column(String(100))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)  # field: [before, after]; never a password
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[User | None] = relationship()
+
+
 class RecordingIngest(Base):
     """What the ingest job made of a recording: its technical QC report and its renditions."""
 
@@ -283,8 +299,10 @@ class AuditTrailImmutable(Exception):
 
 @event.listens_for(AuditEvent, "before_update")
 @event.listens_for(AuditEvent, "before_delete")
-def _refuse_audit_change(mapper: Any, connection: Any, target: AuditEvent) -> None:
-    raise AuditTrailImmutable(f"audit event {target.id} is append-only")
+@event.listens_for(AdminEvent, "before_update")
+@event.listens_for(AdminEvent, "before_delete")
+def _refuse_audit_change(mapper: Any, connection: Any, target: AuditEvent | AdminEvent) -> None:
+    raise AuditTrailImmutable(f"{target.__tablename__} {target.id} is append-only")
 
 
 _LIVE_JOB = text("state IN ({})".format(", ".join(f"'{state.value}'" for state in sorted(LIVE_STATES))))

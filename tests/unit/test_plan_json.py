@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+from datetime import time
 
 from scheduler.domain.changes import without_recording
+from scheduler.domain.channels import SlotKind, SlotSpec, WeeklyTemplate
 from scheduler.domain.plan import StandIn
 from scheduler.store import plan_json
 from tests.unit.test_assembly import CLIPS, grade_channel, sample_day
@@ -34,3 +36,11 @@ def test_a_revocation_and_an_unapproved_recording_keep_their_reasons_through_sto
     assert stand_ins == {StandIn(revoked_id, "画面有误"), StandIn(unapproved_id)}
     notes = [r.note for r in again.slots if r.recording_id == revoked_id]
     assert notes and all(n.endswith(f": recording {revoked_id} revoked: 画面有误") for n in notes)
+
+
+def test_a_frame_exact_template_start_reads_back_as_stored() -> None:
+    frame_one = SlotSpec(time(9, 0, 0, 40_000), 500, SlotKind.LESSON, subject="math")  # 09:00 and one frame at 25 fps
+    template = WeeklyTemplate.from_weekdays({0: [frame_one, SlotSpec(time(9, 30), 500, SlotKind.BREAK)]})
+    doc = json.loads(json.dumps(plan_json.template_to_dict(template)))
+    assert [s["start"] for s in doc["week"][0]] == ["09:00:00.040000", "09:30"]
+    assert plan_json.template_from_dict(doc) == template

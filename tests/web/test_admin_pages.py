@@ -11,7 +11,7 @@ from scheduler.services.channels import get_channel
 from tests.support.channels_world import CHANNEL, channel_doc, school_day, slot
 from tests.web.test_pages import Browser
 
-TEMPLATE_URL = f"/admin/channels/{CHANNEL}"
+TEMPLATE_URL = f"/admin/channels/{CHANNEL}/json"  # the advanced view; the slot table is tested in test_slot_editor
 
 
 def new_user(admin: Browser, **fields: object):  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from scheduler.services import accounts, login_throttle
 from scheduler.services.permissions import Permission
 from web.api.schemas import PageArgsSchema, TokenRequestSchema, TokenSchema, UserSchema, page_of
-from web.context import api_login_required, current_user, db, now, permission_required
+from web.context import api_login_required, current_actor, current_user, db, now, permission_required
 from web.problems import problem
 
 bp = Blueprint("users", __name__, url_prefix="/api", description="Accounts and API tokens")
@@ -33,7 +33,7 @@ def list_users(args: dict[str, Any]) -> Any:
 @bp.response(201, UserSchema)
 def create_user(args: dict[str, Any]) -> Any:
     """Create an account with its role and scope (admin)."""
-    return accounts.create_user(db(), at=now(), **args)
+    return accounts.create_user(db(), current_actor(), at=now(), **args)
 
 
 @bp.route("/users/me")

@@ -6,16 +6,17 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from scheduler.domain.catalogue import InvalidInput
 from scheduler.domain.review import Actor
 from scheduler.domain.review_terms import Role
-from scheduler.services import audit_log, login_throttle, permissions, recordings
+from scheduler.services import accounts, audit_log, login_throttle, permissions, recordings
 from scheduler.services.permissions import Permission
 from web.context import current_actor, current_user, db, now
 from web.family_pages import family_page
@@ -104,6 +105,32 @@ def logout() -> Any:
     """Sign out."""
     session.clear()
     return redirect(url_for("pages.login"))
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Enter your current password.")),
+                                                                 Length(max=200)])
+    new = PasswordField(_l("New password"), validators=[DataRequired(_l("Enter a password.")), Length(max=200)])
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@page_login_required()
+def change_password() -> Any:
+    """Every signed-in user changes their own password, giving the current one (the password rule applies)."""
+    form, status = PasswordChangeForm(), 200
+    if form.validate_on_submit():
+        try:
+            accounts.change_own_password(db(), current_actor(), form.current.data or "", form.new.data or "", at=now())
+        except InvalidInput as refused:
+            field = form.current if refused.field == "current" else form.new
+            field.errors.append(_("This is not your current password.") if refused.field == "current" else
+                                _("Use at least %(n)s characters.", n=accounts.MIN_PASSWORD_LENGTH))
+        else:
+            flash(_("Your password was changed."))
+            return redirect(url_for("pages.home"), 303)
+    if form.errors:
+        status = 422
+    return render_template("account_password.html", form=form, min_password=accounts.MIN_PASSWORD_LENGTH), status
 
 
 @bp.app_context_processor
