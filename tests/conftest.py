@@ -123,6 +123,9 @@ class ApiAs:
     def put(self, url: str, **kw):  # type: ignore[no-untyped-def]
         return self.client.put(url, headers=self.headers, **kw)
 
+    def patch(self, url: str, **kw):  # type: ignore[no-untyped-def]
+        return self.client.patch(url, headers=self.headers, **kw)
+
 
 @pytest.fixture
 def api_as(client, world):  # type: ignore[no-untyped-def]

@@ -170,3 +170,38 @@ def test_a_refused_channel_says_why_and_nothing_is_stored(client, sessions, worl
     session = sessions()
     with session.begin():
         assert session.query(AdminEvent).count() == 0
+
+
+def test_the_api_edits_accounts_and_channels_through_the_same_services(app, client, sessions, world, api_as):
+    admin = api_as("admin")
+    county_a = world.user("county_a")
+    edited = admin.patch(f"/api/users/{county_a.id}", json={"display_name": "南湖初审", "role": "county_reviewer",
+                                                             "county_id": world.county_a, "active": False})
+    assert edited.status_code == 200 and edited.get_json()["active"] is False
+    assert not signs_in(app, "county_a")
+    me = world.user("admin").id
+    last = admin.patch(f"/api/users/{me}", json={"display_name": "管理员", "role": "admin", "active": False})
+    assert last.status_code == 422 and last.content_type == "application/problem+json"
+    assert admin.put(f"/api/users/{county_a.id}/password", json={"password": "short"}).status_code == 422
+    assert admin.put(f"/api/users/{county_a.id}/password", json={"password": "long-enough-2"}).status_code == 204
+    teacher = api_as("teacher_a")
+    assert teacher.put("/api/users/me/password", json={"current": "wrong", "new": "long-enough-3"}).status_code == 422
+    assert teacher.put("/api/users/me/password", json={"current": PASSWORD, "new": "long-enough-3"}).status_code == 204
+    assert signs_in(app, "teacher_a", "long-enough-3")
+    assert teacher.patch(f"/api/users/{me}", json={}).status_code == 403
+    assert actions(sessions, county_a.id) == ["user_disabled", "password_reset"]
+    assert actions(sessions, world.user("teacher_a").id) == ["password_changed"]
+
+
+def test_the_api_records_channel_changes(client, sessions, world, api_as):
+    from tests.support.channels_world import CHANNEL, channel_doc
+
+    admin = api_as("admin")
+    assert admin.post("/api/channels/", json=channel_doc()).status_code == 201
+    renamed = admin.patch(f"/api/channels/{CHANNEL}", json={"name": "三年级·内部", "public": False})
+    assert renamed.status_code == 200 and renamed.get_json()["public"] is False
+    assert admin.patch(f"/api/channels/{CHANNEL}", json={"name": " ", "public": False}).status_code == 422
+    assert admin.put(f"/api/channels/{CHANNEL}/template", json={"template": {"week": [[]] * 7}}).status_code == 200
+    events = admin_audit.events_about(sessions(), "channel", CHANNEL)
+    assert [e.action.value for e in events] == ["channel_created", "channel_edited", "template_saved"]
+    assert all(e.actor_id == world.user("admin").id for e in events)

@@ -43,6 +43,13 @@ class ChannelWithTemplateSchema(ChannelSchema):
     template = fields.Dict()
 
 
+class ChannelEditSchema(Schema):
+    """What an admin may change of a channel after creating it."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    public = fields.Boolean(required=True, metadata={"description": "false: internal, never shown to families"})
+
+
 class TemplateRequestSchema(Schema):
     template = fields.Dict(required=True, metadata={"description": "weekly slot template (see README)"})
 

@@ -18,6 +18,7 @@ from web.api.channel_schemas import (
     AlertSchema,
     ChannelCreateSchema,
     ChannelDaySchema,
+    ChannelEditSchema,
     ChannelSchema,
     ChannelWithTemplateSchema,
     DayArgsSchema,
@@ -61,7 +62,7 @@ def create_channel(args: dict[str, Any]) -> Any:
     template_doc = args.pop("template")
     channel = plan_json.channel_from_dict(args)
     template = plan_json.template_from_dict(template_doc, channel.fps)
-    channels.save_channel(db(), channel, template, at=now(), new=True)
+    channels.save_channel(db(), channel, template, at=now(), new=True, by=current_actor())
     return _channel_doc(channel.id)
 
 
@@ -78,6 +79,17 @@ def get_channel(channel_id: str) -> Any:
     return _channel_doc(channel_id)
 
 
+@bp.route("/channels/<channel_id>", methods=["PATCH"])
+@api_login_required
+@permission_required(Permission.EDIT_CHANNELS)
+@bp.arguments(ChannelEditSchema)
+@bp.response(200, ChannelWithTemplateSchema)
+def edit_channel(args: dict[str, Any], channel_id: str) -> Any:
+    """Rename a channel or switch it between public and internal (admin)."""
+    channels.edit_channel(db(), current_actor(), channel_id, name=args["name"], public=args["public"], at=now())
+    return _channel_doc(channel_id)
+
+
 @bp.route("/channels/<channel_id>/template", methods=["PUT"])
 @api_login_required
 @permission_required(Permission.EDIT_CHANNELS)
@@ -87,7 +99,7 @@ def put_template(args: dict[str, Any], channel_id: str) -> Any:
     """Replace a channel's weekly slot template (checked against the screen-time policy)."""
     channel, _old = channels.get_channel(db(), channel_id)
     template = plan_json.template_from_dict(args["template"], channel.fps)
-    channels.save_channel(db(), channel, template, at=now(), new=False)
+    channels.save_channel(db(), channel, template, at=now(), new=False, by=current_actor())
     return _channel_doc(channel_id)
 
 

@@ -142,6 +142,27 @@ class UserSchema(Schema):
     county_id = fields.Integer(allow_none=True, validate=validate.Range(min=1))
     city_id = fields.Integer(allow_none=True, validate=validate.Range(min=1))
     password = fields.String(load_only=True, required=True, validate=validate.Length(min=8, max=200))
+    active = fields.Boolean(dump_only=True)
+
+
+class UserEditSchema(Schema):
+    """An account's name, role, scope and whether it may sign in (false: disabled, signed out everywhere)."""
+
+    display_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    role = fields.Enum(Role, by_value=True, required=True)
+    school_id = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    county_id = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    city_id = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    active = fields.Boolean(required=True)
+
+
+class PasswordResetSchema(Schema):
+    password = fields.String(load_only=True, required=True, validate=validate.Length(min=1, max=200))
+
+
+class PasswordChangeSchema(Schema):
+    current = fields.String(load_only=True, required=True, validate=validate.Length(min=1, max=200))
+    new = fields.String(load_only=True, required=True, validate=validate.Length(min=1, max=200))
 
 
 class TokenRequestSchema(Schema):

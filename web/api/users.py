@@ -8,7 +8,16 @@ from flask_smorest import Blueprint
 
 from scheduler.services import accounts, login_throttle
 from scheduler.services.permissions import Permission
-from web.api.schemas import PageArgsSchema, TokenRequestSchema, TokenSchema, UserSchema, page_of
+from web.api.schemas import (
+    PageArgsSchema,
+    PasswordChangeSchema,
+    PasswordResetSchema,
+    TokenRequestSchema,
+    TokenSchema,
+    UserEditSchema,
+    UserSchema,
+    page_of,
+)
 from web.context import api_login_required, current_actor, current_user, db, now, permission_required
 from web.problems import problem
 
@@ -34,6 +43,35 @@ def list_users(args: dict[str, Any]) -> Any:
 def create_user(args: dict[str, Any]) -> Any:
     """Create an account with its role and scope (admin)."""
     return accounts.create_user(db(), current_actor(), at=now(), **args)
+
+
+@bp.route("/users/<int:user_id>", methods=["PATCH"])
+@api_login_required
+@permission_required(Permission.EDIT_ACCOUNTS)
+@bp.arguments(UserEditSchema)
+@bp.response(200, UserSchema)
+def edit_user(args: dict[str, Any], user_id: int) -> Any:
+    """Change an account's name, role, scope, or disable it (admin); 422 if no active admin would be left."""
+    return accounts.edit_user(db(), current_actor(), user_id, at=now(), **args)
+
+
+@bp.route("/users/<int:user_id>/password", methods=["PUT"])
+@api_login_required
+@permission_required(Permission.EDIT_ACCOUNTS)
+@bp.arguments(PasswordResetSchema)
+@bp.response(204)
+def reset_password(args: dict[str, Any], user_id: int) -> Any:
+    """Set another account's password (admin), kept to the password rule."""
+    accounts.reset_password(db(), current_actor(), user_id, args["password"], at=now())
+
+
+@bp.route("/users/me/password", methods=["PUT"])
+@api_login_required
+@bp.arguments(PasswordChangeSchema)
+@bp.response(204)
+def change_own_password(args: dict[str, Any]) -> Any:
+    """Change the signed-in account's password, giving the current one."""
+    accounts.change_own_password(db(), current_actor(), args["current"], args["new"], at=now())
 
 
 @bp.route("/users/me")
