@@ -40,6 +40,10 @@ class Status(enum.StrEnum):
     FAIL = "fail"
 
 
+# How long QC takes for each second of a clip on one 2-core worker: benchmarks/qc_latency.py measured 0.19 (a 60 s
+# 1080p clip under load); pages promise the report about this long after QC starts.
+QC_SECONDS_PER_CLIP_SECOND = 0.2
+
 SEVERITY = {Status.PASS: 0, Status.INFO: 0, Status.WARN: 1, Status.FAIL: 2}  # information leaves a report passed
 
 # The sentence of each finding; the values are filled in already formatted ("-23.1", "2").

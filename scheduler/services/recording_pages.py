@@ -30,6 +30,7 @@ class Revision:
     history: list[AuditEvent]
     ingest: RecordingIngest | None
     ingest_job: Job | None
+    ingest_position: int | None = None  # the queued ingest job's place in the media queue
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class RecordingPage:
     waits_for_qc: bool = False
     sent_back: AuditEvent | None = None  # the previous revision's request for changes or revocation
     airs_on: list[tuple[str, date]] = field(default_factory=list)  # published days a revocation would change
+    ingest_position: int | None = None  # the queued ingest job's place in the media queue
 
 
 @dataclass(frozen=True)
@@ -92,11 +94,13 @@ class LessonPage:
 
 
 def _revision(session: Session, recording: Recording) -> Revision:
+    job = renditions.ingest_job(session, recording.id)
     return Revision(
         recording=recording,
         history=recordings.audit_trail(session, recording.id),
         ingest=renditions.ingest_of(session, recording.id),
-        ingest_job=renditions.ingest_job(session, recording.id),
+        ingest_job=job,
+        ingest_position=renditions.queue_position(session, job),
     )
 
 
@@ -108,13 +112,15 @@ def recording_page(session: Session, actor: Actor, recording_id: int, *, at: dat
         allowed = recordings.next_actions(session, actor, recording)
         airs_on = (channel_days.published_days_airing(session, recording.id, at=at)
                    if at is not None and Action.REVOKE in allowed else [])
+        job = renditions.ingest_job(session, recording.id)
         return RecordingPage(
             recording=recording,
             history=recordings.audit_trail(session, recording.id),
             allowed_actions=allowed,
             airs_on=airs_on,
             ingest=renditions.ingest_of(session, recording.id),
-            ingest_job=renditions.ingest_job(session, recording.id),
+            ingest_job=job,
+            ingest_position=renditions.queue_position(session, job),
             decides=review.takes_decisions(actor),
             waits_for_qc=recordings.waits_for_qc(session, actor, recording),
             sent_back=recordings.why_sent_back(session, actor, recording),

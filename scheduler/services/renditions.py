@@ -1,9 +1,10 @@
 """What ingest made, read back: a recording's QC result and renditions, its ingest job (callers check visibility)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from scheduler.domain.job_states import JobState
 from scheduler.store.models import Job, Recording, RecordingIngest
 
 
@@ -21,6 +22,17 @@ def ingest_job(session: Session, recording_id: int) -> Job | None:
     """The newest ingest job of a recording (caller checks visibility)."""
     query = select(Job).where(Job.dedupe_key == ingest_job_key(recording_id)).order_by(Job.id.desc()).limit(1)
     return session.scalars(query).first()
+
+
+def queue_position(session: Session, job: Job | None) -> int | None:
+    """A queued job's place in the order workers take jobs (1: next), None when it is not queued."""
+    if job is None or job.state is not JobState.QUEUED:
+        return None
+    ahead = or_(Job.priority > job.priority,
+                and_(Job.priority == job.priority,
+                     or_(Job.available_at < job.available_at,
+                         and_(Job.available_at == job.available_at, Job.id < job.id))))
+    return 1 + (session.scalar(select(func.count()).where(Job.state == JobState.QUEUED, ahead)) or 0)
 
 
 def qc_failed(session: Session, recording: Recording) -> str | None:

@@ -75,6 +75,10 @@ def test_the_pages_of_a_teacher_a_reviewer_and_an_operator_hold_no_english(app, 
     jobs = operator.page("/operator/jobs/")
     assert "技术质检" in jobs and "任务编号" in jobs and "课次" not in jobs
     assert "课次" in teacher.page("/teacher/")  # a lesson's number keeps its word
+    queue = county.page("/review/")  # the queue's air dates and QC verdicts, the pending panel's queue place
+    assert "计划播出日期" in queue and "待质检" in queue and "语文" not in queue and "数学" in queue
+    assert "在媒体队列中排第" in county.page(f"/recordings/{second}") and "计划于" in teacher.page(
+        f"/teacher/lessons/{world.lesson_a}")
 
 
 def test_every_job_kind_is_named_on_the_jobs_page(app):

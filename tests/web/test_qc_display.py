@@ -13,6 +13,7 @@ from media.probe import MediaProbe
 from media.qc import QcThresholds, Status, build_report
 from scheduler.services.ingest import store_result
 from scheduler.store.models import Recording
+from tests.support.qc import qc_passed
 from tests.web.test_pages import Browser, submitted_recording
 
 pytestmark = pytest.mark.ffmpeg  # the upload is probed
@@ -56,3 +57,20 @@ def test_short_still_picture_loudness_before_a_reading_and_corrections(app, clie
 
     english = Browser(app.test_client(), "county_a").page(f"/recordings/{recording_id}?lang=en")
     assert "still picture up to 9.0 s, under the 10 s that warns" in english and ">Corrected<" in english
+
+
+def test_a_pending_panel_says_its_place_in_the_queue_and_refreshes_until_the_report_is_in(app, client, world, clips,
+                                                                                          sessions):
+    first = submitted_recording(app, world, clips)
+    second = submitted_recording(app, world, clips)  # queued after the first, at the same priority
+    reviewer = Browser(app.test_client(), "county_a")
+    page = reviewer.page(f"/recordings/{second}")
+    panel = re.search(rf'<section class="qc" id="qc-{second}" data-qc="pending" data-refresh="5">(.*?)</section>',
+                      page, re.DOTALL)
+    assert panel and "在媒体队列中排第 2 位。" in panel.group(1) and "开始后，质检约需 0:01（分:秒）。" in panel.group(1)
+    assert "本栏会自动刷新" in panel.group(1) and "/static/qc_refresh.js" in page
+    assert "Place in the media queue: 1." in reviewer.page(f"/recordings/{first}?lang=en")
+
+    qc_passed(sessions, second)
+    page = reviewer.page(f"/recordings/{second}")
+    assert f'id="qc-{second}" data-qc="pass">' in page and "qc_refresh.js" not in page

@@ -22,7 +22,7 @@ from web.context import current_actor, db, now, store
 from web.i18n import ACTION_LABELS
 from web.pages.auth import page_login_required
 from web.presenters.messages import review_refusal
-from web.presenters.qc_panel import QcPanel, failed_labels, qc_panel
+from web.presenters.qc_panel import QcPanel, failed_labels, pending_panel_args, qc_panel
 
 bp = Blueprint("review", __name__)
 
@@ -91,7 +91,8 @@ def _recording_page(
     """The recording page; after a refused decision (`conflict`, `blocked` by failed QC checks, `refused` with a
     sentence) it shows why, with status 409."""
     shown = recording_pages.recording_page(db(), actor, recording_id, at=now())
-    qc = qc_panel(shown.ingest, shown.ingest_job, store().root, shown.history)
+    qc = qc_panel(shown.ingest, shown.ingest_job, store().root, shown.history,
+                  **pending_panel_args(shown.recording, shown.ingest_position))
     status = 409 if conflict or blocked or refused else 422 if failed is not None else 200
     page = render_template(
         "review/recording.html",
@@ -102,6 +103,7 @@ def _recording_page(
         decides=shown.decides,
         airs_on=shown.airs_on,
         lesson_link=permissions.may(actor, Permission.RECORD_LESSONS),  # teachers have a page per lesson
+        refresh_qc=qc.pending,
         sent_back=shown.sent_back,
         conflict=conflict,
         qc=qc,

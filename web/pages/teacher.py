@@ -15,7 +15,7 @@ from scheduler.services.permissions import Permission
 from web.context import current_actor, db, now, store
 from web.pages.auth import page_login_required
 from web.presenters.messages import upload_refusal
-from web.presenters.qc_panel import qc_panel
+from web.presenters.qc_panel import pending_panel_args, qc_panel
 from web.problems import problem
 
 bp = Blueprint("teacher", __name__, url_prefix="/teacher")
@@ -41,7 +41,9 @@ def _lesson_page(lesson_id: int, form: UploadForm, *, error: str | None = None, 
         lesson=shown.lesson,
         revisions=[r.recording for r in shown.revisions],
         histories={r.recording.id: r.history for r in shown.revisions},
-        qc_panels={r.recording.id: qc_panel(r.ingest, r.ingest_job, store().root, r.history) for r in shown.revisions},
+        qc_panels={r.recording.id: qc_panel(r.ingest, r.ingest_job, store().root, r.history,
+                                            **pending_panel_args(r.recording, r.ingest_position))
+                   for r in shown.revisions},
         form=form,
         may_upload=shown.may_upload,
         airs=shown.airs,

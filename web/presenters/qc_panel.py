@@ -16,10 +16,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from media.errors import OutsideMediaStore
-from media.qc import Finding, QcThresholds
+from media.qc import QC_SECONDS_PER_CLIP_SECOND, Finding, QcThresholds
 from media.store_paths import path_in_store
 from scheduler.domain.review_terms import Action
-from scheduler.store.models import AuditEvent, Job, RecordingIngest
+from scheduler.store.models import AuditEvent, Job, Recording, RecordingIngest
 
 STATUS_LABELS = {"pass": _l("Pass"), "info": _l("Corrected"), "warn": _l("Warning"), "fail": _l("Fail")}
 CHECK_LABELS = {
@@ -181,6 +181,13 @@ class QcPanel:
     has_mp4: bool = False
     has_poster: bool = False
     signed_off: AuditEvent | None = None
+    position: int | None = None  # the queued ingest job's place in the media queue (1: next)
+    estimate: str = ""  # how long QC takes once started, as m:ss
+
+    @property
+    def pending(self) -> bool:
+        """Whether the report is still to come (the page then refreshes the panel until it is)."""
+        return self.report is None and (self.job is None or self.job.state.value in ("queued", "running"))
 
 
 QC_FINDINGS = {
@@ -225,17 +232,25 @@ def qc_finding(finding: Finding) -> str:
 # --- reading the report ------------------------------------------------------------------------
 
 def qc_panel(row: RecordingIngest | None, job: Job | None, store_root: Path,
-             history: Sequence[AuditEvent] = ()) -> QcPanel:
-    """The QC panel of a recording from what its ingest made (None until it has) and its newest ingest job."""
+             history: Sequence[AuditEvent] = (), *, position: int | None = None, clip_seconds: float = 0.0) -> QcPanel:
+    """The QC panel of a recording from what its ingest made (None until it has) and its newest ingest job (with
+    its place in the queue, and the clip's length for the estimate of QC's time)."""
     signed_off = next((e for e in reversed(history) if e.action == Action.SIGN_OFF_QC), None)
     if row is None:
-        return QcPanel(report=None, job=job, signed_off=signed_off)
+        estimate = clock(max(1.0, clip_seconds * QC_SECONDS_PER_CLIP_SECOND))
+        return QcPanel(report=None, job=job, signed_off=signed_off, position=position, estimate=estimate)
     return QcPanel(
         report=report_view(row.qc_report, row.qc_failed),
         has_mp4=rendition_path(store_root, row.renditions, "mp4") is not None,
         has_poster=rendition_path(store_root, row.renditions, "poster") is not None,
         signed_off=signed_off,
     )
+
+
+def pending_panel_args(recording: Recording, position: int | None) -> dict[str, Any]:
+    """What qc_panel needs besides the ingest to say when a pending report will come: the queue place, the length."""
+    return {"position": position, "clip_seconds": recording.duration_frames * recording.frame_rate_den
+            / recording.frame_rate_num}
 
 
 def rendition_path(store_root: Path, renditions: dict[str, str], kind: str) -> Path | None:
