@@ -7,11 +7,12 @@ silencedetect for the burst's onset), not by reading our parts. The day is a sho
 odd length and looped) rendered as the playout service renders it, so the test holds however the render
 builds its parts (re-encoded, or copied from prepared pieces).
 
-Why a two-minute day proves a 24-hour one: every part of the day's audio is exactly its frames x 1,920
-samples (48 kHz at 25 fps) and the parts are joined sample for sample, so a join's audio starts at
-start_frame x 1,920 samples whatever came before it: an error made inside one part ends with that part and
-cannot accumulate with the hours. The test checks that bound at every join and pass (a drift of even 1 ms a
-pass would show as 24 ms over the slate's passes), and the day's total sample count.
+Why a six-minute day proves a 24-hour one (a true day is hours of render on a 2-core machine): every part of
+the day's audio is exactly its frames x 1,920 samples (48 kHz at 25 fps) and the parts are joined sample for
+sample, so a join's sound starts at start_frame x 1,920 samples whatever came before it, and its picture at
+start_frame: an error made inside one part ends with that part and cannot accumulate with the hours. What
+could differ is each kind of part, so every kind is here, many times: each join and each loop pass is
+checked (a drift of even 1 ms a pass would show as 24 ms over the slate's passes).
 """
 
 from __future__ import annotations
@@ -44,25 +45,35 @@ CLIP_SECONDS = {"slate": 1.37, "eye-exercise": 2.73, "standby": 3.11, "programme
 LESSON_SECONDS = {"math": 3.0, "chinese": 2.53}
 
 
+BLOCKS = 3  # two-minute blocks of slots: a six-minute day, over 100 joins
+# Each block: lessons with tail slate, a break, a lesson due without a recording (standby), a filler slot, and
+# programme filler in the gaps (seconds from the block's start, slot length in seconds).
+BLOCK = (
+    (3, 12, SlotKind.LESSON, {"subject": "math"}),
+    (15, 10, SlotKind.BREAK, {"title": "课间休息·眼保健操"}),
+    (25, 12, SlotKind.LESSON, {"subject": "chinese"}),
+    (37, 10, SlotKind.LESSON, {"subject": "english"}),
+    (47, 20, SlotKind.FILLER, {}),
+    (67, 12, SlotKind.LESSON, {"subject": "math"}),
+)  # 79-120 s: programme filler
+
+
 def _slots() -> tuple[SlotSpec, ...]:
-    """Lessons with tail slate, a break, a lesson due without a recording (standby), a filler slot, gaps."""
+    """BLOCKS blocks of slots from 06:00."""
 
     def at(seconds: int) -> time:
-        return time(6, 0, seconds) if seconds < 60 else time(6, 1, seconds - 60)
+        return time(6, seconds // 60, seconds % 60)
 
-    return (
-        SlotSpec(at(3), 12 * FPS, SlotKind.LESSON, subject="math"),
-        SlotSpec(at(15), 10 * FPS, SlotKind.BREAK, title="课间休息·眼保健操"),
-        SlotSpec(at(25), 12 * FPS, SlotKind.LESSON, subject="chinese"),
-        SlotSpec(at(37), 10 * FPS, SlotKind.LESSON, subject="english"),
-        SlotSpec(at(47), 20 * FPS, SlotKind.FILLER),
-        SlotSpec(at(67), 12 * FPS, SlotKind.LESSON, subject="math"),
-    )  # 06:00:00-03 and 06:01:19-06:02:00: programme filler
+    return tuple(
+        SlotSpec(at(120 * block + start), length * FPS, kind, **extra)  # type: ignore[arg-type]
+        for block in range(BLOCKS)
+        for start, length, kind, extra in BLOCK
+    )
 
 
 @pytest.fixture(scope="module")
 def marked_day(media_store: Path) -> tuple[ChannelDayPlan, DayRender]:
-    """A two-minute channel day of marked clips, assembled and rendered as the playout service does."""
+    """A channel day of BLOCKS x 2 minutes of marked clips, assembled and rendered as the playout service does."""
     (media_store / "marked").mkdir(exist_ok=True)
     clips: dict[str, Clip] = {}
     for clip_id, seconds in CLIP_SECONDS.items():
@@ -80,16 +91,16 @@ def marked_day(media_store: Path) -> tuple[ChannelDayPlan, DayRender]:
         )
         frames = pass_frames(probe_upload(Path(media), media_store))
         takes = [
-            LessonRecording(10 * number + k, ReviewState.APPROVED, frames, "张老师", "实验小学", "南湖区", media)
-            for k in (1, 2)
-        ]
+            LessonRecording(100 * number + k, ReviewState.APPROVED, frames, "张老师", "实验小学", "南湖区", media)
+            for k in range(1, 2 * BLOCKS + 1)
+        ]  # a lesson for each slot of the subject: each its own recording, all of one rendition
         lessons += [
-            PlannedLesson(10 * number + k, 3, subject, subject, k, f"第{k}课", (take,))
+            PlannedLesson(100 * number + k, 3, subject, subject, k, f"第{k}课", (take,))
             for k, take in enumerate(takes, start=1)
         ]
         cable.update({take.id: str(made.target_dir.relative_to(media_store) / "cable.ts") for take in takes})
-    lessons.append(PlannedLesson(99, 3, "english", "英语", 1, "第1课"))  # nothing recorded: standby
-    channel = Channel("marked.test.airclass", "空中课堂·对齐测试", (3,), day_minutes=2)
+    lessons.append(PlannedLesson(999, 3, "english", "英语", 1, "第1课"))  # nothing recorded: standby
+    channel = Channel("marked.test.airclass", "空中课堂·对齐测试", (3,), day_minutes=2 * BLOCKS)
     plan = assemble_day(channel, DAY, _slots(), lessons, clips)
     day = render_day(
         render_items(plan.events, cable), plan.frames, media_store / "marked/day.ts", media_store, profile=SMALL_CABLE
@@ -122,7 +133,7 @@ def test_every_join_and_pass_starts_picture_and_sound_together_at_its_planned_of
     flash at its planned frame and its burst within one MP2 frame of the flash; and all joins alike (within
     2 ms), so a head-end can trust one sync setting for the whole day, copied lessons and re-encoded clips."""
     plan, day = marked_day
-    assert len(plan.events) > 40 and {e.kind for e in plan.events} >= {
+    assert len(plan.events) > 30 * BLOCKS and {e.kind for e in plan.events} >= {
         "lesson",
         "tail_filler",
         "break",
