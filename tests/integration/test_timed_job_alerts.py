@@ -24,8 +24,13 @@ def test_an_export_drop_with_no_published_day_alerts_each_channel_once(on_air, s
     operator = Browser(client, "operator")
     alerts = operator.page("/operator/alerts/")
     assert "定时任务“导出投放（XMLTV 与节目单）”失败" in alerts and "嘉兴空中课堂·三年级" in alerts
+    day = (monday + timedelta(days=1)).date()  # the drop exports tomorrow
+    said = f"{CHANNEL} 在 {day} 没有已发布的播出日。"
+    assert said in alerts and "no published day" not in alerts  # the error in the page's language too
     jobs = operator.page("/operator/timed-jobs/")
-    assert "导出投放（XMLTV 与节目单）" in jobs and "失败" in jobs and "no published day" in jobs
+    assert "导出投放（XMLTV 与节目单）" in jobs and "失败" in jobs and said in jobs and "no published day" not in jobs
+    english = operator.page("/operator/timed-jobs/?lang=en")
+    assert f"{CHANNEL} has no published day on {day}." in english
     assert 'href="/operator/timed-jobs/"' in jobs  # the operator nav links it
 
 

@@ -10,6 +10,8 @@ API problem bodies keep the domain's English.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
@@ -301,6 +303,27 @@ def timed_job_name(job_id: str) -> str:
     return str(TIMED_JOB_NAMES.get(job_id, job_id))
 
 
+# Timed jobs keep the errors they met as English sentences (an alert's facts, a run's last message, where several
+# channels' errors are joined by "; " after "ChannelsFailed: "): those the scheduling core raises are read back into
+# their error and worded by schedule_refusal; any other stays as stored.
+_STORED_ERRORS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], ScheduleError]], ...] = (
+    (re.compile(r"(\S+) has no published day on (\d{4}-\d\d-\d\d)"),
+     lambda found: DayNotPublished(found[1], date.fromisoformat(found[2]))),
+    (re.compile(r"Clip '([^']*)' is needed to fill the day but was not given\."), lambda found: MissingClip(found[1])),
+)
+
+
+def timed_job_error(text: str) -> str:
+    """A timed job's stored error in the page's language, one line per channel it failed on."""
+    lines = []
+    for part in text.removeprefix("ChannelsFailed: ").split("; "):
+        _before, _colon, after = part.partition(": ")  # "channel id: error", or "ErrorType: error"
+        error = next((make(found) for pattern, make in _STORED_ERRORS
+                      for said in (part, after) if (found := pattern.fullmatch(said))), None)
+        lines.append(schedule_refusal(error) if error is not None else part)
+    return "\n".join(lines)
+
+
 def alert_channel(alert: OperatorAlert) -> str:
     """The channel an alert is about, by name (an alert stored before its facts were, by id)."""
     return str((alert.facts or {}).get("channel", alert.channel_id))
@@ -315,7 +338,7 @@ def alert_text(alert: OperatorAlert) -> str:
                  "written as 〓 in: %(texts)s", **alert.facts)
     if alert.kind == JOB_FAILED_ALERT:
         return _("%(channel)s %(day)s: the timed job \"%(job)s\" failed: %(error)s",
-                 **{**alert.facts, "job": timed_job_name(alert.facts["job"])})
+                 **{**alert.facts, "job": timed_job_name(alert.facts["job"]), "error": timed_job_error(alert.facts["error"])})
     if "lesson" not in alert.facts:  # stored before alerts named the lesson
         return _("%(channel)s %(day)s: recording %(recording)s revoked: %(reason)s; "
                  "the standby programme airs instead (version %(version)s)", **alert.facts)
@@ -327,6 +350,7 @@ JINJA_GLOBALS = {
     "alert_text": alert_text,
     "alert_channel": alert_channel,
     "timed_job_name": timed_job_name,
+    "timed_job_error": timed_job_error,
     "slot_note": slot_note,
     "qc_finding": qc_finding,
     "qc_status_label": status_label,
