@@ -146,7 +146,7 @@ def test_rows_keeping_the_policy_are_saved_and_recorded(client, sessions, world,
     saturday = get_channel(sessions(), CHANNEL)[1].week[5]
     assert [(s.start.isoformat(), s.subject) for s in saturday] == [("09:00:00.040000", "chinese")]  # frame 1
     events = admin_audit.events_about(sessions(), "channel", CHANNEL)
-    assert [e.action.value for e in events] == ["template_saved"] and events[-1].actor_id == world.user("admin").id
+    assert [e.action.value for e in events] == ["channel_created", "template_saved"] and events[-1].actor_id == world.user("admin").id
     before, after = events[-1].changes["template"]
     assert len(after["week"][0]) == 5 and len(before["week"][0]) == 4
 
