@@ -96,7 +96,7 @@ def test_an_admin_sees_the_policy_check_beside_the_template(on_air, signed_in, s
     admin = signed_in("admin")
     expect(admin).to_have_url(re.compile(r"/admin/users/$"))
     screenshot(admin, "admin-users")
-    admin.goto(f"/admin/channels/{CHANNEL}")
+    admin.goto(f"/admin/channels/{CHANNEL}/json")  # the advanced view; test_template_editor_walk edits by rows
     text = admin.locator("textarea").input_value()
     admin.locator("textarea").fill(text.replace('"14:00"', '"16:50"', 1))  # Monday's replay would end at 17:10
     admin.get_by_role("button", name="检查并保存").click()

@@ -35,7 +35,7 @@ from web.i18n import TRANSLATIONS
 from web.presenters import messages as wording
 from web.presenters import qc_panel
 
-TEMPLATE_URL = f"/admin/channels/{CHANNEL}"
+TEMPLATE_URL = f"/admin/channels/{CHANNEL}/json"  # the advanced (JSON) view
 AT = datetime(2020, 2, 10, 1, 0, tzinfo=UTC)
 
 
