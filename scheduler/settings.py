@@ -24,6 +24,9 @@ class Settings:
     days_ahead: int = 7  # how many days ahead the nightly job assembles and publishes
     public_url: str = DEFAULT_PUBLIC_URL  # where families reach this service (on-demand links)
     public_dir: Path | None = None  # files the web server in front serves itself (default: beside the media store)
+    access_log_file: Path | None = None  # the access log (default: logs/access.log beside the media store)
+    access_log_max_bytes: int = 50 * 1024 * 1024  # the access log is rotated at this size
+    access_log_backups: int = 10  # rotated access logs kept (access.log.1 ... access.log.10)
 
     @property
     def exports(self) -> Path:
@@ -34,6 +37,11 @@ class Settings:
     def public(self) -> Path:
         """Where the public feeds are written as files (feeds/grade3.ics ...), for nginx to serve."""
         return self.public_dir or self.media_dir.parent / "public"
+
+    @property
+    def access_log(self) -> Path:
+        """Where each request is logged (web/access_log.py: Combined Log Format with the duration appended)."""
+        return self.access_log_file or self.media_dir.parent / "logs" / "access.log"
 
     @property
     def live_state(self) -> Path:
@@ -62,4 +70,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         days_ahead=int(env.get("AIRCLASS_DAYS_AHEAD", "7")),
         public_url=env.get("AIRCLASS_PUBLIC_URL", DEFAULT_PUBLIC_URL).rstrip("/"),
         public_dir=Path(env.get("AIRCLASS_PUBLIC_DIR", str(var_dir / "public"))).absolute(),
+        access_log_file=Path(env.get("AIRCLASS_ACCESS_LOG", str(var_dir / "logs" / "access.log"))).absolute(),
+        access_log_max_bytes=int(env.get("AIRCLASS_ACCESS_LOG_MB", "50")) * 1024 * 1024,
+        access_log_backups=int(env.get("AIRCLASS_ACCESS_LOG_FILES", "10")),
     )
