@@ -197,9 +197,12 @@ def _ffprobe(tool: MediaTool, path: Path, container: str) -> dict[str, Any]:
 
 
 def _for_users(stderr: str, path: Path) -> str:
-    """ffprobe's complaint without our paths or its memory addresses (they would help an exploit)."""
-    text = stderr.replace(file_url(path), path.name).replace(str(path), path.name)
-    return _ADDRESS.sub("", text)
+    """ffprobe's complaint without our paths, the upload's temporary name or its memory addresses (they would help
+    an exploit, and the teacher never chose that name): "<path>: Invalid data ..." becomes "Invalid data ..."."""
+    text = stderr
+    for name in (file_url(path), str(path), path.name):
+        text = text.replace(f"{name}: ", "").replace(name, "")
+    return _ADDRESS.sub("", text).strip()
 
 
 def media_probe_from_json(data: dict[str, Any], container: str) -> MediaProbe:

@@ -24,6 +24,7 @@ class Settings:
     days_ahead: int = 7  # how many days ahead the nightly job assembles and publishes
     public_url: str = DEFAULT_PUBLIC_URL  # where families reach this service (on-demand links)
     public_dir: Path | None = None  # files the web server in front serves itself (default: beside the media store)
+    max_request_bytes: int = 1024 * 1024  # any request body but an upload's (those have max_upload_bytes)
     access_log_file: Path | None = None  # the access log (default: logs/access.log beside the media store)
     access_log_max_bytes: int = 50 * 1024 * 1024  # the access log is rotated at this size
     access_log_backups: int = 10  # rotated access logs kept (access.log.1 ... access.log.10)
@@ -70,6 +71,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         days_ahead=int(env.get("AIRCLASS_DAYS_AHEAD", "7")),
         public_url=env.get("AIRCLASS_PUBLIC_URL", DEFAULT_PUBLIC_URL).rstrip("/"),
         public_dir=Path(env.get("AIRCLASS_PUBLIC_DIR", str(var_dir / "public"))).absolute(),
+        max_request_bytes=int(env.get("AIRCLASS_MAX_REQUEST_KB", "1024")) * 1024,
         access_log_file=Path(env.get("AIRCLASS_ACCESS_LOG", str(var_dir / "logs" / "access.log"))).absolute(),
         access_log_max_bytes=int(env.get("AIRCLASS_ACCESS_LOG_MB", "50")) * 1024 * 1024,
         access_log_backups=int(env.get("AIRCLASS_ACCESS_LOG_FILES", "10")),

@@ -13,7 +13,7 @@ from scheduler.services import feed_files
 from scheduler.settings import Settings, load_settings
 from scheduler.store.db import make_session_factory
 from scheduler.store.media_store import MediaStore
-from web import i18n, problems
+from web import i18n, problems, request_limits
 from web.access_log import AccessLog, open_log
 from web.api import channels, jobs, lessons, recordings, users
 from web.api.schemas import ProblemSchema
@@ -99,6 +99,7 @@ def create_app(config: dict[str, Any] | None = None, settings: Settings | None =
     feed_files.refresh_after_commit(sessions, settings.public, settings.public_url)
     app.extensions["airclass.store"] = store = MediaStore(settings.media_dir, settings.max_upload_bytes)
     store.sweep_incoming(now=datetime.now(UTC))  # uploads of a process killed mid-upload
+    request_limits.init_app(app)  # before CSRF's check reads a form: sizes and encodings first
     _register(app)
     access = open_log(settings.access_log, max_bytes=settings.access_log_max_bytes, backups=settings.access_log_backups)
     app.wsgi_app = AccessLog(app.wsgi_app, access, settings.timezone)  # type: ignore[method-assign]

@@ -77,6 +77,11 @@ def _respond(status: int, detail: str, *, page_detail: str | None = None, **extr
     return render_template("error.html", status=status, title=_title(status), detail=shown), status
 
 
+def refuse(status: int, detail: str, *, page_detail: str) -> Response | tuple[str, int]:
+    """Refuse bad input: problem+json with the English detail, or the error page with `page_detail`."""
+    return _respond(status, detail, page_detail=page_detail)
+
+
 def handle_review_error(exc: review_errors.ReviewError) -> Response | tuple[str, int]:
     """Review-chain refusals: 403 not yours, 404 unseen, 409 state or race, 422 missing comment."""
     return _respond(_status_for(exc, _REVIEW_STATUS, 409), str(exc), page_detail=review_refusal(exc),

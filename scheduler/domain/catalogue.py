@@ -4,6 +4,7 @@ CatalogueError
  ├── NotFound          (kind, key): no such lesson, user, ... visible to the caller
  ├── AlreadyExists     (kind, key)
  ├── InvalidInput      (field, message): a value that breaks a catalogue rule
+ │    └── TextTooLong  (field, limit, length): longer than where it is stored holds
  └── UploadRejected    (reason): an upload that is not an acceptable lesson video
       └── UploadTooLarge (limit_bytes)
 """
@@ -51,6 +52,14 @@ class InvalidInput(CatalogueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class TextTooLong(InvalidInput):
+    """A text longer than its limit: every stored string has one (scheduler/store/text_limits.py)."""
+
+    def __init__(self, field: str, limit: int, length: int) -> None:
+        super().__init__(field, f"at most {limit} characters ({length} given)")
+        self.limit, self.length = limit, length
 
 
 class UploadRejected(CatalogueError):

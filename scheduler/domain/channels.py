@@ -228,6 +228,9 @@ class ReplayRef:
         return self.sentence % {"slot": self.slot, "days": self.days_back}
 
 
+SLOT_TITLE_CHARS = 100  # the guide, XMLTV and the DVB EIT show it; a lesson title is the lesson's (200)
+
+
 @dataclass(frozen=True)
 class SlotSpec:
     """One slot of a template: when it starts, how long it lasts, what it holds."""
@@ -348,6 +351,9 @@ def _check_contents(spec: SlotSpec, number: int, earlier: Sequence[PlacedSlot], 
     flaw: Flaw | None = None
     if spec.frames <= 0:
         raise InvalidTemplate.because(where, Flaw.NO_FRAMES, number, spec.start, frames=spec.frames)
+    if spec.title is not None and len(spec.title) > SLOT_TITLE_CHARS:
+        raise InvalidTemplate.because(where, Flaw.TITLE_TOO_LONG, number, spec.start, length=len(spec.title),
+                                      limit=SLOT_TITLE_CHARS)
     if (spec.kind is SlotKind.LESSON) != bool(spec.subject):
         flaw = Flaw.SUBJECT
     elif (spec.kind is SlotKind.REPLAY) != (spec.replay_of is not None):

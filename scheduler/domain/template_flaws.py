@@ -22,6 +22,7 @@ class Flaw(StrEnum):
     NOT_AN_EARLIER_LESSON = "not_an_earlier_lesson"
     OVERLAP = "overlap"
     AFTER_THE_DAY = "after_the_day"
+    TITLE_TOO_LONG = "title_too_long"
 
 
 FLAWS = {
@@ -37,4 +38,5 @@ FLAWS = {
     Flaw.NOT_AN_EARLIER_LESSON: N_("replays %(ref)s, which is not an earlier lesson slot"),
     Flaw.OVERLAP: N_("starts before slot %(previous)s (%(previous_start)s) ends; list slots in order"),
     Flaw.AFTER_THE_DAY: N_("ends after the broadcast day"),
+    Flaw.TITLE_TOO_LONG: N_("its title has %(length)s characters; a title has at most %(limit)s"),
 }

@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.domain.catalogue import Page
+from scheduler.store import text_limits
 
 MAX_PER_PAGE = 100
 
@@ -45,7 +46,9 @@ def _begin_immediate(connection: Any) -> None:
 def make_session_factory(url: str | Engine) -> sessionmaker[Session]:
     """Session factory for a database URL (or an engine already made)."""
     engine = url if isinstance(url, Engine) else make_engine(url)
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    text_limits.install(factory)  # every stored string has a limit, on SQLite as on PostgreSQL
+    return factory
 
 
 def alembic_config(url: str) -> Any:

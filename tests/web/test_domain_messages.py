@@ -226,7 +226,7 @@ def notes() -> list[SlotNote]:
 
 def flaws() -> list[InvalidTemplate]:
     facts = {"count": 6, "subjects": 2, "lessons": 3, "fps": 25, "frames": 0, "ref": ReplayRef(4, 0),
-             "previous": 1, "previous_start": "08:30"}
+             "previous": 1, "previous_start": "08:30", "length": 101, "limit": 100}
     found = [InvalidTemplate.because("Tuesday", flaw, 2, time(8, 50), **facts) for flaw in Flaw]
     return [*found, InvalidTemplate.because("weekly template", Flaw.WEEKDAYS, count=6),
             InvalidTemplate.because("rota", Flaw.ROTA, 3, subjects=2, lessons=3),

@@ -17,7 +17,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from scheduler.domain.catalogue import AlreadyExists, CatalogueError, NotFound, UploadRejected
+from scheduler.domain.catalogue import AlreadyExists, CatalogueError, NotFound, TextTooLong, UploadRejected
 from scheduler.domain.channels import WEEKDAYS, InvalidTemplate, ReplayRef, ScheduleError
 from scheduler.domain.plan import NOTES, REPLAY_KINDS, REPLAY_OF, STOOD_IN, MissingClip, SlotNote, SlotReport, StandIn
 from scheduler.domain.policy import DETAILS, SECONDS, SPAN_UNITS, PolicyViolation, Rule, Span, Violation
@@ -276,11 +276,22 @@ def upload_refusal(error: UploadRejected) -> str:
     return str(UPLOAD_REFUSALS[error.key]) % {**error.values, "accepted": _ACCEPTED}
 
 
+TEXT_FIELD_NAMES = {  # stored strings a person types (scheduler/store/text_limits.py caps them all)
+    "title": _l("The title"), "name": _l("The name"), "display_name": _l("The name shown"),
+    "username": _l("The username"), "comment": _l("The comment"), "note": _l("The note"),
+    "original_filename": _l("The file name"),
+}
+
+
 def catalogue_refusal(error: CatalogueError) -> str:
     """A thing not found or already there, or a refused upload, in the page's language; other catalogue refusals
     as they are."""
     if isinstance(error, UploadRejected):
         return upload_refusal(error)
+    if isinstance(error, TextTooLong):
+        field = TEXT_FIELD_NAMES.get(error.field, _l("The text"))
+        return _("%(field)s is too long: %(length)s characters, at most %(limit)s.", field=field,
+                 length=error.length, limit=error.limit)
     if not isinstance(error, NotFound | AlreadyExists) or error.kind not in KIND_NAMES:
         return str(error)
     what = KIND_NAMES[error.kind]
