@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
+from operator import attrgetter
 
 from scheduler.domain.channels import Channel
 from scheduler.domain.plan import ChannelDayPlan, Event, EventKind, LessonRecording, PlannedLesson
@@ -72,4 +73,4 @@ def lesson_programme(lesson: PlannedLesson, recording: LessonRecording, start: d
 
 def day_programmes(channel: Channel, plan: ChannelDayPlan) -> list[Programme]:
     """A day's programmes: consecutive events of one slot merged."""
-    return [programme(channel, plan, list(group)) for _, group in groupby(plan.events, key=lambda e: e.slot)]
+    return [programme(channel, plan, list(group)) for _, group in groupby(plan.events, key=attrgetter("slot"))]

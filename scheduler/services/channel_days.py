@@ -494,22 +494,34 @@ def _day_plan(session: Session, channel_id: str, day: date, drafts: bool) -> tup
 def day_plans(
     session: Session, channel_ids: Sequence[str], first: date, days: int, *, drafts: bool = False
 ) -> list[tuple[Channel, ChannelDayPlan]]:
-    """Plans of several channels and days; every one must exist (DayNotPublished names the first missing)."""
+    """Plans of several channels and days; every one must exist (DayNotPublished names the first missing). Each
+    channel is loaded once and its days' versions read in one query (a week's XMLTV of nine channels spent 270 ms
+    loading a channel and its versions for each of its 63 days)."""
     with session.begin():
         found = []
         for channel_id in channel_ids:
+            channel, _template = load_channel(session, channel_id)
+            query = select(ChannelDay).options(defer(ChannelDay.plan), defer(ChannelDay.feeds)).where(
+                ChannelDay.channel_id == channel_id, ChannelDay.day >= first,
+                ChannelDay.day < first + timedelta(days=days), ChannelDay.status != DayStatus.SUPERSEDED)
+            current = {(row.day, row.status): row for row in session.scalars(query)}
             for day in _days(first, days):
-                channel, plan, _row = _day_plan(session, channel_id, day, drafts)
-                found.append((channel, plan))
+                row = (current.get((day, DayStatus.DRAFT)) if drafts else None) or current.get((day, DayStatus.PUBLISHED))
+                if row is None:
+                    raise DayNotPublished(channel_id, day)
+                found.append((channel, plan_of(row)))
         return found
 
 
-def day_versions(session: Session, channel_id: str, first: date, days: int) -> list[ChannelDay]:
-    """Every stored version of some days of a channel, oldest first."""
+def day_versions(session: Session, channel_id: str, first: date, days: int, *, plans: bool = True) -> list[ChannelDay]:
+    """Every stored version of some days of a channel, oldest first; without their plans when not asked (a plan
+    is ~2 MB of JSON on a full day: the week grid read a week's versions in 150 ms only to learn which are stored)."""
     with session.begin():
         load_channel(session, channel_id)
         last = first + timedelta(days=days)
         query = select(ChannelDay).where(ChannelDay.channel_id == channel_id, ChannelDay.day >= first, ChannelDay.day < last)
+        if not plans:
+            query = query.options(defer(ChannelDay.plan, raiseload=True))
         return list(session.scalars(query.order_by(ChannelDay.day, ChannelDay.version)))
 
 

@@ -124,7 +124,7 @@ def render_job(session: Session, channel_id: str, day: date, version: int) -> Jo
 
 def rendered_file(session: Session, media_dir: Path, channel_id: str, day: date, version: int) -> Path | None:
     """The playout file of a published (or since superseded) version, once rendered; else None."""
-    versions = channel_days.day_versions(session, channel_id, day, 1)  # NotFound for an unknown channel
+    versions = channel_days.day_versions(session, channel_id, day, 1, plans=False)  # NotFound for an unknown channel
     if not any(v.version == version and v.status is not DayStatus.DRAFT for v in versions):
         return None
     path = media_dir / day_file(channel_id, day, version)

@@ -92,7 +92,7 @@ def day_page(
     permissions.check(actor, Permission.READ_SCHEDULE)
     channel, _template = get_channel(session, channel_id)
     day = day or broadcast_day(channel, now)
-    versions = channel_days.day_versions(session, channel_id, day, 1)
+    versions = channel_days.day_versions(session, channel_id, day, 1, plans=False)
     draft, published = _current(versions, DayStatus.DRAFT), _current(versions, DayStatus.PUBLISHED)
     if draft is None and published is None:
         projected = channel_days.readiness_report(session, channel_id, day, 1)
@@ -115,9 +115,10 @@ def week_page(session: Session, actor: Actor, channel_id: str, first: date | Non
     permissions.check(actor, Permission.READ_SCHEDULE)
     channel, _template = get_channel(session, channel_id)
     first = first or broadcast_day(channel, now)
-    versions = channel_days.day_versions(session, channel_id, first, WEEK)
+    versions = channel_days.day_versions(session, channel_id, first, WEEK, plans=False)
     stored = {v.day: v for v in versions if v.status is not DayStatus.SUPERSEDED}
-    projected = channel_days.readiness_report(session, channel_id, first, WEEK)
+    missing = [first + timedelta(days=n) for n in range(WEEK) if first + timedelta(days=n) not in stored]
+    projected = channel_days.readiness_report(session, channel_id, missing[0], (first - missing[0]).days + WEEK) if missing else ()
     days = []
     for day in (first + timedelta(days=n) for n in range(WEEK)):
         if day in stored:

@@ -133,7 +133,7 @@ def publish_all() -> Any:
 
 
 def _stored(channel_id: str, day: date) -> tuple[ChannelDay | None, ChannelDay | None]:
-    versions = channel_days.day_versions(db(), channel_id, day, 1)
+    versions = channel_days.day_versions(db(), channel_id, day, 1, plans=False)
 
     def pick(status: DayStatus) -> ChannelDay | None:
         return next((v for v in versions if v.status is status), None)
