@@ -10,6 +10,7 @@ from flask import abort, current_app, g, request, session
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 
+from media.disk_space import FreeBytes, disk_free
 from scheduler.domain.catalogue import NotFound
 from scheduler.domain.review import Actor
 from scheduler.services import accounts, permissions
@@ -41,6 +42,12 @@ def close_db(_exc: BaseException | None = None) -> None:
 def store() -> MediaStore:
     """The media store."""
     return current_app.extensions["airclass.store"]
+
+
+def free_bytes() -> FreeBytes:
+    """How the media store's free space is read: the disk's, or AIRCLASS_FREE_BYTES (a callable) set by tests."""
+    probe: FreeBytes = current_app.config.get("AIRCLASS_FREE_BYTES") or disk_free
+    return probe
 
 
 def settings() -> Settings:

@@ -8,6 +8,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from media.disk_space import NotEnoughSpace, gigabytes
 from scheduler.domain import review_errors
 from scheduler.domain.catalogue import (
     AlreadyExists,
@@ -109,6 +110,18 @@ def handle_schedule_error(exc: ScheduleError) -> Response | tuple[str, int]:
     return _respond(status, str(exc), page_detail=schedule_refusal(exc), **extra)
 
 
+def space_refusal(exc: NotEnoughSpace) -> str:
+    """A render refused for want of disk space, in the page's language."""
+    return _("Not enough free disk space for the playout file: it needs about %(needed)s GB, %(free)s GB are "
+             "free. Nothing was queued or written.", needed=gigabytes(exc.needed_bytes), free=gigabytes(exc.free_bytes))
+
+
+def handle_not_enough_space(exc: NotEnoughSpace) -> Response | tuple[str, int]:
+    """507 Insufficient Storage: the render would not fit on the media store's disk (nothing was written)."""
+    return _respond(507, str(exc), page_detail=space_refusal(exc), error=type(exc).__name__,
+                    needed_bytes=exc.needed_bytes, free_bytes=exc.free_bytes)
+
+
 def handle_http_error(exc: HTTPException) -> Response | tuple[str, int]:
     """Werkzeug's HTTP errors, including webargs validation (422 with per-field messages)."""
     status = exc.code or 500
@@ -165,4 +178,5 @@ def register(app: Flask) -> None:
     app.register_error_handler(ScheduleError, handle_schedule_error)
     app.register_error_handler(NotAllowed, handle_not_allowed)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(NotEnoughSpace, handle_not_enough_space)
     app.register_error_handler(AuditTrailImmutable, handle_audit_immutable)

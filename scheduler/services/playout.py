@@ -74,6 +74,15 @@ class RenditionMissing(ScheduleError):
         self.recording_id = recording_id
 
 
+class VersionNotPublished(ScheduleError):
+    """A render asked for a version of the day that is not the published one (any more)."""
+
+    def __init__(self, channel_id: str, day: date, version: int, published: int) -> None:
+        super().__init__(f"version {version} of {channel_id} {day} is not the published version ({published}): "
+                         "nothing was queued")
+        self.channel_id, self.day, self.version, self.published = channel_id, day, version, published
+
+
 def _continues(previous: Event, event: Event) -> bool:
     """The event is the next pass of the same looping clip in the same slot."""
     return (
@@ -106,6 +115,17 @@ def request_render(session: Session, channel_id: str, day: date, version: int, *
                             submitted_by=by, dedupe_key=render_key(channel_id, day, version))
     finally:
         queue.close()
+
+
+def request_published_render(session: Session, channel_id: str, day: date, version: int, *, at: datetime,
+                             by: int | None, media_dir: Path, free_bytes: FreeBytes = disk_free) -> Job:
+    """Queue the render of the day's published version, named by the caller as it saw it (DayNotPublished if
+    none, VersionNotPublished if another is published now; NotEnoughSpace if the disk has no room)."""
+    _channel, _plan, row = channel_days.day_plan(session, channel_id, day)
+    if row.version != version:
+        raise VersionNotPublished(channel_id, day, version, row.version)
+    return request_render(session, channel_id, day, row.version, at=at, by=by, media_dir=media_dir,
+                          free_bytes=free_bytes)
 
 
 def render_estimate(session: Session, channel_id: str, day: date, profile: CableProfile = CABLE) -> int:

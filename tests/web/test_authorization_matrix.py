@@ -133,6 +133,7 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], dict[str, object]]] = {
     ("GET", "/api/channels/<channel_id>/days/<isodate:day>/playlist.<any(json,csv,txt):fmt>"): (READERS, {"fmt": "csv"}),
     ("POST", "/api/channels/<channel_id>/days/assemble"): (SCHEDULERS, BAD_RANGE),
     ("POST", "/api/channels/<channel_id>/days/publish"): (SCHEDULERS, BAD_RANGE),
+    ("POST", "/api/channels/<channel_id>/days/<isodate:day>/render"): (SCHEDULERS, {"json": {}}),
     ("GET", "/api/channels/<channel_id>/readiness"): (READERS, {}),
     ("GET", "/api/exports/xmltv"): (READERS, {"query_string": {"grade": 3, "from": "DAY"}}),
     ("GET", "/api/alerts/"): (READERS, {}),

@@ -36,6 +36,16 @@ def post_render(person: Browser, page: str):  # type: ignore[no-untyped-def]
     return person.client.post(form.group(1), data=fields, follow_redirects=True)
 
 
+ONE_GB = 10**9
+
+
+@pytest.fixture(autouse=True)
+def roomy_disk(app):  # type: ignore[no-untyped-def]
+    """A render checks the free space before it is queued: these days fit (the test machine's disk may not hold
+    the 108 GB of a 24 h day at 10 Mb/s). The app reads it through its AIRCLASS_FREE_BYTES probe."""
+    app.config["AIRCLASS_FREE_BYTES"] = lambda folder: 10**13
+
+
 @pytest.fixture
 def published(on_air, api_as):  # type: ignore[no-untyped-def]
     """The grade-3 channel's Monday, published as version 1."""
@@ -133,3 +143,37 @@ def video_frames(path) -> int:  # type: ignore[no-untyped-def]
     out = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
                           "stream=nb_read_frames", "-of", "csv=p=0", str(path)], capture_output=True, check=True)
     return int(out.stdout.split()[0])
+
+
+def test_the_page_says_in_chinese_that_the_disk_has_no_room_and_queues_nothing(client, app, sessions, published):
+    app.config["AIRCLASS_FREE_BYTES"] = lambda folder: ONE_GB
+    operator = Browser(client, "operator")
+    url = DAY_URL.format(channel=CHANNEL, day=published)
+    refused = post_render(operator, operator.page(url)).get_data(as_text=True)
+    assert "磁盘空间不足，无法生成播出文件" in refused and "仅剩 1.0 GB" in refused
+    assert "未加入任务，也未写入任何文件" in refused
+    assert render_jobs(sessions) == []
+    app.config["AIRCLASS_FREE_BYTES"] = lambda folder: 10**13
+    queued = post_render(operator, operator.page(url)).get_data(as_text=True)
+    [job] = render_jobs(sessions)
+    assert f"任务 {job.id} 正在生成第 1 版的播出文件" in queued
+
+
+def test_the_api_refuses_with_507_problem_json_and_queues_the_render_when_there_is_room(app, api_as, sessions,
+                                                                                       published):
+    operator = api_as("operator")
+    url = f"/api/channels/{CHANNEL}/days/{published}/render"
+    app.config["AIRCLASS_FREE_BYTES"] = lambda folder: ONE_GB
+    refused = operator.post(url, json={"version": 1})
+    body = refused.get_json()
+    assert refused.status_code == 507 and refused.mimetype == "application/problem+json"
+    assert body["error"] == "NotEnoughSpace" and body["free_bytes"] == ONE_GB and body["needed_bytes"] > ONE_GB
+    assert "1.0 GB are free; nothing was written" in body["detail"]
+    assert render_jobs(sessions) == []
+    app.config["AIRCLASS_FREE_BYTES"] = lambda folder: 10**13
+    assert operator.post(url, json={"version": 7}).status_code == 422  # not the published version
+    queued = operator.post(url, json={"version": 1})
+    again = operator.post(url, json={"version": 1})
+    assert queued.status_code == 202 and again.get_json()["id"] == queued.get_json()["id"]
+    [job] = render_jobs(sessions)
+    assert (job.kind, job.params) == ("render_day", {"channel_id": CHANNEL, "day": published.isoformat()})

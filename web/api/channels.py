@@ -1,4 +1,4 @@
-"""API: channels and their templates, channel days (assemble, publish, read), readiness, exports, alerts."""
+"""API: channels and their templates, channel days (assemble, publish, read, render), readiness, exports, alerts."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 
 from flask import Response
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
 
 from scheduler.domain.frames import frames_to_timecode
 from scheduler.ops.timed_jobs import list_timed_jobs
-from scheduler.services import channel_days, channels, exports, operator_alerts
+from scheduler.services import channel_days, channels, exports, operator_alerts, playout
 from scheduler.services.permissions import Permission
 from scheduler.store import plan_json
 from web.api.channel_schemas import (
@@ -30,7 +31,14 @@ from web.api.channel_schemas import (
     TimedJobSchema,
     XmltvArgsSchema,
 )
-from web.context import api_login_required, current_actor, db, now, permission_required
+from web.api.jobs import JobSchema
+from web.context import api_login_required, current_actor, db, free_bytes, now, permission_required, store
+
+
+class RenderRequestSchema(Schema):
+    version = fields.Integer(required=True, validate=validate.Range(min=1),
+                             metadata={"description": "the published version to render, as the caller saw it"})
+
 
 bp = Blueprint("channels", __name__, url_prefix="/api", description="Channels, channel days and their exports")
 
@@ -131,6 +139,20 @@ def assemble(args: dict[str, Any], channel_id: str) -> Any:
 def publish(args: dict[str, Any], channel_id: str) -> Any:
     """Publish the days' drafts; each outcome lists what changed against the version it replaces."""
     return _over_range(channel_days.publish, args, channel_id)
+
+
+@bp.route("/channels/<channel_id>/days/<isodate:day>/render", methods=["POST"])
+@api_login_required
+@permission_required(Permission.STEER_SCHEDULE)
+@bp.arguments(RenderRequestSchema)
+@bp.response(202, JobSchema)
+def render(args: dict[str, Any], channel_id: str, day: date) -> Any:
+    """Queue the render of the published version's playout file (the same job if asked again); 422 if that
+    version is no longer published; 507 when the media store's disk has no room for it (a 24 h day at 10 Mb/s
+    is about 108 GB): nothing queued or written."""
+    return playout.request_published_render(db(), channel_id, day, args["version"], at=now(),
+                                            by=current_actor().user_id, media_dir=store().root,
+                                            free_bytes=free_bytes())
 
 
 def _over_range(operation: Callable[..., list[channel_days.DayOutcome]], args: dict[str, Any], channel_id: str) -> Any:

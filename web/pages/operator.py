@@ -17,6 +17,7 @@ from wtforms import BooleanField, DateField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
 from wtforms.widgets import HiddenInput
 
+from media.disk_space import NotEnoughSpace
 from scheduler.domain.channels import Channel, ScheduleError
 from scheduler.domain.day_glance import DayState
 from scheduler.ops.timed_jobs import list_timed_jobs
@@ -28,7 +29,7 @@ from scheduler.services.permissions import Permission
 from scheduler.services.schedule_pages import WEEK
 from scheduler.store.models import ChannelDay, DayStatus
 from web.api.channel_schemas import MAX_DAYS
-from web.context import current_actor, db, now, store
+from web.context import current_actor, db, free_bytes, now, store
 from web.pages.auth import page_login_required
 from web.pages.jobs import JOB_STATE_LABELS
 from web.presenters.messages import schedule_refusal
@@ -40,6 +41,7 @@ from web.presenters.timeline import (
     day_timeline,
     projected_cells,
 )
+from web.problems import space_refusal
 
 bp = Blueprint("operator", __name__, url_prefix="/operator")
 ACTION_LABELS = {
@@ -197,9 +199,13 @@ def render_day(channel_id: str, day: date) -> Any:
         flash(_("Version %(n)s is no longer the published version of this day: nothing was queued.",
                 n=form.version.data))
     else:
-        job = playout.request_render(db(), channel_id, day, published.version, at=now(),
-                                     by=current_actor().user_id)
-        flash(_("Job %(id)s renders the playout file of version %(n)s.", id=job.id, n=published.version))
+        try:
+            job = playout.request_render(db(), channel_id, day, published.version, at=now(),
+                                         by=current_actor().user_id, media_dir=store().root, free_bytes=free_bytes())
+        except NotEnoughSpace as refused:
+            flash(space_refusal(refused))
+        else:
+            flash(_("Job %(id)s renders the playout file of version %(n)s.", id=job.id, n=published.version))
     return redirect(url_for("operator.day_view", channel_id=channel_id, day=day), 303)
 
 
