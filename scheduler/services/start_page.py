@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, defer
 
 from scheduler.domain.channels import Channel, ScheduleError
 from scheduler.domain.day_glance import DayGlance, DayState, glance
-from scheduler.domain.plan import SlotReport
+from scheduler.domain.plan import PlannedLesson, SlotReport
 from scheduler.domain.review import Actor
 from scheduler.services import channel_days, permissions
 from scheduler.services.channel_days import DayOutcome
@@ -85,12 +85,14 @@ def start_page(session: Session, actor: Actor, *, now: datetime) -> StartPage:
         last = first + timedelta(days=DAYS)
         stored = _stored(session, first, last)
         failed = _failed_jobs(session, first, last)
-        lessons = channel_days.planned_lessons(session, sorted({g for c, _t in channels for g in c.grades}))
+        lessons: list[PlannedLesson] | None = None  # read once, if some day is not assembled
         shown = []
         for channel, template in channels:
             missing = [d for d in _dates(first) if (channel.id, d) not in stored]
+            if missing and lessons is None:
+                lessons = channel_days.planned_lessons(session, sorted({g for c, _t in channels for g in c.grades}))
             projected = channel_days.project(session, channel, template, missing[0], (last - missing[0]).days,
-                                             lessons) if missing else ()
+                                             lessons or []) if missing else ()
             days = tuple(_glance(channel.id, d, stored.get((channel.id, d)), projected, failed) for d in _dates(first))
             shown.append(ChannelGlance(channel, days))
         jobs = session.scalars(select(TimedJobRun.id).where(TimedJobRun.last_outcome == "failed").order_by(TimedJobRun.id))
