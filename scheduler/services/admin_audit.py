@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from scheduler.domain.admin_actions import AdminAction
 from scheduler.domain.review import Actor
@@ -26,8 +26,10 @@ def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return {key: [before.get(key), value] for key, value in after.items() if before.get(key) != value}
 
 
-def events_about(session: Session, kind: str, key: object) -> list[AdminEvent]:
-    """The events about one account or channel, oldest first."""
-    query = select(AdminEvent).where(AdminEvent.target_kind == kind, AdminEvent.target_id == str(key))
+def events_about(session: Session, kind: str, key: object, *, newest_first: bool = False) -> list[AdminEvent]:
+    """The events about one account or channel (with who made them), oldest first unless asked otherwise."""
+    query = select(AdminEvent).options(joinedload(AdminEvent.actor))
+    query = query.where(AdminEvent.target_kind == kind, AdminEvent.target_id == str(key))
+    order = (AdminEvent.at.desc(), AdminEvent.id.desc()) if newest_first else (AdminEvent.at, AdminEvent.id)
     with session.begin():
-        return list(session.scalars(query.order_by(AdminEvent.at, AdminEvent.id)))
+        return list(session.scalars(query.order_by(*order)))

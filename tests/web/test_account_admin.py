@@ -205,3 +205,20 @@ def test_the_api_records_channel_changes(client, sessions, world, api_as):
     events = admin_audit.events_about(sessions(), "channel", CHANNEL)
     assert [e.action.value for e in events] == ["channel_created", "channel_edited", "template_saved"]
     assert all(e.actor_id == world.user("admin").id for e in events)
+
+
+def test_the_account_and_channel_pages_list_their_changes(client, sessions, world):
+    admin = Browser(client, "admin")
+    county_a = world.user("county_a")
+    assert "尚无修改记录" in admin.page(f"/admin/users/{county_a.id}")
+    edit(admin, county_a.id, display_name="南湖初审甲", active=None)
+    edit(admin, county_a.id, display_name="南湖初审甲")
+    page = admin.page(f"/admin/users/{county_a.id}")
+    listed = re.findall(r'<tr data-action="(\w+)">\s*<td>[^<]+</td>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>', page)
+    assert listed == [("user_enabled", "管理员", "重新启用账号"), ("user_disabled", "管理员", "停用账号")]
+    client.post("/admin/channels/", data={"csrf_token": admin.token("/admin/channels/"), "id": "r.jiaxing.airclass",
+                                          "name": "排练", "grades": "3", "public": "y"})
+    client.post("/admin/channels/r.jiaxing.airclass/settings",
+                data={"csrf_token": admin.token("/admin/channels/"), "name": "排练二"})
+    page = admin.page("/admin/channels/r.jiaxing.airclass")
+    assert "修改名称或可见性：频道名称、公开" in page and "创建频道" in page

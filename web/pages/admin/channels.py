@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length
 from scheduler.domain.catalogue import AlreadyExists
 from scheduler.domain.channels import WEEKDAYS, Channel, InvalidChannel, InvalidTemplate, WeeklyTemplate
 from scheduler.domain.policy import PolicyViolation, policy_for, template_problems
-from scheduler.services import curriculum
+from scheduler.services import admin_audit, curriculum
 from scheduler.services.channels import edit_channel, get_channel, list_channels, save_channel
 from scheduler.services.permissions import Permission
 from scheduler.store import plan_json
@@ -23,6 +23,7 @@ from web.context import current_actor, db, now
 from web.pages.admin.blueprint import bp
 from web.pages.auth import page_login_required
 from web.presenters import template_rows
+from web.presenters.admin_changes import change_summary
 from web.presenters.messages import WEEKDAY_LABELS, template_refusal
 
 CHANNEL_FIELDS = {
@@ -98,6 +99,7 @@ def _channel_page(channel_id: str, rows: list[template_rows.Row], *, settings: C
         "admin/channel.html", channel=channel, rows=rows, settings=settings, policy=policy_for(channel),
         subjects=sorted(set(subjects)), weekdays=[(str(i), WEEKDAY_LABELS[day]) for i, day in enumerate(WEEKDAYS)],
         kinds=template_rows.KIND_LABELS, overrides=len(template.overrides), elsewhere=elsewhere, refused=refused,
+        changes=admin_audit.events_about(db(), "channel", channel_id, newest_first=True), change_summary=change_summary,
     ), status
 
 

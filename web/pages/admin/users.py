@@ -14,12 +14,13 @@ from wtforms.validators import DataRequired, Length
 
 from scheduler.domain.catalogue import AlreadyExists, InvalidInput
 from scheduler.domain.review_terms import Role
-from scheduler.services import accounts, regions
+from scheduler.services import accounts, admin_audit, regions
 from scheduler.services.permissions import Permission
 from web.context import current_actor, db, now
 from web.i18n import ROLE_LABELS
 from web.pages.admin.blueprint import bp
 from web.pages.auth import page_login_required
+from web.presenters.admin_changes import change_summary
 
 PEOPLE_ROLES = [role for role in Role if role is not Role.SYSTEM]
 PER_PAGE = 50
@@ -126,8 +127,9 @@ def create_user() -> Any:
 
 def _user_page(user_id: int, form: EditUserForm, reset: PasswordResetForm, status: int = 200) -> Any:
     user = accounts.get_account(db(), user_id)
-    return render_template("admin/user.html", user=user, form=form, reset=reset,
-                           min_password=accounts.MIN_PASSWORD_LENGTH), status
+    changes = admin_audit.events_about(db(), "user", user_id, newest_first=True)
+    return render_template("admin/user.html", user=user, form=form, reset=reset, changes=changes,
+                           change_summary=change_summary, min_password=accounts.MIN_PASSWORD_LENGTH), status
 
 
 def _edit_form(user_id: int) -> EditUserForm:
