@@ -4,7 +4,7 @@
   request body is capped at Settings.max_request_bytes (AIRCLASS_MAX_REQUEST_KB, 1 MiB by default): past it, 413
   (problem+json for the API, the error page in the page's language for a browser). A body without a
   Content-Length is cut at the same limit as it is read (Flask's per-request max_content_length).
-- Encoding: form fields and query arguments must be UTF-8. Werkzeug would keep invalid bytes as the literal text
+- Encoding: form fields (an upload's excepted) and query arguments must be UTF-8. Werkzeug would keep invalid bytes as the literal text
   "%FF%FE" (url-encoded forms) or U+FFFD (multipart forms), and that text would be stored; such a request is
   refused with 400 and a message instead. A JSON body that is not UTF-8 is refused by the JSON parser already.
 """
@@ -49,7 +49,9 @@ def _all_utf8() -> bool:
         return False
     if request.mimetype == FORM_TYPES[0]:
         return _urlencoded_utf8(request.get_data(cache=True))  # the form is parsed from this copy afterwards
-    if request.mimetype == FORM_TYPES[1]:
+    if request.mimetype == FORM_TYPES[1] and request.endpoint not in UPLOAD_ENDPOINTS:
+        # An upload's only text field is its CSRF token; its file name is cleaned where it is stored, and a
+        # malformed upload is refused by the upload's own checks (naming the file field).
         return not any("\ufffd" in key or "\ufffd" in value for key, value in request.form.items(multi=True))
     return True
 
