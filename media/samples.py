@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import ffmpeg
 
 from media.atomic_write import atomic_output
-from media.runner import FfmpegTool, MediaTool, ffmpeg_argv, file_url
+from media.runner import FfmpegTool, MediaTool, concat_input, ffmpeg_argv, file_url
 
 TITLE_FONTS = (
     Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
@@ -93,6 +94,15 @@ SAMPLES = (
         ),
     ),
 )
+# Every demo lesson is its own title card, then this shared picture and sound: one encode of the card per lesson
+# (about 0.3 s at 720p) and a stream copy of the body, instead of a whole lesson encoded per lesson.
+LESSON_BODY = Sample(
+    "lesson_body_9s.mp4", replace(LESSON, seconds=9, video_source="smptebars", tone_hz=523, title_seconds=None)
+)
+CARD_SECONDS = 3.0
+CARD_BACKGROUND = "color=c=0x1a237e"
+TITLED_FOLDER = "titled"  # beside the samples: one clip per lesson, kept for the next run
+TITLING_PROCESSES = 2
 QUICK_SECONDS = 2.0
 QUICK_SIZE = "320x180"
 
@@ -156,7 +166,7 @@ def write_sequence(path: Path, parts: Sequence[ClipSpec], tool: MediaTool | None
 
 def sample_paths(outdir: Path) -> dict[str, Path]:
     """Return where each demo sample lives under outdir, by name."""
-    return {Path(s.file_name).stem: outdir / s.file_name for s in SAMPLES}
+    return {Path(s.file_name).stem: outdir / s.file_name for s in (*SAMPLES, LESSON_BODY)}
 
 
 def generate_all(
@@ -164,11 +174,53 @@ def generate_all(
 ) -> dict[str, Path]:
     """Write the demo samples missing from outdir (quick: 2 s at 320x180); return all, by name."""
     outdir.mkdir(parents=True, exist_ok=True)
-    for sample in SAMPLES:
+    for sample in (*SAMPLES, LESSON_BODY):
         target = outdir / sample.file_name
         if not target.exists():
             write_clip(target, _quick(sample.spec) if quick else sample.spec, tool)
     return sample_paths(outdir)
+
+
+def card_spec(title: str, body: ClipSpec) -> ClipSpec:
+    """A title card in front of a body: the title on a plain panel, at the body's size, rate and tone."""
+    return replace(body, seconds=CARD_SECONDS, video_source=CARD_BACKGROUND, title=title, title_seconds=None)
+
+
+def join_argv(listing: Path, path: Path) -> list[str]:
+    """Build the ffmpeg argv that copies the clips of an ffconcat list we wrote into one MP4, without encoding."""
+    joined = concat_input(listing, listing.parent)
+    return ffmpeg_argv(ffmpeg.output(joined, file_url(path.absolute()), c="copy", f="mp4", movflags="+faststart"))
+
+
+def write_titled(path: Path, title: str, body: Path, body_spec: ClipSpec, tool: MediaTool | None = None) -> Path:
+    """Write a lesson clip: its own title card, then the body stream-copied (the card shares the body's encoding)."""
+    runner = tool or FfmpegTool()
+    with atomic_output(path) as temp:
+        card, listing = temp.with_name(f"{temp.stem}.card.mp4"), temp.with_name(f"{temp.stem}.ffconcat")
+        try:
+            write_clip(card, card_spec(title, body_spec), runner)
+            listing.write_text(f"ffconcat version 1.0\nfile '{card.name}'\nfile '{body.absolute()}'\n")
+            runner.run(join_argv(listing, temp))
+        finally:
+            card.unlink(missing_ok=True)
+            listing.unlink(missing_ok=True)
+    return path
+
+
+def titled_clips(
+    samples: Mapping[str, Path], titles: Mapping[str, str], *, quick: bool = False, tool: MediaTool | None = None
+) -> dict[str, Path]:
+    """One clip per name with its own title card before the shared lesson body (from generate_all's `samples`),
+    under TITLED_FOLDER beside the samples; clips already there are kept. Two ffmpeg processes at a time."""
+    body = samples[Path(LESSON_BODY.file_name).stem]
+    folder = body.parent / TITLED_FOLDER
+    folder.mkdir(exist_ok=True)
+    spec = _quick(LESSON_BODY.spec) if quick else LESSON_BODY.spec
+    paths = {name: folder / f"{name}.mp4" for name in titles}
+    missing = [name for name, path in paths.items() if not path.exists()]
+    with ThreadPoolExecutor(TITLING_PROCESSES) as pool:
+        list(pool.map(lambda name: write_titled(paths[name], titles[name], body, spec, tool), missing))
+    return paths
 
 
 def _quick(spec: ClipSpec) -> ClipSpec:

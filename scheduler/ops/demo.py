@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from media.probe import probe_upload
 from media.qc import QcReport, run_qc
-from scheduler.domain.catalogue import GRADE_NAMES
+from media.samples import titled_clips
+from scheduler.domain.catalogue import GRADE_NAMES, lesson_label
 from scheduler.domain.channels import Channel, Distributor, ReplayRef, SlotKind, SlotSpec, WeeklyTemplate, apply_rota
 from scheduler.domain.frames import FPS
 from scheduler.domain.job_states import JobPriority
@@ -54,19 +55,34 @@ def producing_county(grade: int) -> int:
     return (grade - 1) % len(COUNTIES)
 
 
+def clip_name(grade: int, code: str, sequence: int) -> str:
+    """The name of a lesson's demo clip: g3_chinese_01."""
+    return f"g{grade}_{code}_{sequence:02d}"
+
+
+def lesson_titles() -> dict[str, str]:
+    """Every demo lesson's title card, by clip name: 三年级 语文 第1课《秋天的雨》."""
+    return {
+        clip_name(grade, code, sequence): lesson_label(grade, SUBJECTS[code], sequence, title)
+        for grade in range(1, 9) for code in subjects_for_grade(grade)
+        for sequence, title in enumerate(TITLES[code], start=1)
+    }
+
+
 def seed_demo(sessions: sessionmaker[Session], store: MediaStore, samples: dict[str, Path], at: datetime) -> str:
     """Seed everything once; a second run only prints the logins."""
     with sessions() as session:
         if session.scalar(select(City.id).where(City.name == CITY)) is not None:
             return "demo data already present\n" + _logins()
+    clips = titled_clips(samples, lesson_titles())  # each recording shows its own lesson's title card
     city = curriculum.create_city(sessions(), CITY, COUNTIES)
     county_ids = [c.id for c in city.counties]
     curriculum.ensure_subjects(sessions(), SUBJECTS)
     _plan_lessons(sessions, county_ids)
     _create_users(sessions, city.id, county_ids, at)
-    reports: dict[str, QcReport] = {}  # QC's report per media checksum: the demo's recordings share a few clips
-    _recordings(sessions, store, samples, at, reports)
-    _approved_library(sessions, store, samples["lesson_g3_chinese_02"], at, reports)
+    reports: dict[str, QcReport] = {}  # QC's report of the demo's lessons, made once (see _qc_reported)
+    _recordings(sessions, store, clips, at, reports)
+    _approved_library(sessions, store, clips, at, reports)
     _clips(sessions, store, samples)
     _channels(sessions, at)
     return "demo data seeded\n" + _publish_days(sessions, at) + "\n" + _logins()
@@ -111,18 +127,18 @@ _CHAIN = [
 
 
 def _recordings(
-    sessions: sessionmaker[Session], store: MediaStore, samples: dict[str, Path], at: datetime,
+    sessions: sessionmaker[Session], store: MediaStore, clips: dict[str, Path], at: datetime,
     reports: dict[str, QcReport],
 ) -> None:
     grade, login = 3, COUNTY_LOGINS[producing_county(3)]
     actors = {name: _actor(sessions, name) for name in (f"teacher_{login}", f"county_{login}", "city", "final")}
-    clips = [p for name, p in sorted(samples.items()) if name.startswith("lesson_")]
     for index, (code, sequence, steps) in enumerate(_CHAIN):
         lesson_id = _lesson_id(sessions, grade, code, sequence)
         when = at - timedelta(hours=len(_CHAIN) - index)
-        with clips[index % len(clips)].open("rb") as stream:
+        clip = clips[clip_name(grade, code, sequence)]
+        with clip.open("rb") as stream:
             rec = recordings.upload_recording(
-                sessions(), store, actors[f"teacher_{login}"], lesson_id, stream, clips[index % len(clips)].name, at=when
+                sessions(), store, actors[f"teacher_{login}"], lesson_id, stream, clip.name, at=when
             )
         for step in steps:
             if step == "final":
@@ -140,7 +156,8 @@ def _recordings(
 
 
 def _approved_library(
-    sessions: sessionmaker[Session], store: MediaStore, clip: Path, at: datetime, reports: dict[str, QcReport]
+    sessions: sessionmaker[Session], store: MediaStore, clips: dict[str, Path], at: datetime,
+    reports: dict[str, QcReport],
 ) -> None:
     """Every other lesson of every grade recorded and approved, so the demo week airs lessons."""
     chained = {(3, code, sequence) for code, sequence, _steps in _CHAIN}
@@ -152,6 +169,7 @@ def _approved_library(
             for sequence in range(1, len(TITLES[code]) + 1):
                 if (grade, code, sequence) in chained:
                     continue
+                clip = clips[clip_name(grade, code, sequence)]
                 with clip.open("rb") as stream:
                     rec = recordings.upload_recording(
                         sessions(), store, actors[f"teacher_{login}"], _lesson_id(sessions, grade, code, sequence),
@@ -170,11 +188,12 @@ def _qc_reported(
 ) -> None:
     """Technical QC's report on a recording, as if its ingest had run: the final approval waits for it.
 
-    QC runs once per clip (`reports` by checksum); the ingest jobs the uploads queued make the renditions later.
+    QC runs once: every demo lesson is a title card before the same body, its cards differing only in their
+    words, so the first lesson's report stands for all; the ingest jobs the uploads queued make the renditions.
     """
-    if rec.checksum not in reports:
-        reports[rec.checksum] = run_qc(Path("recordings") / rec.media_name, store.root)
-    ingest.store_result(sessions(), rec.id, rec.checksum, reports[rec.checksum], {}, 0.0, at=at)
+    if "lesson" not in reports:
+        reports["lesson"] = run_qc(Path("recordings") / rec.media_name, store.root)
+    ingest.store_result(sessions(), rec.id, rec.checksum, reports["lesson"], {}, 0.0, at=at)
 
 
 # Filler clips: what airs in breaks, after a lesson, between slots and when a lesson cannot air.
