@@ -92,6 +92,8 @@ def edit_user(
 ) -> User:
     """Change an account's name, role, scope or whether it may sign in; the house always keeps an active admin."""
     with session.begin():
+        # Two admins disabling each other at once must not both see the other still active: lock the admins first.
+        session.execute(select(User.id).where(User.role == Role.ADMIN, User.active.is_(True)).with_for_update())
         user = session.get(User, user_id)
         if user is None:
             raise NotFound("user", user_id)

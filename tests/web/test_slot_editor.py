@@ -188,3 +188,9 @@ def test_the_admin_pages_hold_no_english(client, world, channel):
     usernames = re.compile("|".join(rf">{name}<" for name in world.users))  # data, like lesson titles
     found |= {url: english_words(usernames.sub("><", admin.page(url))) for url in urls}
     assert {url: words for url, words in found.items() if words} == {}
+
+
+def test_the_editor_speaks_english_on_english_pages(client, world, channel):
+    page = Browser(client, "admin").page(EDITOR + "?lang=en")
+    assert "Weekly slots" in page and "Add a row" in page and "Check and save" in page and ">Monday<" in page
+    assert "Advanced: JSON" in page and "每周时段" not in page
