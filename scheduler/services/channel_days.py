@@ -116,7 +116,7 @@ def plan_of(row: ChannelDay) -> ChannelDayPlan:
     Kept by the version's identity and publication stamp (ids alone repeat across databases)."""
     if row.published_at is None:
         return plan_json.plan_from_dict(row.plan)
-    key = (row.id, row.channel_id, row.day, row.version, row.published_at)
+    key = _frozen_key(row)
     if key not in _FROZEN:
         _FROZEN[key] = plan_json.plan_from_dict(row.plan)
         while len(_FROZEN) > _FROZEN_KEPT:
@@ -125,33 +125,19 @@ def plan_of(row: ChannelDay) -> ChannelDayPlan:
     return _FROZEN[key]
 
 
-_FROZEN_SLOTS: OrderedDict[tuple[object, ...], tuple[SlotReport, ...]] = OrderedDict()
-
-
 def slot_reports(session: Session, rows: Sequence[ChannelDay]) -> dict[int, tuple[SlotReport, ...]]:
-    """In the caller's transaction: the slot reports of stored versions (loaded with their plan deferred) by row
-    id, read without their events: only the "slots" of each plan, and a published version's only once."""
-    found: dict[int, tuple[SlotReport, ...]] = {}
-    for row in rows:
-        key = _frozen_key(row)
-        if key in _FROZEN:
-            found[row.id] = _FROZEN[key].slots
-        elif key in _FROZEN_SLOTS:
-            found[row.id] = _FROZEN_SLOTS[key]
-    unread = {row.id: row for row in rows if row.id not in found}
+    """In the caller's transaction: the slot reports of stored versions by row id, read from the column kept
+    beside each plan (a plan's events are ~2 MB on a full demo day); from the plan for rows stored without it."""
+    found = {row.id: plan_json.slot_reports_from_list(row.slots) for row in rows if row.slots is not None}
+    unread = [row.id for row in rows if row.slots is None]
     if unread:
         query = select(ChannelDay.id, ChannelDay.plan["slots"]).where(ChannelDay.id.in_(unread))
-        for row_id, docs in session.execute(query):
-            found[row_id] = plan_json.slot_reports_from_list(docs)
-            if unread[row_id].published_at is not None:
-                _FROZEN_SLOTS[_frozen_key(unread[row_id])] = found[row_id]
-        while len(_FROZEN_SLOTS) > _FROZEN_KEPT * 4:  # a few hundred bytes each
-            _FROZEN_SLOTS.popitem(last=False)
+        found.update((row_id, plan_json.slot_reports_from_list(docs)) for row_id, docs in session.execute(query))
     return found
 
 
 def _frozen_key(row: ChannelDay) -> tuple[object, ...]:
-    """A published version's identity: ids alone repeat across databases; a draft's never matches a kept one."""
+    """A published version's identity: ids alone repeat across databases."""
     return (row.id, row.channel_id, row.day, row.version, row.published_at)
 
 
@@ -164,7 +150,7 @@ def published_plans(session: Session, row_ids: Sequence[int]) -> dict[int, Chann
             row = session.get(ChannelDay, row_id, options=[defer(ChannelDay.plan)])
             if row is None or row.published_at is None:
                 continue
-            key = (row.id, row.channel_id, row.day, row.version, row.published_at)
+            key = _frozen_key(row)
             raw = None if key in _FROZEN else row.plan
         if raw is not None:
             _FROZEN[key] = plan_json.plan_from_dict(raw)
@@ -238,7 +224,8 @@ def _store(
 ) -> ChannelDay:
     row = ChannelDay(
         channel_id=channel_id, day=day, version=version, status=status, plan=plan_json.plan_to_dict(plan),
-        recording_ids=_recording_ids(plan), problems=len(plan.problems), note=note, created_at=at, created_by=by,
+        slots=plan_json.slot_reports_to_list(plan.slots), recording_ids=_recording_ids(plan),
+        problems=len(plan.problems), note=note, created_at=at, created_by=by,
     )
     session.add(row)
     session.flush()
@@ -460,6 +447,7 @@ def _stand_in(
     changed = without_recording(channel, plan, recording_id, clips, reason)
     if row.status is DayStatus.DRAFT:
         row.plan, row.recording_ids, row.problems = plan_json.plan_to_dict(changed), _recording_ids(changed), len(changed.problems)
+        row.slots = plan_json.slot_reports_to_list(changed.slots)
         return DayOutcome(channel.id, row.day, row.version, row.status, "stood_in", changed.problems, diff_days(plan, changed))
     version = max(v.version for v in _versions(session, channel.id, row.day)) + 1
     new = _replace_published(session, channel, row, changed, version, at=at, by=by, note=note)

@@ -108,7 +108,7 @@ _Stored = dict[DayStatus, tuple[int, tuple[SlotReport, ...]]]
 
 def _stored(session: Session, first: date, last: date) -> dict[tuple[str, date], _Stored]:
     """The current versions of every channel's days: number and slot reports (a plan's events are most of it)."""
-    rows = list(session.scalars(select(ChannelDay).options(defer(ChannelDay.plan)).where(
+    rows = list(session.scalars(select(ChannelDay).options(defer(ChannelDay.plan), defer(ChannelDay.feeds)).where(
         ChannelDay.day >= first, ChannelDay.day < last, ChannelDay.status != DayStatus.SUPERSEDED)))
     reports = channel_days.slot_reports(session, rows)
     found: dict[tuple[str, date], _Stored] = {}

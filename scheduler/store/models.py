@@ -246,6 +246,7 @@ class ChannelDay(Base):
     version: Mapped[int] = mapped_column(Integer)
     status: Mapped[DayStatus] = mapped_column(_enum(DayStatus))
     plan: Mapped[dict[str, Any]] = mapped_column(JSON)
+    slots: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # the plan's slot reports, read without its events
     feeds: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # published: feed events per subject, "*" all
     recording_ids: Mapped[list[int]] = mapped_column(JSON)  # what airs, to find the days a revocation touches
     problems: Mapped[int] = mapped_column(Integer)

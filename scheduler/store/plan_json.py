@@ -236,8 +236,13 @@ def _report_from_dict(doc: Mapping[str, Any]) -> SlotReport:
     )
 
 
+def slot_reports_to_list(reports: Sequence[SlotReport]) -> list[Json]:
+    """A plan's slot reports alone (its "slots"), stored beside it for readers that need not parse the events."""
+    return [_report_to_dict(r) for r in reports]
+
+
 def slot_reports_from_list(docs: Sequence[Mapping[str, Any]]) -> tuple[SlotReport, ...]:
-    """A stored plan's slot reports alone (its "slots"), for readers that need not parse the events."""
+    """Slot reports from their JSON form (a plan's "slots")."""
     return tuple(_report_from_dict(r) for r in docs)
 
 
@@ -247,7 +252,7 @@ def plan_to_dict(plan: ChannelDayPlan) -> Json:
         "day": plan.day.isoformat(),
         "frames": plan.frames,
         "events": [_event_to_dict(e) for e in plan.events],
-        "slots": [_report_to_dict(r) for r in plan.slots],
+        "slots": slot_reports_to_list(plan.slots),
         "airings": {str(n): _airing_to_dict(a) for n, a in plan.airings.items()},
         "cursor": dict(plan.cursor),
     }

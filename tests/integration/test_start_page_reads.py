@@ -1,18 +1,21 @@
-"""The start page's read model: all channels x 7 days in one pass whatever the number of channels, only the plans'
-slot reports read; the range action's preview saves nothing."""
+"""The start page's read model: all channels x 7 days in one pass whatever the number of channels, the stored days'
+slot reports read without their plans; the range action's preview saves nothing."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event
+from alembic import command
+from sqlalchemy import event, select
 
 from scheduler.domain.day_glance import DayState
 from scheduler.domain.review_terms import ReviewState
 from scheduler.services import channel_days, recordings, start_page
 from scheduler.services.channels import save_channel, save_clip
 from scheduler.store import plan_json
+from scheduler.store.db import alembic_config
+from scheduler.store.models import ChannelDay
 from tests.integration.test_recording_pages import add_recording
 from tests.support.channels_world import CHANNEL, channel_doc, next_monday
 from tests.support.clips import filler_clips
@@ -59,7 +62,6 @@ def statements(sessions, read):  # type: ignore[no-untyped-def]
 def test_the_glance_reads_every_channel_in_the_same_statements_and_no_whole_plan(sessions, channels):
     who = operator(channels)
     channel_days.assemble_and_publish(sessions(), CHANNEL, MONDAY - timedelta(days=1), 7, at=SUNDAY_EVENING, by=None)
-    start_page.start_page(sessions(), who, now=SUNDAY_EVENING)  # reads the published days' slot reports once
     one = statements(sessions, lambda: start_page.start_page(sessions(), who, now=SUNDAY_EVENING))
     add_channel(sessions, "second.test.airclass")
     channel_days.assemble_and_publish(sessions(), "second.test.airclass", MONDAY - timedelta(days=1), 7,
@@ -71,7 +73,7 @@ def test_the_glance_reads_every_channel_in_the_same_statements_and_no_whole_plan
     two = statements(sessions, lambda: start_page.start_page(sessions(), who, now=SUNDAY_EVENING))
     assert len(two) == len(one) <= 6, two  # one pass for all channels: no statement per channel or day
     plan_reads = [sql for sql in two if "channel_day.plan" in sql]
-    assert plan_reads == [], plan_reads  # the slot reports were kept from the first read (published: frozen)
+    assert plan_reads == [], plan_reads  # the slot reports are read from their own column, never from the plan
 
 
 def test_a_recording_in_review_puts_its_slot_at_risk_on_the_day_not_assembled(sessions, channels):
@@ -88,3 +90,18 @@ def test_the_preview_of_the_range_action_saves_nothing(sessions, channels):
         (CHANNEL, ["published", "published"], None)]
     assert len(runs[0].standby) == 4  # nothing approved: every lesson slot of both days airs the standby programme
     assert channel_days.day_versions(sessions(), CHANNEL, MONDAY, 2) == []
+
+
+def test_days_stored_before_the_slots_column_get_it_from_their_plan(sessions, channels, database_url):
+    """Migration 0009 copies each stored plan's slot reports into the column the start page reads."""
+    channel_days.assemble_and_publish(sessions(), CHANNEL, MONDAY, 2, at=SUNDAY_EVENING, by=None)
+    before = start_page.start_page(sessions(), operator(channels), now=SUNDAY_EVENING).channels[0].days
+    sessions.kw["bind"].dispose()  # PostgreSQL: no open connection may hold the table while it is altered
+    config = alembic_config(database_url)
+    command.downgrade(config, "0008")
+    command.upgrade(config, "head")
+    with sessions() as session, session.begin():
+        rows = session.scalars(select(ChannelDay).where(ChannelDay.channel_id == CHANNEL)).all()
+        assert len(rows) == 2 and all(row.slots == row.plan["slots"] for row in rows)
+    after = start_page.start_page(sessions(), operator(channels), now=SUNDAY_EVENING).channels[0].days
+    assert after == before and after[1].filled + after[1].unfilled == 2
