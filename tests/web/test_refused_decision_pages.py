@@ -21,5 +21,5 @@ def test_the_page_shown_after_a_conflicting_decision_still_shows_the_qc_report(a
     refused = late.decide(recording_id, "approve", seen=seen)
     page = refused.get_data(as_text=True)
     assert refused.status_code == 409 and "其他审核人已对此录像作出决定" in page
-    assert re.search(r'<section class="qc" data-qc="(pass|warn|fail)">', page)  # the report, not "queued"
+    assert re.search(r'<section class="qc" id="qc-\d+" data-qc="(pass|warn|fail)">', page)  # the report, not "queued"
     assert 'class="qc-checks"' in page and "综合响度" in page
