@@ -10,12 +10,12 @@ from werkzeug.datastructures import MultiDict
 from scheduler.services import admin_audit
 from scheduler.services.channels import get_channel
 from scheduler.store.models import AdminEvent
-from tests.support.channels_world import CHANNEL, channel_doc
+from tests.support.channels_world import CHANNEL, channel_doc, school_day, slot
 from tests.web.test_chinese_pages import english_words
 from tests.web.test_pages import Browser
 
 EDITOR = f"/admin/channels/{CHANNEL}"
-FIELDS = ("weekday", "start", "length", "kind", "subject", "replay_slot", "replay_days", "title")
+FIELDS = ("weekday", "start", "length", "kind", "subject", "replay_slot", "replay_days", "title", "filler_id")
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def channel(client, world, api_as):  # type: ignore[no-untyped-def]
 def row(weekday: int, start: str, length: str, kind: str = "lesson", subject: str = "", replay: str = "",
         title: str = "") -> dict[str, str]:
     return {"weekday": str(weekday), "start": start, "length": length, "kind": kind, "subject": subject,
-            "replay_slot": replay, "replay_days": "0", "title": title}
+            "replay_slot": replay, "replay_days": "0", "title": title, "filler_id": ""}
 
 
 def school_rows(weekday: int) -> list[dict[str, str]]:
@@ -194,3 +194,14 @@ def test_the_editor_speaks_english_on_english_pages(client, world, channel):
     page = Browser(client, "admin").page(EDITOR + "?lang=en")
     assert "Weekly slots" in page and "Add a row" in page and "Check and save" in page and ">Monday<" in page
     assert "Advanced: JSON" in page and "每周时段" not in page
+
+
+def test_a_break_keeps_its_own_clip_through_the_editor(client, sessions, world, api_as):
+    week = [[*school_day()[:1], slot("08:50", 10, "break", title="广播操", filler_id="exercise"), *school_day()[2:]]]
+    assert api_as("admin").post("/api/channels/", json=channel_doc(week * 5 + [[], []])).status_code == 201
+    admin = Browser(client, "admin")
+    page = admin.page(EDITOR)
+    assert '<input type="hidden" name="filler_id" value="exercise">' in page
+    rows = [dict(r, filler_id="exercise") if r["kind"] == "break" else r for r in week_rows()]
+    assert post(admin, rows).status_code == 303
+    assert get_channel(sessions(), CHANNEL)[1].week[0][1].filler_id == "exercise"

@@ -21,7 +21,7 @@ from scheduler.domain.frames import frames_to_timecode, timecode_to_frames
 from scheduler.domain.policy import Violation
 from web.presenters.messages import RULE_LABELS, template_refusal, violation_detail
 
-FIELDS = ("weekday", "start", "length", "kind", "subject", "replay_slot", "replay_days", "title")
+FIELDS = ("weekday", "start", "length", "kind", "subject", "replay_slot", "replay_days", "title", "filler_id")
 KIND_LABELS = {SlotKind.LESSON: _l("lesson"), SlotKind.REPLAY: _l("replay"), SlotKind.BREAK: _l("break"),
                SlotKind.FILLER: _l("filler")}
 _CLOCK = re.compile(r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")
@@ -40,6 +40,7 @@ class Row:
     replay_slot: str = ""
     replay_days: str = "0"
     title: str = ""
+    filler_id: str = ""  # a break or filler slot's own clip, set in the JSON view: kept as a hidden field
     messages: list[str] = field(default_factory=list)
 
     @property
@@ -59,7 +60,7 @@ def rows_of(template: WeeklyTemplate, fps: int) -> list[Row]:
     return [
         Row(str(day), _clock(spec.start), frames_to_timecode(spec.frames, fps), spec.kind.value, spec.subject or "",
             str(spec.replay_of.slot) if spec.replay_of else "", str(spec.replay_of.days_back) if spec.replay_of else "0",
-            spec.title or "")
+            spec.title or "", spec.filler_id or "")
         for day, slots in enumerate(template.week)
         for spec in slots
     ]
@@ -115,7 +116,8 @@ def _slot(row: Row, fps: int, subjects: set[str]) -> SlotSpec | None:
         return None
     teaching = kind in (SlotKind.LESSON, SlotKind.REPLAY)
     return SlotSpec(start, frames, kind, subject=row.subject if kind is SlotKind.LESSON else None,
-                    replay_of=replay, title=None if teaching else (row.title.strip() or None))
+                    replay_of=replay, title=None if teaching else (row.title.strip() or None),
+                    filler_id=None if teaching else (row.filler_id.strip() or None))
 
 
 def _weekday(row: Row) -> int | None:

@@ -9,7 +9,7 @@
     return;
   }
   var body = form.querySelector("table.slot-rows tbody");
-  var blank = { start: "", length: "", subject: "", replay_slot: "", replay_days: "0", title: "" };
+  var blank = { start: "", length: "", subject: "", replay_slot: "", replay_days: "0", title: "", filler_id: "" };
 
   function removeRow(row) {
     var next = row.nextElementSibling;
