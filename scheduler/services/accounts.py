@@ -20,6 +20,7 @@ from scheduler.store.db import paginate
 from scheduler.store.models import ApiToken, City, County, School, User
 
 MIN_PASSWORD_LENGTH = 8
+LAST_ADMIN = "the last active admin cannot be disabled or given another role"  # the house keeps an admin
 PASSWORD_METHOD = "scrypt"  # werkzeug's default; the test suite swaps in a cheaper one for speed
 # Checked against when the username is unknown, so a miss costs as much as a wrong password.
 _DUMMY_HASH = generate_password_hash("airclass-timing-equaliser", method=PASSWORD_METHOD)
@@ -106,7 +107,7 @@ def edit_user(
         session.flush()
         if _active_admins(session) == 0:
             field = "active" if before["active"] and not active else "role"
-            raise InvalidInput(field, "the last active admin cannot be disabled or given another role")
+            raise InvalidInput(field, LAST_ADMIN)
         changes = admin_audit.changed(before, _account_facts(user))
         if changes:
             action = AdminAction.USER_EDITED

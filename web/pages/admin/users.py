@@ -31,9 +31,8 @@ FIELD_MESSAGES = {
     "county_id": _l("A county reviewer needs a county: choose one."),
     "city_id": _l("A city reviewer needs a city: choose one."),
     "role": _l("This role is not for people."),
-    "active": _l("The house needs an active admin: make another account admin first."),
 }
-LAST_ADMIN_ROLE = _l("The house needs an active admin: make another account admin first.")
+LAST_ADMIN = _l("The house needs an active admin: make another account admin first.")
 
 
 def _optional_id(value: Any) -> int | None:
@@ -42,8 +41,8 @@ def _optional_id(value: Any) -> int | None:
 
 def field_message(refused: InvalidInput) -> str:
     """A refused field's message in the page's language."""
-    if refused.field == "role" and "admin" in refused.message:
-        return str(LAST_ADMIN_ROLE)
+    if refused.message == accounts.LAST_ADMIN:
+        return str(LAST_ADMIN)
     return str(FIELD_MESSAGES.get(refused.field, refused.message))
 
 
