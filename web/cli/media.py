@@ -12,6 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from media.atomic_write import atomic_output
+from media.disk_space import NotEnoughSpace
 from scheduler.domain.catalogue import CatalogueError
 from scheduler.domain.channels import ScheduleError
 from scheduler.domain.review_errors import ReviewError
@@ -77,9 +78,14 @@ def render_day_command(grade: int | None, channel_id: str | None, day: datetime 
         raise click.ClickException("a day file is one channel: give --channel")
     store: MediaStore = current_app.extensions["airclass.store"]
     when = first_day(day, channels[0])
-    target, done = _with_bar(f"{channels[0].id} {when}", lambda progress: playout.render_published_day(
-        sessions(), store.root, channels[0].id, when, progress))
-    click.echo(f"{store.root / target}: {done.frames} frames, {len(done.copied)} lesson(s) stream-copied")
+    try:
+        target, done = _with_bar(f"{channels[0].id} {when}", lambda progress: playout.render_published_day(
+            sessions(), store.root, channels[0].id, when, progress))
+    except NotEnoughSpace as error:  # refused before anything was written
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{store.root / target}: {done.frames} frames, {len(done.copied)} lesson(s) stream-copied, "
+               f"{len(done.from_prepared)} filler run(s) from prepared clips ({len(done.prepared)} prepared now), "
+               f"{done.encoded_frames} frame(s) encoded")
     if output is not None:
         with atomic_output(output) as temporary:
             shutil.copyfile(store.root / target, temporary)
