@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections import defaultdict
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -138,3 +140,40 @@ def test_progress_moves_through_the_parts_not_only_at_the_join(media_store: Path
     assert before_join and max(before_join) >= 80.0  # the parts (re-encoding 140 frames) are most of the work
     assert len({round(p) for p in before_join}) >= 3  # one step per part at least
     assert percents == sorted(percents) and percents[-1] == 100.0
+
+
+def test_the_joined_day_keeps_the_cbr_mux_figures_and_continuous_timestamps(media_store: Path, lessons: Path) -> None:
+    """Parts copied end to end (a lesson, a prepared filler looped, padding) and remuxed once: PCR every <= 40 ms,
+    PAT and PMT every <= 0.5 s, the mux rate, continuity counters and timestamps unbroken at every join."""
+    items = [
+        DayRenderItem(Path("cable/red/cable.ts"), 0, 60),
+        DayRenderItem(Path("green_3s.mp4"), 60, 170, ItemKind.FILLER),  # two whole passes and a cut one
+    ]  # then padding
+    day = render_day(items, 300, media_store / "mux_figures.ts", media_store, profile=SMALL_CABLE)
+    data = day.path.read_bytes()
+    packets = [data[i : i + 188] for i in range(0, len(data), 188)]
+    rate = len(data) * 8 / (300 / 25)
+    assert abs(rate - SMALL_CABLE.muxrate_kbps * 1000) / (SMALL_CABLE.muxrate_kbps * 1000) < 0.02
+    pcrs, tables, counters, breaks = [], defaultdict(list), {}, []
+    for index, packet in enumerate(packets):
+        pid = (packet[1] & 0x1F) << 8 | packet[2]
+        if packet[3] & 0x20 and packet[4] >= 7 and packet[5] & 0x10:
+            base = int.from_bytes(packet[6:11], "big")
+            pcrs.append((base >> 7) * 300 + (base & 0x1FF))
+        if pid in (0, 0x1000) and packet[1] & 0x40:
+            tables[pid].append(index * 188 * 8 / rate)
+        if pid != 0x1FFF and packet[3] & 0x10:
+            counter = packet[3] & 0x0F
+            if pid in counters and counter != (counters[pid] + 1) % 16:
+                breaks.append((index, pid))
+            counters[pid] = counter
+    assert max(b - a for a, b in pairwise(pcrs)) / 27e6 <= 0.040
+    assert set(tables) == {0, 0x1000} and all(max(b - a for a, b in pairwise(t)) <= 0.5 for t in tables.values())
+    assert breaks == []
+    probed = ffprobe(day.path, "-show_entries", "packet=stream_index,pts", "-show_streams")
+    kinds = {s["index"]: s["codec_type"] for s in probed["streams"]}
+    steps = defaultdict(set)
+    for kind in ("video", "audio"):
+        pts = [int(p["pts"]) for p in probed["packets"] if kinds[p["stream_index"]] == kind]
+        steps[kind] = {b - a for a, b in pairwise(pts)}
+    assert steps == {"video": {3600}, "audio": {2160}}  # 90 kHz: a frame at 25 fps, an MP2 frame of 1152 samples
