@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -207,20 +207,49 @@ def write_titled(path: Path, title: str, body: Path, body_spec: ClipSpec, tool: 
     return path
 
 
+class TitledClips(Mapping[str, Path]):
+    """The lesson clips being written in the background: reading one waits for it (an error in writing it is
+    raised there). Use as a context manager: leaving it waits for every clip and stops the processes."""
+
+    def __init__(self, pending: dict[str, Future[Path]], pool: ThreadPoolExecutor) -> None:
+        self._pending, self._pool = pending, pool
+
+    def __getitem__(self, name: str) -> Path:
+        return self._pending[name].result()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._pending)
+
+    def __len__(self) -> int:
+        return len(self._pending)
+
+    def __enter__(self) -> TitledClips:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
+
+
 def titled_clips(
     samples: Mapping[str, Path], titles: Mapping[str, str], *, quick: bool = False, tool: MediaTool | None = None
-) -> dict[str, Path]:
+) -> TitledClips:
     """One clip per name with its own title card before the shared lesson body (from generate_all's `samples`),
-    under TITLED_FOLDER beside the samples; clips already there are kept. Two ffmpeg processes at a time."""
+    under TITLED_FOLDER beside the samples; clips already there are kept. Written in the background, two ffmpeg
+    processes at a time, in the order of `titles`, so that a caller can use the first while the others are made."""
     body = samples[Path(LESSON_BODY.file_name).stem]
     folder = body.parent / TITLED_FOLDER
     folder.mkdir(exist_ok=True)
     spec = _quick(LESSON_BODY.spec) if quick else LESSON_BODY.spec
-    paths = {name: folder / f"{name}.mp4" for name in titles}
-    missing = [name for name, path in paths.items() if not path.exists()]
-    with ThreadPoolExecutor(TITLING_PROCESSES) as pool:
-        list(pool.map(lambda name: write_titled(paths[name], titles[name], body, spec, tool), missing))
-    return paths
+    pool = ThreadPoolExecutor(TITLING_PROCESSES)
+    pending: dict[str, Future[Path]] = {}
+    for name, title in titles.items():
+        path = folder / f"{name}.mp4"
+        if path.exists():
+            pending[name] = Future()
+            pending[name].set_result(path)
+        else:
+            pending[name] = pool.submit(write_titled, path, title, body, spec, tool)
+    return TitledClips(pending, pool)
 
 
 def _quick(spec: ClipSpec) -> ClipSpec:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -74,18 +75,25 @@ def seed_demo(sessions: sessionmaker[Session], store: MediaStore, samples: dict[
     with sessions() as session:
         if session.scalar(select(City.id).where(City.name == CITY)) is not None:
             return "demo data already present\n" + _logins()
-    clips = titled_clips(samples, lesson_titles())  # each recording shows its own lesson's title card
-    city = curriculum.create_city(sessions(), CITY, COUNTIES)
-    county_ids = [c.id for c in city.counties]
-    curriculum.ensure_subjects(sessions(), SUBJECTS)
-    _plan_lessons(sessions, county_ids)
-    _create_users(sessions, city.id, county_ids, at)
-    reports: dict[str, QcReport] = {}  # QC's report of the demo's lessons, made once (see _qc_reported)
-    _recordings(sessions, store, clips, at, reports)
-    _approved_library(sessions, store, clips, at, reports)
+    # Each recording shows its own lesson's title card: the clips are made in the background, in upload order.
+    with titled_clips(samples, _in_upload_order(lesson_titles())) as clips:
+        city = curriculum.create_city(sessions(), CITY, COUNTIES)
+        county_ids = [c.id for c in city.counties]
+        curriculum.ensure_subjects(sessions(), SUBJECTS)
+        _plan_lessons(sessions, county_ids)
+        _create_users(sessions, city.id, county_ids, at)
+        reports: dict[str, QcReport] = {}  # QC's report of the demo's lessons, made once (see _qc_reported)
+        _recordings(sessions, store, clips, at, reports)
+        _approved_library(sessions, store, clips, at, reports)
     _clips(sessions, store, samples)
     _channels(sessions, at)
     return "demo data seeded\n" + _publish_days(sessions, at) + "\n" + _logins()
+
+
+def _in_upload_order(titles: dict[str, str]) -> dict[str, str]:
+    """The review chain's lessons first (_recordings uploads them first), then the library's."""
+    chain = [clip_name(3, code, sequence) for code, sequence, _steps in _CHAIN]
+    return {name: titles[name] for name in chain} | titles
 
 
 def _plan_lessons(sessions: sessionmaker[Session], county_ids: list[int]) -> None:
@@ -127,7 +135,7 @@ _CHAIN = [
 
 
 def _recordings(
-    sessions: sessionmaker[Session], store: MediaStore, clips: dict[str, Path], at: datetime,
+    sessions: sessionmaker[Session], store: MediaStore, clips: Mapping[str, Path], at: datetime,
     reports: dict[str, QcReport],
 ) -> None:
     grade, login = 3, COUNTY_LOGINS[producing_county(3)]
@@ -156,7 +164,7 @@ def _recordings(
 
 
 def _approved_library(
-    sessions: sessionmaker[Session], store: MediaStore, clips: dict[str, Path], at: datetime,
+    sessions: sessionmaker[Session], store: MediaStore, clips: Mapping[str, Path], at: datetime,
     reports: dict[str, QcReport],
 ) -> None:
     """Every other lesson of every grade recorded and approved, so the demo week airs lessons."""

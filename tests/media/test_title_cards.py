@@ -38,7 +38,8 @@ def test_the_card_draws_the_lessons_title() -> None:
 def test_titled_clips_differ_in_their_card_and_share_the_body(tmp_path: Path) -> None:
     samples = generate_all(tmp_path, quick=True)
     titles = {"g3_chinese_01": AUTUMN_RAIN, "g3_math_01": "三年级 数学 第1课《两位数乘两位数》"}
-    clips = titled_clips(samples, titles, quick=True)
+    with titled_clips(samples, titles, quick=True) as made:  # written in the background, read when ready
+        clips = dict(made)
     rain, maths = (frame_hashes(clips[name]) for name in titles)
     card = int(CARD_SECONDS * 25)
     body = probe_upload(samples["lesson_body_9s"], tmp_path).duration_frames
@@ -47,6 +48,7 @@ def test_titled_clips_differ_in_their_card_and_share_the_body(tmp_path: Path) ->
     assert rain[card:] == maths[card:] == frame_hashes(samples["lesson_body_9s"])  # the body, copied
     probe = probe_upload(clips["g3_chinese_01"], tmp_path / "titled")
     assert (probe.width, probe.height, probe.audio_channels) == (320, 180, 2)
-    made = {name: path.stat().st_mtime_ns for name, path in clips.items()}
-    titled_clips(samples, titles, quick=True)  # a second run keeps them
-    assert {name: path.stat().st_mtime_ns for name, path in clips.items()} == made
+    written = {name: path.stat().st_mtime_ns for name, path in clips.items()}
+    with titled_clips(samples, titles, quick=True) as again:  # a second run keeps them
+        assert dict(again) == clips
+    assert {name: path.stat().st_mtime_ns for name, path in clips.items()} == written
