@@ -186,13 +186,14 @@ def _history(
 ) -> tuple[dict[str, int], dict[date, dict[int, Airing]]]:
     """The cursor before `day` (from the nearest earlier stored day) and earlier days' airings for replays."""
     by_id = {lesson.id: lesson for lesson in lessons}
-    earlier_row = session.scalars(
-        select(ChannelDay)
+    # Only the plan's cursor: assembling a range reads the day before each day, ~2 MB of JSON each in full.
+    earlier_cursor = session.scalars(
+        select(ChannelDay.plan["cursor"])
         .where(ChannelDay.channel_id == channel.id, ChannelDay.day < day, ChannelDay.status != DayStatus.SUPERSEDED)
         .order_by(ChannelDay.day.desc(), ChannelDay.version.desc())
         .limit(1)
     ).first()
-    cursor = dict(earlier_row.plan["cursor"]) if earlier_row else {}
+    cursor = dict(earlier_cursor or {})
     reach = max((s.replay_of.days_back for s in slots_for(template, day) if s.replay_of), default=0)
     earlier: dict[date, dict[int, Airing]] = {}
     for back in range(1, reach + 1):
@@ -311,9 +312,30 @@ def _assemble_and_publish(session: Session, channel_id: str, first: date, days: 
                           by: int | None) -> list[DayOutcome]:
     channel, template = load_channel(session, channel_id)
     lessons = planned_lessons(session, channel.grades)
-    for day in _days(first, days):
-        _assemble_one(session, channel, template, day, lessons, at, by)
-    return _publish_days(session, channel_id, first, days, at, by)
+    return [_assemble_and_publish_one(session, channel, template, day, lessons, at, by) for day in _days(first, days)]
+
+
+def _assemble_and_publish_one(
+    session: Session, channel: Channel, template: WeeklyTemplate, day: date,
+    lessons: Sequence[PlannedLesson], at: datetime, by: int | None,
+) -> DayOutcome:
+    """Publish the day as assembled now, unless nothing on air would change: a published version is only
+    replaced for a change families would see (a new version revises the feeds and needs a new playout file).
+    Assembly airs approved recordings only, so the plan is published as it comes (no re-assembly, no stale check)."""
+    plan = _assemble(session, channel, template, day, lessons)
+    versions = _versions(session, channel.id, day)
+    draft, published = _current(versions, DayStatus.DRAFT), _current(versions, DayStatus.PUBLISHED)
+    if published is not None and draft is None and not diff_days(plan_of(published), plan):
+        before = plan_of(published)
+        return DayOutcome(channel.id, day, published.version, published.status, "unchanged", before.problems)
+    if draft is not None:
+        session.delete(draft)
+        session.flush()
+    version = draft.version if draft else (versions[-1].version + 1 if versions else 1)
+    row = _replace_published(session, channel, published, plan, version, at=at, by=by, note=describe_day(template, day))
+    changes = diff_days(plan_of(published), plan) if published else ()
+    return DayOutcome(channel.id, day, row.version, row.status, "republished" if published else "published",
+                      plan.problems, changes)
 
 
 def standby_lessons(outcomes: Sequence[DayOutcome]) -> list[SlotReport]:

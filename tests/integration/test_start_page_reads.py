@@ -21,7 +21,7 @@ from tests.support.channels_world import CHANNEL, channel_doc, next_monday
 from tests.support.clips import filler_clips
 
 MONDAY = next_monday()
-SUNDAY_EVENING = datetime.combine(MONDAY - timedelta(days=1), time(20), tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)
+SUNDAY_EVENING = datetime.combine(MONDAY - timedelta(days=1), time(19), tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)
 
 
 def add_channel(sessions, channel_id: str) -> None:  # type: ignore[no-untyped-def]
@@ -105,3 +105,14 @@ def test_days_stored_before_the_slots_column_get_it_from_their_plan(sessions, ch
         assert len(rows) == 2 and all(row.slots == row.plan["slots"] for row in rows)
     after = start_page.start_page(sessions(), operator(channels), now=SUNDAY_EVENING).channels[0].days
     assert after == before and after[1].filled + after[1].unfilled == 2
+
+
+def test_publishing_a_range_again_leaves_days_nothing_on_air_would_change(sessions, channels):
+    """A new version revises the families' feeds and needs a new playout file: only a change on air makes one."""
+    first = channel_days.assemble_and_publish(sessions(), CHANNEL, MONDAY, 2, at=SUNDAY_EVENING, by=None)
+    add_recording(sessions, channels, ReviewState.COUNTY_REVIEW, 1)  # in the airings' states, not on air
+    again = channel_days.assemble_and_publish(sessions(), CHANNEL, MONDAY, 2, at=SUNDAY_EVENING + timedelta(hours=1),
+                                              by=None)
+    assert [o.action for o in first] == ["published", "published"]
+    assert [(o.action, o.version) for o in again] == [("unchanged", 1), ("unchanged", 1)]
+    assert [v.version for v in channel_days.day_versions(sessions(), CHANNEL, MONDAY, 2)] == [1, 1]
