@@ -12,6 +12,7 @@ import pytest
 from scheduler.services.operator_alerts import alert_failed_job
 from scheduler.store.models import TimedJobRun
 from tests.support.channels_world import CHANNEL, channel_doc, next_monday
+from tests.web.test_chinese_pages import english_words
 from tests.web.test_pages import Browser
 from web.pages import operator as operator_pages
 
@@ -45,7 +46,7 @@ def test_the_start_page_says_tomorrow_is_not_published_and_projects_its_lessons(
     assert client.get("/", follow_redirects=True).request.path == "/operator/"  # the operator's landing page
     page = operator.page("/operator/")
     assert f"明天（{monday.year}年{monday.month}月{monday.day}日" in page and "有 1 个频道尚未发布：</strong>" in page
-    assert "嘉兴空中课堂·三年级" in page and "华数 803" in page
+    assert "嘉兴空中课堂·三年级" in page and "华数 803" in page and english_words(page) == []
     dates = re.findall(r'data-day="(\d{4}-\d{2}-\d{2})"', page)
     assert dates == [(monday + timedelta(days=n)).isoformat() for n in range(-1, 6)]
     tuesday = cell(page, CHANNEL, monday + timedelta(days=1))
@@ -69,12 +70,13 @@ def test_publishing_all_channels_shows_each_day_first_and_saves_nothing_until_co
     assert '<td class="standby">0</td>' in rows[0][2] and "已发布 · 第 1 版" in rows[0][2]
     assert '<summary class="st-unfilled">1</summary>' in rows[1][2] and "时段 3" in rows[1][2]
     assert "课程计划中已无可排的 语文 课" in rows[1][2]
+    assert english_words(preview) == []
     assert f'data-channel="{INTERNAL}"' not in preview  # internal channels are not the range action's
     assert api_as("operator").get(f"/api/channels/{CHANNEL}/days?from={monday}&days=2").get_json() == []
     assert "有 1 个频道尚未发布" in operator.page("/operator/")
     done = publish_all(operator, monday, 2, confirm="y")
     report = done.get_data(as_text=True)
-    assert done.status_code == 200 and "所有公开频道的这些日期均已发布" in report
+    assert done.status_code == 200 and "所有公开频道的这些日期均已发布" in report and english_words(report) == []
     assert report.count('class="outcome-published"') == 2
     stored = api_as("operator").get(f"/api/channels/{CHANNEL}/days?from={monday}&days=2").get_json()
     assert [(d["day"], d["status"]) for d in stored] == [(str(monday), "published"), (str(monday + timedelta(1)), "published")]
@@ -97,6 +99,7 @@ def test_a_channel_that_cannot_be_assembled_is_reported_and_the_others_are_publi
     report = done.get_data(as_text=True)
     assert done.status_code == 200 and "2 个频道中有 1 个未发布" in report and "未发布：该频道的内容均未保存" in report
     assert "no-such-clip" in report.split('data-channel="grade3b.test.airclass"')[1]  # why, in the channel's section
+    assert english_words(report.replace("no-such-clip", "")) == []
     assert api_as("operator").get(f"/api/channels/grade3b.test.airclass/days?from={monday}&days=2").get_json() == []
     assert len(api_as("operator").get(f"/api/channels/{CHANNEL}/days?from={monday}&days=2").get_json()) == 2
 
