@@ -17,9 +17,6 @@ from scheduler.services.guide import broadcast_day, day_entries
 from scheduler.services.live import replay_days as channel_replays
 from scheduler.store.models import ChannelDay, DayStatus, Lesson, Recording, RecordingIngest, Subject, User
 
-REPLAY_DAYS = 7  # past broadcast days a grade's replay pages cover
-
-
 @dataclass(frozen=True)
 class FamilyDigest:
     """What the family pages show as of an instant, compared, not read: what every page shares (subjects,
@@ -59,7 +56,7 @@ def digest(session: Session, *, now: datetime, public_dir: Path) -> FamilyDigest
         except channel_days.DayNotPublished:
             started = -1
         days = tuple(day_id for channel_id, day_id in published if channel_id == row.id)
-        mine = (row.id, row.name, row.updated_at, today, days, tuple(channel_replays(public_dir, row.id)))
+        mine = (row.id, row.name, row.updated_at, today, days, tuple(channel_replays(public_dir, row.id, today)))
         for grade in row.grades:
             grades[grade] = (*grades.get(grade, ()), mine)
             clock[grade] = (*clock.get(grade, ()), (row.id, started))
@@ -74,10 +71,9 @@ def grade_today(session: Session, grade: int, *, now: datetime) -> date:
 
 
 def replay_days(session: Session, grade: int, *, now: datetime, public_dir: Path) -> list[date]:
-    """The grade's first public channel's past days (the last REPLAY_DAYS) whose replay has been written."""
+    """The past days of the grade's first public channel families can watch again."""
     channel = list_channels(session, grade, public_only=True)[0]
-    today = broadcast_day(channel, now)
-    return [day for day in channel_replays(public_dir, channel.id) if 0 < (today - day).days <= REPLAY_DAYS]
+    return channel_replays(public_dir, channel.id, broadcast_day(channel, now))
 
 
 def watch_media(session: Session) -> dict[int, dict[str, str]]:

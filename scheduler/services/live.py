@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 LIVE = "live"
 MEDIA = "media"  # under <public>/live/: the segments the playlists name
 REPLAY = "replay"  # under <public>/live/<channel>/: a VOD playlist per day that has ended
+REPLAY_DAYS = 7  # past broadcast days families can watch again; older replays, and segments only they name, go
 SEGMENT_PREFIX = f"../{MEDIA}/"  # from <public>/live/<channel>/<rung>.m3u8
 WINDOW_SECONDS = 36.0  # six segments: at least three target durations (RFC 8216 6.2.2)
 REPUBLISH_MARGIN_SECONDS = 12.0  # playlists written just before a republication may list this far ahead
@@ -179,13 +180,16 @@ def _load(place: LivePlace, channel: Channel, day: date) -> tuple[DayTimeline, s
         doc = json.loads(path.read_text())
     except FileNotFoundError:
         return None
-    segments = tuple(LiveSegment(**s) for s in doc["segments"])
-    timeline = DayTimeline(datetime.fromisoformat(doc["starts_at"]), doc["fps"], doc["first_sequence"],
-                           doc["first_discontinuity"], segments)
+    timeline = _timeline_of(doc)
     if len(_LOADED) > 64:
         _LOADED.clear()
     _LOADED[path] = (stamp, (timeline, doc["runs"]))
     return timeline, doc["runs"]
+
+
+def _timeline_of(doc: dict[str, Any]) -> DayTimeline:
+    return DayTimeline(datetime.fromisoformat(doc["starts_at"]), doc["fps"], doc["first_sequence"],
+                       doc["first_discontinuity"], tuple(LiveSegment(**s) for s in doc["segments"]))
 
 
 def _keep(place: LivePlace, channel: Channel, day: date, timeline: DayTimeline, runs_key: str) -> None:
@@ -308,8 +312,9 @@ def write_channel(place: LivePlace, media: LiveMedia, session: Session, channel:
                                    segment_prefix=SEGMENT_PREFIX)
         write_if_changed(folder / f"{variant.name}.m3u8", text.encode())
     _write_master(place, folder)
-    if yesterday and not (folder / REPLAY / (broadcast_day - timedelta(days=1)).isoformat() / "master.m3u8").exists():
-        write_replay(place, media, channel, broadcast_day - timedelta(days=1), yesterday[0])
+    ended = broadcast_day - timedelta(days=1)
+    if yesterday and not (folder / REPLAY / ended.isoformat() / "master.m3u8").exists():
+        write_replay(place, media, channel, ended, yesterday[0])
     return len(window.segments)
 
 
@@ -331,11 +336,10 @@ def write_replay(place: LivePlace, media: LiveMedia, channel: Channel, day: date
     _write_master(place, folder)
 
 
-def replay_days(public_dir: Path, channel_id: str) -> list[date]:
+def _written_replays(public_dir: Path, channel_id: str) -> list[date]:
     """The days whose replay is written for a channel (its master is written last), oldest first."""
-    folder = public_dir / LIVE / channel_id / REPLAY
     found = []
-    for master in folder.glob("*/master.m3u8"):
+    for master in (public_dir / LIVE / channel_id / REPLAY).glob("*/master.m3u8"):
         try:
             found.append(date.fromisoformat(master.parent.name))
         except ValueError:
@@ -343,15 +347,65 @@ def replay_days(public_dir: Path, channel_id: str) -> list[date]:
     return sorted(found)
 
 
+def _watchable_again(day: date, today: date) -> bool:
+    return 0 < (today - day).days <= REPLAY_DAYS
+
+
+def replay_days(public_dir: Path, channel_id: str, today: date) -> list[date]:
+    """The past days of a channel families can watch again on its broadcast day `today`, oldest first."""
+    return [day for day in _written_replays(public_dir, channel_id) if _watchable_again(day, today)]
+
+
+def remove_old_replays(place: LivePlace, channels: Sequence[Channel], today: Callable[[Channel], date]) -> int:
+    """Remove the replays and kept timelines of days past REPLAY_DAYS, then every segment link under
+    `<public>/live/media/` that no kept timeline names (a loop's segments air day after day: a link goes only
+    when no day still kept lists it). The number of files removed."""
+    removed = 0
+    for channel in channels:
+        for day in _written_replays(place.public_dir, channel.id):
+            if (today(channel) - day).days > REPLAY_DAYS:
+                shutil.rmtree(place.public_dir / LIVE / channel.id / REPLAY / day.isoformat(), ignore_errors=True)
+                removed += 1
+        for kept in (place.state_dir / channel.id).glob("*.json"):
+            try:
+                too_old = (today(channel) - date.fromisoformat(kept.stem)).days > REPLAY_DAYS
+            except ValueError:
+                continue
+            if too_old:
+                kept.unlink(missing_ok=True)
+                removed += 1
+    named = {segment.uri(variant.name) for timeline in _kept_timelines(place) for segment in timeline.segments
+             for variant in place.variants}
+    media = place.public_dir / LIVE / MEDIA
+    for link in media.rglob("*.ts"):
+        if link.relative_to(media).as_posix() not in named:
+            link.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _kept_timelines(place: LivePlace) -> list[DayTimeline]:
+    return [_timeline_of(json.loads(path.read_text())) for path in place.state_dir.glob("*/*.json")]
+
+
 def write_live_playlists(sessions: sessionmaker[Session], place: LivePlace, media: LiveMedia, now: datetime,
                          broadcast_day: Callable[[Channel, datetime], date]) -> dict[str, Any]:
     """Write every public channel's live playlists for `now`; per channel, the segments listed or the error."""
     written: dict[str, Any] = {}
-    for channel in list_channels(sessions(), public_only=True):
+    channels = list_channels(sessions(), public_only=True)
+    for channel in channels:
         try:
             with sessions() as session:
                 written[channel.id] = write_channel(place, media, session, channel, now, broadcast_day(channel, now))
         except Exception as error:  # one channel's trouble must not stop the others' playlists
             log.exception("live playlists of %s not written", channel.id)
             written[channel.id] = f"{type(error).__name__}: {error}"
+    days = {broadcast_day(channel, now) for channel in channels}
+    if channels and _CLEARED.get(place.public_dir) != days:  # at start-up, and when a day has ended
+        removed = remove_old_replays(place, channels, lambda channel: broadcast_day(channel, now))
+        _CLEARED[place.public_dir] = days
+        log.info("live: %d old replays, timelines and segment links removed", removed)
     return written
+
+
+_CLEARED: dict[Path, set[date]] = {}  # by public folder: the broadcast days its old replays were last removed on

@@ -16,6 +16,8 @@ from scheduler.services import channel_days, guide
 from scheduler.services.live import LivePlace, web_ladder, write_live_playlists
 from scheduler.store.models import RecordingIngest
 from tests.support.channels_world import CHANNEL, next_monday
+from web.pages import guide as guide_pages
+from web.pages import replay as replay_pages
 
 pytestmark = pytest.mark.ffmpeg  # the on_air world's recordings are probed clips
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -143,7 +145,15 @@ def test_a_day_that_has_ended_is_written_as_a_replay_of_what_aired(on_air, sessi
     assert sequence(playlist(place)) > sequence(replay)  # Tuesday's live numbering goes on from Monday's
 
 
-def test_a_past_day_is_watched_again_from_the_guide_at_any_programme(on_air, sessions, place, client):
+def family_clock(monkeypatch: pytest.MonkeyPatch, first: datetime) -> dict[str, datetime]:
+    """The guide's and replay pages' clock, set by the test: {"at": instant}."""
+    clock = {"at": first}
+    for module in (guide_pages, replay_pages):
+        monkeypatch.setattr(module, "now", lambda: clock["at"].astimezone(UTC))
+    return clock
+
+
+def test_a_past_day_is_watched_again_from_the_guide_at_any_programme(on_air, sessions, place, client, monkeypatch):
     monday = next_monday()
     channel_days.publish(sessions(), CHANNEL, monday, 1, at=datetime.now(UTC), by=None)
     media = FakeMedia()
@@ -151,6 +161,7 @@ def test_a_past_day_is_watched_again_from_the_guide_at_any_programme(on_air, ses
                          guide.broadcast_day)
     tuesday = datetime.combine(monday + timedelta(days=1), time(6, 0, 30), tzinfo=SHANGHAI)
     write_live_playlists(sessions, place, media, tuesday, guide.broadcast_day)
+    family_clock(monkeypatch, tuesday)
 
     week = client.get(f"/guide/grade3/{monday}").get_data(as_text=True)
     assert f'<a href="/replay/grade3/{monday}">观看当天回放</a>' in week
@@ -163,3 +174,46 @@ def test_a_past_day_is_watched_again_from_the_guide_at_any_programme(on_air, ses
     with client.get(f"/live/{CHANNEL}/replay/{monday}/master.m3u8") as master:
         assert master.status_code == 200 and master.get_data(as_text=True).count("#EXT-X-STREAM-INF:") == 3
     assert client.get(f"/replay/grade3/{monday + timedelta(days=1)}").status_code == 404  # not over yet
+
+
+def test_a_replay_is_kept_seven_days_then_removed_with_the_segments_only_it_named(on_air, sessions, place, client,
+                                                                                 monkeypatch):
+    monday = next_monday()
+    channel_days.publish(sessions(), CHANNEL, monday, 1, at=datetime.now(UTC), by=None)  # Tuesday: standby all day
+    media = FakeMedia()
+    folder = "renditions/lesson-12/hls"
+    write_segments(place.media_dir / folder, "maths 12", 2 * 25)
+    with sessions() as session, session.begin():
+        session.merge(RecordingIngest(recording_id=on_air.recordings["math12"], checksum="x", qc_status="pass",
+                                      qc_report={}, renditions={"hls": f"{folder}/master.m3u8"}, loudness_gain_db=0.0,
+                                      finished_at=datetime.now(UTC)))
+
+    def on(day_offset: int) -> datetime:  # 06:00:30 北京时间, just after a broadcast day starts
+        return datetime.combine(monday + timedelta(days=day_offset), time(6, 0, 30), tzinfo=SHANGHAI)
+
+    write_live_playlists(sessions, place, media, datetime.combine(monday, time(8, 30, 1), tzinfo=SHANGHAI),
+                         guide.broadcast_day)
+    lesson_link = place.public_dir / "live" / "media" / folder / "720p_00000.ts"
+    assert lesson_link.is_file()
+    write_live_playlists(sessions, place, media, on(1), guide.broadcast_day)  # Monday ends: its replay
+    write_live_playlists(sessions, place, media, on(2), guide.broadcast_day)  # Tuesday ends: its replay too
+    replays = place.public_dir / "live" / CHANNEL / "replay"
+    assert sorted(p.name for p in replays.iterdir()) == [monday.isoformat(), (monday + timedelta(days=1)).isoformat()]
+
+    clock = family_clock(monkeypatch, on(7))
+    write_live_playlists(sessions, place, media, on(7), guide.broadcast_day)  # a week after Monday: still there
+    assert (replays / monday.isoformat() / "master.m3u8").is_file() and lesson_link.is_file()
+    assert client.get(f"/replay/grade3/{monday}").status_code == 200
+
+    clock["at"] = on(8)
+    write_live_playlists(sessions, place, media, on(8), guide.broadcast_day)  # eight days after: gone
+    assert sorted(p.name for p in replays.iterdir()) == [(monday + timedelta(days=d)).isoformat() for d in (1, 7)]
+    assert not lesson_link.exists()  # only Monday's day named the lesson's segments
+    for uri in re.findall(r"^(\S+\.ts)$", (replays / (monday + timedelta(days=1)).isoformat() / "720p.m3u8").read_text(),
+                          re.MULTILINE):  # Tuesday's replay (standby all day) still plays: its loop's links stay
+        assert (replays / (monday + timedelta(days=1)).isoformat() / uri).resolve().is_file()
+    for uri in re.findall(r"^(\S+\.ts)$", playlist(place), re.MULTILINE):
+        assert (place.public_dir / "live" / CHANNEL / uri).resolve().is_file()
+    assert client.get(f"/replay/grade3/{monday}").status_code == 404
+    week = client.get(f"/guide/grade3/{monday}").get_data(as_text=True)
+    assert f'href="/replay/grade3/{monday}"' not in week and f'href="/replay/grade3/{monday + timedelta(days=1)}"' in week

@@ -59,5 +59,6 @@ def _week(grade: int, first: date | None) -> Any:
         subject_feeds=[(code, name, feed_links(grade, code)) for code, name in found.subjects],
         today={c.id: guide.broadcast_day(c, moment) for c in found.channels},
         previous=start - timedelta(days=guide.WEEK), following=start + timedelta(days=guide.WEEK),
-        replays=set(live.replay_days(settings().public, found.channels[0].id)),
+        replays=set(live.replay_days(settings().public, found.channels[0].id,
+                                     guide.broadcast_day(found.channels[0], moment))),
     )

@@ -22,9 +22,10 @@ bp = Blueprint("replay", __name__, url_prefix="/replay")
 @family_page
 def day(grade: int, day: date) -> Any:
     """A past day of the grade's first public channel, with its programmes to start from."""
-    found = guide.grade_guide(db(), grade, now=rendered_now(now()), first=day, days=1)
+    moment = rendered_now(now())
+    found = guide.grade_guide(db(), grade, now=moment, first=day, days=1)
     channel = found.channels[0]
-    if day not in live.replay_days(settings().public, channel.id):
+    if day not in live.replay_days(settings().public, channel.id, guide.broadcast_day(channel, moment)):
         abort(404)
     the_day = found.day_list(channel.id)[0]
     entries = [(entry, int((entry.starts - the_day.starts_at).total_seconds())) for entry in the_day.entries]
