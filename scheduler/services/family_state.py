@@ -17,6 +17,7 @@ from scheduler.services.guide import broadcast_day, day_entries
 from scheduler.services.live import replay_days as channel_replays
 from scheduler.store.models import ChannelDay, DayStatus, Lesson, Recording, RecordingIngest, Subject, User
 
+
 @dataclass(frozen=True)
 class FamilyDigest:
     """What the family pages show as of an instant, compared, not read: what every page shares (subjects,
