@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from scheduler.domain.catalogue import TextTooLong
 
 DEFAULT_TEXT_CHARS = 100_000
-TEXT_LIMITS = {"audit_event.comment": 2000, "channel_day.note": 2000}  # what people type
+TEXT_LIMITS = {"audit_event.comment": 4000}  # what people type (the API's comment limit); notes quote comments
 
 
 def column_limit(table: str, column: Any) -> int | None:

@@ -35,4 +35,4 @@ def test_a_name_past_its_column_is_refused(sessions, world):
 
 
 def test_text_columns_have_limits_too():
-    assert TEXT_LIMITS["audit_event.comment"] == 2000 and DEFAULT_TEXT_CHARS >= 10_000
+    assert TEXT_LIMITS["audit_event.comment"] == 4000 and DEFAULT_TEXT_CHARS >= 10_000
