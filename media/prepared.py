@@ -1,15 +1,16 @@
 """Fillers, breaks, the standby programme and padding encoded once per cable profile, then cut into days by copy.
 
-A clip is prepared once as one pass of cable video (video-only TS: no B-frames, closed one-second GOPs) and
-its audio, levelled once to the profile's loudness target, as exactly frames x 1920 samples of WAV
-(day_parts.part_argv, as the day render re-encoded a filler before). It is kept in `prepared/<key>/`, the key
-made of the clip's SHA-256 and the profile's fingerprint (what shapes the pictures and sound: size, bitrate,
-GOP, preset, sample rate, loudness target, and PREPARE_VERSION): a changed clip or profile is prepared anew.
+A clip is prepared once as one pass (a short clip: whole passes lasting at least a minute) of cable video
+(video-only TS: no B-frames, closed one-second GOPs) and its audio, levelled once to the profile's loudness
+target, as exactly frames x 1920 samples of WAV (day_parts.part_argv, as the day render re-encoded a filler
+before). It is kept in `prepared/<key>/`, the key made of the clip's SHA-256 and the profile's fingerprint
+(what shapes the pictures and sound: size, bitrate, GOP, preset, sample rate, loudness target, and
+PREPARE_VERSION): a changed clip or profile is prepared anew.
 
-A day takes a run of frames of a clip as pieces of its passes (`pass_pieces`): a whole pass is the prepared
-files themselves; a piece starting on a keyframe is cut by stream copy (no B-frames: its first N packets are its
-first N frames); only a piece starting between keyframes has its frames up to the next keyframe re-encoded.
-Lessons' cable renditions are cut the same way (one pass, no loop).
+A day takes a run of frames of a clip as pieces of its prepared pass (`pass_pieces`): a whole pass is the
+prepared files themselves; a piece starting on a keyframe is cut by stream copy (no B-frames: its first N
+packets are its first N frames); only a piece starting between keyframes has its frames up to the next keyframe
+re-encoded. Lessons' cable renditions are cut the same way (one pass, no loop).
 """
 
 from __future__ import annotations
@@ -32,8 +33,11 @@ from media.runner import MediaTool, ffmpeg_argv, file_url, input_options, store_
 from media.store_paths import resolve_in_store
 
 PREPARED_DIR = "prepared"
-PREPARE_VERSION = 1  # bump when the way a piece is made changes: every clip is then prepared anew
+PREPARE_VERSION = 2  # bump when the way a piece is made changes: every clip is then prepared anew
 PADDING_FRAMES = 60 * FPS  # padding is prepared as a minute of black and silence
+# A short clip is prepared as whole passes lasting at least this long: each file a day lists costs its join
+# about 12 ms of CPU to open (a 1 s clip listed pass by pass, 43 CPU-s per broadcast hour; as 60 s blocks, 0.7).
+BLOCK_FRAMES = 60 * FPS
 VIDEO, AUDIO, ABOUT = "video.ts", "audio.wav", "piece.json"
 
 
@@ -141,14 +145,15 @@ def _found(folder: Path) -> PreparedClip | None:
 def _encode_pass(
     clip: Path | None, temp: Path, store_root: Path, profile: CableProfile, tool: MediaTool, timeout: float | None
 ) -> int:
-    """Encode one pass of the clip into temp (its audio levelled to the profile's target); its frames."""
+    """Encode the clip's prepared pass into temp (its audio levelled to the profile's target); its frames."""
     video, audio = temp / VIDEO, temp / AUDIO
     if clip is None:
         item = DayRenderItem(None, 0, PADDING_FRAMES, ItemKind.PADDING)
         tool.run(part_argv(item, video, audio, store_root, profile, None), timeout=timeout)
         return PADDING_FRAMES
     probe = probe_upload(clip, store_root, tool)
-    item = DayRenderItem(clip, 0, max(1, pass_frames(probe)), ItemKind.FILLER)
+    one_pass = max(1, pass_frames(probe))
+    item = DayRenderItem(clip, 0, one_pass * -(-BLOCK_FRAMES // one_pass), ItemKind.FILLER)
     passes = passes_for(item, probe, temp / "passes.ffconcat", store_root, tool)
     leveling = levelings([item], [probe.container], store_root, profile, tool, timeout)[clip]
     tool.run(part_argv(item, video, audio, store_root, profile, probe.container, leveling=leveling, passes=passes),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from collections import defaultdict
@@ -96,6 +97,8 @@ def test_fillers_are_prepared_once_and_again_only_when_the_clip_changes(media_st
     assert frame_colours(first.path)[:90] == ["green"] * 90 and frame_colours(changed.path)[:90] == ["blue"] * 90
     keys = {prepared_folder(sha256_file(media_store / name), SMALL_CABLE) for name in ("green_3s.mp4", "blue_3s.mp4")}
     assert all((media_store / key / "video.ts").is_file() for key in keys)
+    # A 3 s clip is prepared as 20 whole passes: a day lists one file a minute, not one every 3 s.
+    assert {json.loads((media_store / key / "piece.json").read_text())["frames"] for key in keys} == {1500}
 
 
 def test_a_render_without_room_is_refused_before_anything_is_written(media_store: Path, lessons: Path) -> None:
