@@ -45,6 +45,7 @@ from media.prepared import (
     encode_cut_argv,
     pass_pieces,
     prepare_clip,
+    prepared_frames,
 )
 from media.probe import MediaProbe, probe_upload
 from media.profiles import CABLE, FPS, CableProfile, cable_audio_options, cable_mux_options
@@ -177,7 +178,7 @@ def _needed_bytes(
 ) -> int:
     """Bytes the render will write: the day, every part that is not a prepared pass, and the clips to prepare."""
     parts = sum(item.frames for item, copy, cut in zip(plan, copies, shaped, strict=True) if cut or not copy)
-    passes = sum(PADDING_FRAMES if probe is None else max(1, pass_frames(probe)) for probe in clips.values())
+    passes = sum(PADDING_FRAMES if probe is None else prepared_frames(pass_frames(probe)) for probe in clips.values())
     return render_bytes(day_frames, parts + passes, parts + passes, profile)
 
 

@@ -152,14 +152,19 @@ def _encode_pass(
         tool.run(part_argv(item, video, audio, store_root, profile, None), timeout=timeout)
         return PADDING_FRAMES
     probe = probe_upload(clip, store_root, tool)
-    one_pass = max(1, pass_frames(probe))
-    item = DayRenderItem(clip, 0, one_pass * -(-BLOCK_FRAMES // one_pass), ItemKind.FILLER)
+    item = DayRenderItem(clip, 0, prepared_frames(pass_frames(probe)), ItemKind.FILLER)
     passes = passes_for(item, probe, temp / "passes.ffconcat", store_root, tool)
     leveling = levelings([item], [probe.container], store_root, profile, tool, timeout)[clip]
     tool.run(part_argv(item, video, audio, store_root, profile, probe.container, leveling=leveling, passes=passes),
              timeout=timeout)
     passes.listing.unlink()
     return item.frames
+
+
+def prepared_frames(pass_frames: int) -> int:
+    """How long a clip's prepared pass is: its own length, or the whole passes that last at least BLOCK_FRAMES."""
+    one_pass = max(1, pass_frames)
+    return one_pass * -(-BLOCK_FRAMES // one_pass)
 
 
 def copy_cut_argv(source: Path, piece: Piece, out: Path, store_root: Path) -> list[str]:
