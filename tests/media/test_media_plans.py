@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from media.analysis import Measurements, TimeRange, parse_measurements
 from media.dayrender import DayPlanError, DayRenderItem, ItemKind, plan_day
 from media.loudness import plan_leveling
-from media.prepared import PieceHow, pass_pieces
+from media.prepared import Piece, PieceHow, audio_cut_argv, copy_cut_argv, encode_cut_argv, pass_pieces
 from media.probe import MediaProbe
 from media.profiles import CABLE, CABLE_EBU, HLS, MP4, cable_output, hls_variant_output, mp4_output
 from media.progress import progress_percent
@@ -169,3 +169,19 @@ def test_pass_pieces_air_every_frame_once_and_encode_only_before_a_keyframe(
         else:
             assert piece.start % gop == 0
         assert (piece.how is PieceHow.WHOLE) == (period is not None and piece.start == 0 and piece.end == period)
+
+
+def test_prepared_pieces_are_cut_through_the_one_door_with_demuxer_and_protocol_forced(tmp_path: Path) -> None:
+    """Cuts of a prepared pass: the TS and WAV demuxers forced, file protocol only, video copied by frame count."""
+    (tmp_path / "video.ts").write_bytes(b"\x47")
+    (tmp_path / "audio.wav").write_bytes(b"RIFF")
+    copy = " ".join(copy_cut_argv(tmp_path / "video.ts", Piece(25, 40, PieceHow.COPY), tmp_path / "c.ts", tmp_path))
+    assert "-f mpegts -protocol_whitelist file -ss 1.020000 -i file:" in copy
+    assert "-f mpegts -copypriorss 1 -frames:v 15 -vcodec copy" in copy
+    encode = " ".join(encode_cut_argv(tmp_path / "video.ts", Piece(30, 50, PieceHow.ENCODE), tmp_path / "e.ts",
+                                      tmp_path, CABLE))
+    assert "-f mpegts -protocol_whitelist file -ss 0.980000 -i file:" in encode  # decoded from the keyframe at 25
+    assert "trim=end_frame=25:start_frame=5" in encode and "-bf 0 " in encode and "-flags:v +cgop -g 25" in encode
+    audio = " ".join(audio_cut_argv(tmp_path / "audio.wav", Piece(10, 20, PieceHow.COPY), tmp_path / "a.wav"))
+    assert "-f wav -protocol_whitelist file -i file:" in audio
+    assert "atrim=end_sample=38400:start_sample=19200" in audio
