@@ -145,7 +145,7 @@ def serve(host: str, port: int, threads: int, with_scheduler: bool, workers: int
         from scheduler.queue.local import start_embedded_pool
 
         pool = start_embedded_pool(_settings().database_url, _settings().media_dir, workers)
-    click.echo(f"airclass is serving on http://{host}:{port}/")
+    click.echo(f"airclass is serving on http://{host}:{port}/ (requests are logged to {_settings().access_log})")
     try:
         proxy = {"trusted_proxy": trusted_proxy, "trusted_proxy_count": 1,
                  "trusted_proxy_headers": "x-forwarded-for x-forwarded-proto"} if trusted_proxy else {}
