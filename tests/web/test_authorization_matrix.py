@@ -60,6 +60,7 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], dict[str, object]]] = {
     ("GET", "/operator/channels/<channel_id>/week"): (READERS, {}),
     ("POST", "/operator/channels/<channel_id>/assemble"): (SCHEDULERS, {"data": {"days": "0"}}),
     ("POST", "/operator/channels/<channel_id>/publish"): (SCHEDULERS, {"data": {"days": "0"}}),
+    ("POST", "/operator/publish-all"): (SCHEDULERS, {"data": {"days": "0"}}),
     ("POST", "/operator/channels/<channel_id>/days/<isodate:day>/render"): (SCHEDULERS, {"data": {}}),
     ("GET", "/operator/channels/<channel_id>/days/<isodate:day>/playout-v<int:version>.ts"): (READERS, {"version": 1}),
     ("GET", "/operator/jobs/"): (READERS, {}),
