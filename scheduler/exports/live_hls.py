@@ -25,8 +25,9 @@ def live_media_playlist(window: LiveWindow, rendition: str, *, target_duration: 
 
 def replay_playlist(day: DayTimeline, rendition: str, *, target_duration: int, segment_prefix: str = "") -> str:
     """A whole broadcast day as one rendition's VOD playlist (回放): every segment with its air time, so a
-    player can start from any programme; ENDLIST, as nothing will be added."""
-    window = LiveWindow(day.first_sequence, day.first_discontinuity, tuple(whole_day(day)))
+    player can start from any programme; ENDLIST, as nothing will be added. Its discontinuities are numbered
+    from 0: a VOD playlist continues no other, and hls.js's cost per load grows with the number."""
+    window = LiveWindow(day.first_sequence, 0, tuple(whole_day(day)))
     body = live_media_playlist(window, rendition, target_duration=target_duration, segment_prefix=segment_prefix)
     header, _, segments = body.partition("#EXT-X-INDEPENDENT-SEGMENTS\n")
     return f"{header}#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-INDEPENDENT-SEGMENTS\n{segments}#EXT-X-ENDLIST\n"

@@ -55,6 +55,8 @@ WINDOW_SECONDS = 36.0  # six segments: at least three target durations (RFC 8216
 REPUBLISH_MARGIN_SECONDS = 12.0  # playlists written just before a republication may list this far ahead
 ANCHOR = date(2020, 1, 1)
 DAY_NUMBERS = 100_000  # more segments than any day has: a day nothing chains to starts at day_index x this
+# Discontinuity numbers are never anchored so: hls.js keeps its timestamps in an array indexed by them and walks
+# it from 0 at every playlist load (day_index x 100,000 cost 2.5 s of a browser's main thread each time).
 
 
 class LiveMedia(Protocol):
@@ -187,6 +189,18 @@ def _load(place: LivePlace, channel: Channel, day: date) -> tuple[DayTimeline, s
     return timeline, doc["runs"]
 
 
+def _latest_kept(place: LivePlace, channel: Channel, day: date) -> DayTimeline | None:
+    """The channel's latest kept timeline before `day`, whatever the gap."""
+    earlier = []
+    for path in (place.state_dir / channel.id).glob("*.json"):
+        try:
+            if date.fromisoformat(path.stem) < day:
+                earlier.append(path)
+        except ValueError:
+            continue
+    return _timeline_of(json.loads(max(earlier).read_text())) if earlier else None
+
+
 def _timeline_of(doc: dict[str, Any]) -> DayTimeline:
     return DayTimeline(datetime.fromisoformat(doc["starts_at"]), doc["fps"], doc["first_sequence"],
                        doc["first_discontinuity"], tuple(LiveSegment(**s) for s in doc["segments"]))
@@ -261,8 +275,11 @@ def day_on_the_web(
                                segment_frames=place.segment_frames)
     else:
         before = _load(place, channel, day - timedelta(days=1))
-        anchor = (day - ANCHOR).days * DAY_NUMBERS
-        first, discontinuities = (before[0].next_sequence, before[0].next_discontinuity) if before else (anchor, anchor)
+        if before:
+            first, discontinuities = before[0].next_sequence, before[0].next_discontinuity
+        else:  # the service was down a whole day, or this is the channel's first: a player cannot have watched on
+            latest = _latest_kept(place, channel, day)
+            first, discontinuities = (day - ANCHOR).days * DAY_NUMBERS, latest.next_discontinuity if latest else 0
         if kept is not None:  # not on air yet: keep its numbering
             first, discontinuities = kept[0].first_sequence, kept[0].first_discontinuity
         timeline = day_timeline(runs, starts_at=starts_at, fps=place.fps, segment_frames=place.segment_frames,

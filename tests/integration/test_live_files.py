@@ -84,6 +84,9 @@ def test_the_live_channel_follows_the_published_day_and_keeps_what_has_aired(on_
     first = playlist(place)
     segments = listed(first)
     assert sum(float(x) for x in re.findall(r"#EXTINF:([\d.]+)", first)) >= 3 * 6  # at least three target durations
+    # A channel's first day numbers its discontinuities from 0: hls.js walks an array as long as the number at
+    # every playlist load (a number anchored at day x 100,000 blocked a browser 2.5 s a load).
+    assert int(re.search(r"#EXT-X-DISCONTINUITY-SEQUENCE:(\d+)", first).group(1)) < 1000  # type: ignore[union-attr]
     durations = [float(x) for x in re.findall(r"#EXTINF:([\d.]+)", first)]
     airing = datetime.fromisoformat(segments[-1][0].replace("Z", "+00:00"))
     assert airing <= at < airing + timedelta(seconds=durations[-1])  # the last segment listed is on air now
@@ -135,6 +138,7 @@ def test_a_day_that_has_ended_is_written_as_a_replay_of_what_aired(on_air, sessi
     assert (folder / "master.m3u8").read_text().count("#EXT-X-STREAM-INF:") == 3
     replay = (folder / "720p.m3u8").read_text()
     assert "#EXT-X-PLAYLIST-TYPE:VOD" in replay and replay.endswith("#EXT-X-ENDLIST\n")
+    assert "#EXT-X-DISCONTINUITY-SEQUENCE:0\n" in replay
     entries = listed(replay)
     assert sum(float(x) for x in re.findall(r"#EXTINF:([\d.]+)", replay)) == 24 * 3600  # the whole broadcast day
     assert entries[0][0] == f"{(monday - timedelta(days=1)).isoformat()}T22:00:00.000Z"  # 06:00 北京时间

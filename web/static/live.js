@@ -75,6 +75,7 @@
     if (window.Hls && Hls.isSupported()) {
       // No worker: the page's Content-Security-Policy refuses the blob: worker hls.js would make.
       hls = new Hls({ enableWorker: false, startPosition: replay ? askedPosition() : -1 });
+      window.airclassHls = hls; // for the browser tests: the player's errors and buffer
       hls.on(Hls.Events.ERROR, (_event, data) => {
         if (!data.fatal) return;
         if (data.type === Hls.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
