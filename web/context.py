@@ -71,19 +71,22 @@ def current_user() -> User | None:
         g.user = accounts.user_for_token(db(), header[7:].strip())
         g.via_token = g.user is not None
     elif (user_id := session.get("user_id")) is not None:
-        g.user = _active_user(user_id)
+        g.user = _active_user(user_id, session.get("stamp"))
     # Taken now, while the user is fresh: a refused decision rolls back the request's session, which expires the
     # user, and reading it after that would begin a transaction that the next service could not begin.
     g.actor = actor_for(g.user) if g.user is not None else None
     return g.user
 
 
-def _active_user(user_id: int) -> User | None:
+def _active_user(user_id: int, stamp: str | None) -> User | None:
     try:
-        return accounts.get_user(db(), user_id)
+        user = accounts.get_user(db(), user_id)
     except NotFound:  # the account was removed or deactivated since sign-in
+        user = None
+    if user is None or stamp != accounts.session_stamp(user):  # or its password was reset since
         session.clear()
         return None
+    return user
 
 
 def current_actor() -> Actor:

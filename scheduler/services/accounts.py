@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -122,13 +122,15 @@ def _active_admins(session: Session) -> int:
 
 
 def reset_password(session: Session, by: Actor, user_id: int, password: str, *, at: datetime) -> None:
-    """An admin sets another account's password (the user's open sessions stay signed in)."""
+    """An admin sets another account's password; the user's API tokens go, and their open sessions end
+    (their session stamp no longer matches)."""
     _check_password(password)
     with session.begin():
         user = session.get(User, user_id)
         if user is None:
             raise NotFound("user", user_id)
         user.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+        session.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
         admin_audit.record(session, by, AdminAction.PASSWORD_RESET, ("user", user.id), {}, at)
 
 
@@ -179,6 +181,11 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
         check_password_hash(_DUMMY_HASH, password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
+
+
+def session_stamp(user: User) -> str:
+    """What a browser session keeps of the password it was opened with: a new password ends older sessions."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
 def get_account(session: Session, user_id: int) -> User:

@@ -110,6 +110,21 @@ def test_a_password_reset_keeps_the_rule_and_is_recorded_without_the_password(ap
     assert event.action.value == "password_reset" and event.changes == {}
 
 
+def test_a_password_reset_ends_the_users_open_sessions_and_api_tokens(app, client, sessions, world, api_as):
+    teacher = world.user("teacher_a")
+    theirs = Browser(app.test_client(), "teacher_a")
+    token_client = api_as("teacher_a")
+    assert theirs.client.get("/teacher/").status_code == 200 and token_client.get("/api/users/me").status_code == 200
+    admin = Browser(client, "admin")
+    reset = client.post(f"/admin/users/{teacher.id}/password",
+                        data={"csrf_token": admin.token(f"/admin/users/{teacher.id}"), "password": "new-secret-42"})
+    assert reset.status_code == 303
+    assert theirs.client.get("/teacher/").headers["Location"].startswith("/login")
+    assert token_client.get("/api/users/me").status_code == 401
+    assert signs_in(app, "teacher_a", "new-secret-42")
+    assert admin.client.get(f"/admin/users/{teacher.id}").status_code == 200  # the admin's own session goes on
+
+
 @pytest.mark.parametrize("who", ["teacher_a", "auditor", "admin"])
 def test_every_user_changes_their_own_password(app, client, sessions, world, who):
     mine = Browser(client, who)
@@ -126,6 +141,7 @@ def test_every_user_changes_their_own_password(app, client, sessions, world, who
     assert signs_in(app, who)
     assert change(PASSWORD, "brand-new-pass").status_code == 303
     assert signs_in(app, who, "brand-new-pass") and not signs_in(app, who)
+    assert mine.page("/account/password")  # the session that changed it stays signed in
     assert actions(sessions, world.user(who).id) == ["password_changed"]
 
 

@@ -87,7 +87,7 @@ def login() -> Any:
         else:
             if user is not None:
                 session.clear()
-                session["user_id"] = user.id
+                session["user_id"], session["stamp"] = user.id, accounts.session_stamp(user)
                 return redirect(_safe_next(request.args.get("next")))
             error, status = _("Wrong username or password."), 401
     return render_template("login.html", form=form, error=error), status
@@ -125,7 +125,8 @@ def change_password() -> Any:
             field = form.current if refused.field == "current" else form.new
             field.errors.append(_("This is not your current password.") if refused.field == "current" else
                                 _("Use at least %(n)s characters.", n=accounts.MIN_PASSWORD_LENGTH))
-        else:
+        else:  # this session stays signed in; the user's other sessions end
+            session["stamp"] = accounts.session_stamp(accounts.get_user(db(), session["user_id"]))
             flash(_("Your password was changed."))
             return redirect(url_for("pages.home"), 303)
     if form.errors:
