@@ -59,7 +59,7 @@ def trail(sessions, world):  # type: ignore[no-untyped-def]
 
 
 def rows(page: str) -> list[str]:
-    return re.findall(r'<tr class="audit-entry">(.*?)</tr>', page, re.DOTALL)
+    return re.findall(r'<tr class="audit-entry[^"]*">(.*?)</tr>', page, re.DOTALL)
 
 
 def test_a_county_auditor_reads_their_countys_entries_and_a_city_wide_one_all(client, app, world, trail):
@@ -150,3 +150,55 @@ def test_the_audit_pages_hold_no_english(client, world, trail):
         page = auditor.client.get(url).get_data(as_text=True)
         data = {"city", "county", "teacher", "http", "evil", "example"}  # usernames and the hostile comment
         assert [w for w in english_words(page) if w not in data] == [], url
+
+
+@pytest.fixture
+def admin_changes(sessions, world, trail):  # type: ignore[no-untyped-def]
+    """Beside the decisions: the admin disables county_b's reviewer (newest of all) and resets a password."""
+    from scheduler.domain.admin_actions import AdminAction
+    from scheduler.services import admin_audit
+    from scheduler.services.recordings import actor_for
+
+    admin = actor_for(world.user("admin"))
+    county_b = world.user("county_b")
+    with sessions.begin() as session:
+        admin_audit.record(session, admin, AdminAction.USER_DISABLED, ("user", county_b.id),
+                           {"active": [True, False]}, AT + timedelta(hours=5))
+        admin_audit.record(session, admin, AdminAction.PASSWORD_RESET, ("user", county_b.id), {},
+                           AT + timedelta(minutes=30))
+    return county_b
+
+
+def test_admin_changes_are_in_the_log_of_those_who_read_every_county(client, app, world, admin_changes):
+    auditor = Browser(client, "auditor")
+    entries = rows(auditor.page("/audit/"))
+    assert len(entries) == 7
+    assert "停用账号" in entries[1] and "账号 county_b" in entries[1] and "管理员" in entries[1]  # newest but the 2020 one
+    assert "管理员重置密码" in entries[5]  # between the decisions of 01:00 and 02:00 UTC
+    assert len(rows(auditor.page("/audit/?action=user_disabled"))) == 1
+    assert len(rows(auditor.page(f"/audit/?actor={world.user('admin').id}"))) == 2
+    assert len(rows(auditor.page(f"/audit/?county={world.county_a}"))) == 3  # admin changes belong to no county
+    from tests.web.test_chinese_pages import english_words
+
+    data = {"admin", "city", "county", "teacher", "http", "evil", "example"}  # usernames and the hostile comment
+    assert [w for w in english_words(auditor.page("/audit/")) if w not in data] == []
+    english = auditor.page("/audit/?lang=en")
+    assert "account disabled" in english and "Account county_b" in english
+    county = Browser(app.test_client(), "auditor_a").page("/audit/")
+    assert len(rows(county)) == 3 and "county_b" not in county  # a county auditor reads their county only
+    assert Browser(app.test_client(), "auditor_a").page("/audit/?action=user_disabled").count("audit-entry") == 0
+
+
+def test_admin_changes_page_and_export_in_the_one_order(client, world, admin_changes, monkeypatch):
+    monkeypatch.setattr("web.pages.audit.PER_PAGE", 3)
+    auditor = Browser(client, "auditor")
+    pages = [rows(auditor.page(f"/audit/?page={n}")) for n in (1, 2, 3)]
+    assert [len(p) for p in pages] == [3, 3, 1] and "停用账号" in pages[0][1] and "管理员重置密码" in pages[1][2]
+    assert "导出为 CSV 表格（7 条）" in auditor.page("/audit/")
+    table = read_csv(client.get("/audit/export.csv").data)
+    header, entries = table[0], table[1:]
+    by_column = [dict(zip(header, entry, strict=True)) for entry in entries]
+    assert len(entries) == 7 and by_column[1]["操作"] == "停用账号" and by_column[1]["账号或频道"] == "账号 county_b"
+    assert by_column[1]["修改内容"] == "停用账号" and by_column[1]["用户名"] == "admin"
+    assert by_column[1]["时间"] == "2020-02-10 14:00:00"  # 06:00 UTC in Beijing
+    assert len(read_csv(client.get("/audit/export.csv?action=approve").data)) == 3

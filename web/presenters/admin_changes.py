@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from scheduler.domain.admin_actions import AdminAction
+from scheduler.services.audit_log import AdminEntry
 from scheduler.store.models import AdminEvent
 
 ACTION_LABELS = {
@@ -24,7 +25,7 @@ FIELD_LABELS = {
 }
 
 
-def change_summary(event: AdminEvent) -> str:
+def change_summary(event: AdminEvent | AdminEntry) -> str:
     """What happened, and which fields changed when it was an edit."""
     label = str(ACTION_LABELS[event.action])
     fields = [str(FIELD_LABELS[name]) for name in event.changes if name in FIELD_LABELS]
