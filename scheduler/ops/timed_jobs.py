@@ -8,6 +8,7 @@ sessions, calls the services and records its outcome in `timed_job`, which the A
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -43,11 +44,60 @@ def _first_day(channel: Channel, now: datetime, ahead: int = 1) -> date:
     return now.astimezone(channel.zone).date() + timedelta(days=ahead)
 
 
+@dataclass(frozen=True)
+class Said:
+    """One line of a successful run's summary: what it says (a key the web words in the page's language) and its
+    facts. Stored as JSON in `timed_job.last_message`, so no English sentence has to be read back."""
+
+    what: str
+    facts: dict[str, str | int]
+
+    def english(self) -> str:
+        return SAID_IN_ENGLISH[self.what].format(**self.facts)
+
+    def as_data(self) -> dict[str, str | int]:
+        return {"what": self.what, **self.facts}
+
+
+SAID_IN_ENGLISH = {
+    "days_drafted": "{channel}: {done} of {span} days drafted from {first}",
+    "days_published": "{channel}: {done} of {span} days published from {first}",
+    "files_exported": "{channel}: {files} files in {folder}",
+    "feeds_refreshed": "{written} feeds written, {unchanged} unchanged, {removed} removed",
+    "orphans_set_aside": "{moved} orphan file(s) set aside in {folder}",
+    "no_channels": "no channels",
+}
+
+
+def stored_summary(message: str | None) -> list[Said] | None:
+    """A successful run's stored summary read back; None for a message stored as text (an error, an older run)."""
+    try:
+        lines = json.loads(message or "")
+    except ValueError:
+        return None
+    if not isinstance(lines, list) or not all(isinstance(line, dict) and line.get("what") in SAID_IN_ENGLISH
+                                              for line in lines):
+        return None
+    return [Said(line["what"], {k: v for k, v in line.items() if k != "what"}) for line in lines]
+
+
+def summary_as_data(message: str | None) -> list[dict[str, str | int]] | None:
+    """A successful run's stored summary as the API shows it; None for a message stored as text."""
+    lines = stored_summary(message)
+    return None if lines is None else [line.as_data() for line in lines]
+
+
+def message_in_english(message: str | None) -> str | None:
+    """A run's stored message as English text: a summary worded, an error as stored."""
+    lines = stored_summary(message)
+    return message if lines is None else "\n".join(line.english() for line in lines)
+
+
 def record_run(sessions: sessionmaker[Session], job_id: str, outcome: str, message: str, at: datetime) -> None:
     """Keep a job's last outcome where the API and the start-up catch-up read it."""
     with sessions() as session, session.begin():
         row = session.get(TimedJobRun, job_id) or TimedJobRun(id=job_id, description=job_id, trigger="run by hand")
-        row.last_run_at, row.last_outcome, row.last_message = at, outcome, message[:4000]
+        row.last_run_at, row.last_outcome, row.last_message = at, outcome, message
         session.add(row)
 
 
@@ -68,10 +118,11 @@ def _alert(sessions: sessionmaker[Session], job_id: str, error: Exception, at: d
         log.exception("could not alert operators to the failure of %s", job_id)
 
 
-def recorded(job_id: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
-    """Record a job's outcome: 'ok' with its summary, or 'failed' with the error (then re-raise)."""
+def recorded(job_id: str) -> Callable[[Callable[..., list[Said]]], Callable[..., str]]:
+    """Record a job's outcome: 'ok' with its summary (as JSON), or 'failed' with the error (then re-raise); the run
+    returns the summary in English, for logs."""
 
-    def decorate(job: Callable[..., str]) -> Callable[..., str]:
+    def decorate(job: Callable[..., list[Said]]) -> Callable[..., str]:
         @functools.wraps(job)
         def run(database_url: str, *args: Any, **kwargs: Any) -> str:
             at = datetime.now(UTC)
@@ -79,12 +130,12 @@ def recorded(job_id: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
             try:
                 summary = job(sessions, *args, **kwargs)
             except Exception as error:
-                record_run(sessions, job_id, "failed", f"{type(error).__name__}: {error}", at)
+                record_run(sessions, job_id, "failed", f"{type(error).__name__}: {error}"[:4000], at)
                 _alert(sessions, job_id, error, at)
                 raise
             else:
-                record_run(sessions, job_id, "ok", summary, at)
-                return summary
+                record_run(sessions, job_id, "ok", json.dumps([line.as_data() for line in summary]), at)
+                return "\n".join(line.english() for line in summary)
             finally:
                 sessions.kw["bind"].dispose()
 
@@ -93,11 +144,12 @@ def recorded(job_id: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
     return decorate
 
 
-def _each_channel(sessions: sessionmaker[Session], now: datetime, work: Callable[[Session, Channel, date], str],
-                  ahead: int = 1) -> str:
+def _each_channel(sessions: sessionmaker[Session], now: datetime, work: Callable[[Session, Channel, date], Said],
+                  ahead: int = 1) -> list[Said]:
     """Run work per channel from `ahead` days after today in its zone (sessions: the job's own); one channel's
     refusal does not stop the others, but fails the job."""
-    lines, failures = [], {}
+    lines: list[Said] = []
+    failures = {}
     for channel in list_channels(sessions()):
         first = _first_day(channel, now, ahead)
         try:
@@ -106,74 +158,76 @@ def _each_channel(sessions: sessionmaker[Session], now: datetime, work: Callable
             failures[channel.id] = (first, str(error))
     if failures:
         raise ChannelsFailed(failures)
-    return "\n".join(lines) or "no channels"
+    return lines or [Said("no_channels", {})]
 
 
 def _days_ahead(sessions: sessionmaker[Session], days: int, now: datetime | None,
-                operation: Callable[..., list[channel_days.DayOutcome]], counted: tuple[str, ...], verb: str,
-                from_today: bool) -> str:
+                operation: Callable[..., list[channel_days.DayOutcome]], counted: tuple[str, ...], said: str,
+                from_today: bool) -> list[Said]:
     """Run an assemble or publish over tomorrow (or today, catching up) and the following days of every channel."""
     at = now or datetime.now(UTC)
     span = days + 1 if from_today else days
 
-    def work(session: Session, channel: Channel, first: date) -> str:
+    def work(session: Session, channel: Channel, first: date) -> Said:
         outcomes = operation(session, channel.id, first, span, at=at, by=None)
         done = sum(o.action in counted for o in outcomes)
-        return f"{channel.id}: {done} of {span} days {verb} from {first}"
+        return Said(said, {"channel": channel.id, "done": done, "span": span, "first": first.isoformat()})
 
     return _each_channel(sessions, at, work, ahead=0 if from_today else 1)
 
 
 @recorded("assemble_ahead")
 def assemble_ahead(sessions: sessionmaker[Session], days: int, now: datetime | None = None,
-                   from_today: bool = False) -> str:
+                   from_today: bool = False) -> list[Said]:
     """Assemble tomorrow (today too when catching up) and the following days as drafts, on every channel."""
-    return _days_ahead(sessions, days, now, channel_days.assemble, ("assembled",), "drafted", from_today)
+    return _days_ahead(sessions, days, now, channel_days.assemble, ("assembled",), "days_drafted", from_today)
 
 
 @recorded("publish_ahead")
 def publish_ahead(sessions: sessionmaker[Session], days: int, public_dir: str | None = None,
-                  now: datetime | None = None, public_url: str = DEFAULT_PUBLIC_URL, from_today: bool = False) -> str:
+                  now: datetime | None = None, public_url: str = DEFAULT_PUBLIC_URL, from_today: bool = False) -> list[Said]:
     """Publish the drafts of tomorrow (today too when catching up) and the following days, on every channel
     (and their feed files)."""
     if public_dir is not None:
         feed_files.refresh_after_commit(sessions, Path(public_dir), public_url)
-    return _days_ahead(sessions, days, now, channel_days.publish, ("published", "republished"), "published",
+    return _days_ahead(sessions, days, now, channel_days.publish, ("published", "republished"), "days_published",
                        from_today)
 
 
 @recorded("export_drop")
-def export_drop(sessions: sessionmaker[Session], export_dir: str, now: datetime | None = None) -> str:
+def export_drop(sessions: sessionmaker[Session], export_dir: str, now: datetime | None = None) -> list[Said]:
     """Write tomorrow's XMLTV and playlists of every channel under export_dir/YYYY-MM-DD/."""
     at = now or datetime.now(UTC)
 
-    def work(session: Session, channel: Channel, first: date) -> str:
+    def work(session: Session, channel: Channel, first: date) -> Said:
         folder = Path(export_dir) / first.isoformat()
         folder.mkdir(parents=True, exist_ok=True)
         files = {f"{channel.id}.xml": exports.xmltv(session, [channel.id], first, 1)}
         files |= {f"{channel.id}.{fmt}": exports.playlist(session, channel.id, first, fmt) for fmt in exports.PLAYLIST_FORMATS}
         for name, body in files.items():
             atomic_write_bytes(folder / name, body)
-        return f"{channel.id}: {len(files)} files in {folder}"
+        return Said("files_exported", {"channel": channel.id, "files": len(files), "folder": str(folder)})
 
     return _each_channel(sessions, at, work)
 
 
 @recorded("refresh_feeds")
 def refresh_feeds(sessions: sessionmaker[Session], public_dir: str, now: datetime | None = None,
-                  public_url: str = DEFAULT_PUBLIC_URL) -> str:
+                  public_url: str = DEFAULT_PUBLIC_URL) -> list[Said]:
     """Rewrite the public feed files that differ from what the app would serve (window rolled, write lost)."""
     with sessions() as session:
-        return feed_files.refresh_feed_files(session, Path(public_dir), now=now or datetime.now(UTC),
-                                             public_url=public_url).summary()
+        done = feed_files.refresh_feed_files(session, Path(public_dir), now=now or datetime.now(UTC),
+                                             public_url=public_url)
+    return [Said("feeds_refreshed", {"written": len(done.written), "unchanged": done.unchanged,
+                                     "removed": len(done.removed)})]
 
 
 @recorded("sweep_orphans")
-def sweep_orphans(sessions: sessionmaker[Session], media_dir: str, now: datetime | None = None) -> str:
+def sweep_orphans(sessions: sessionmaker[Session], media_dir: str, now: datetime | None = None) -> list[Said]:
     """Set aside files in recordings/ that no recording references (an upload killed before its commit)."""
     store = MediaStore(Path(media_dir), max_upload_bytes=0)  # sweeping receives nothing
     moved = orphans.sweep_orphan_recordings(sessions(), store, now=now or datetime.now(UTC))
-    return f"{len(moved)} orphan file(s) set aside in {store.orphans_dir}"
+    return [Said("orphans_set_aside", {"moved": len(moved), "folder": str(store.orphans_dir)})]
 
 
 @dataclass(frozen=True)

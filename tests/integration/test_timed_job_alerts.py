@@ -44,3 +44,21 @@ def test_a_job_failing_as_a_whole_alerts_every_channel_and_a_success_none(on_air
         timed_jobs.refresh_feeds(settings.database_url, str(blocker), now=sunday)
     alerts = list_alerts(sessions())
     assert [(a.channel_id, a.facts["job"]) for a in alerts] == [(CHANNEL, "refresh_feeds")]
+
+
+def test_a_successful_runs_summary_is_shown_in_the_pages_language(on_air, settings, api_as, client, tmp_path):
+    """Issue 14: a run's summary (per channel: days drafted, files exported) was shown in English on the Chinese page."""
+    sunday = datetime.combine(next_monday() - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    monday = next_monday()
+    assert "1 of 1 days drafted" in timed_jobs.assemble_ahead(settings.database_url, 1, now=sunday)
+    timed_jobs.sweep_orphans(settings.database_url, str(tmp_path / "media"), now=sunday)
+    operator = Browser(client, "operator")
+    jobs = operator.page("/operator/timed-jobs/")
+    assert f"{CHANNEL}：自 {monday} 起 1 天中 1 天已编排为草稿" in jobs and "days drafted" not in jobs
+    assert "0 个孤立文件已移至" in jobs and "set aside" not in jobs
+    english = operator.page("/operator/timed-jobs/?lang=en")
+    assert f"{CHANNEL}: 1 of 1 days drafted from {monday}" in english
+    shown = {j["id"]: j for j in api_as("operator").get("/api/schedule/jobs").get_json()}
+    assert shown["assemble_ahead"]["last_message"] == f"{CHANNEL}: 1 of 1 days drafted from {monday}"
+    assert shown["assemble_ahead"]["last_summary"] == [
+        {"what": "days_drafted", "channel": CHANNEL, "done": 1, "span": 1, "first": str(monday)}]

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from scheduler.ops.timed_jobs import message_in_english, summary_as_data
+
 MAX_DAYS = 400
 
 
@@ -136,4 +138,10 @@ class TimedJobSchema(Schema):
     next_run_at = fields.DateTime(allow_none=True)
     last_run_at = fields.DateTime(allow_none=True)
     last_outcome = fields.String(allow_none=True, metadata={"description": "ok or failed"})
-    last_message = fields.String(allow_none=True)
+    last_message = fields.Function(lambda job: message_in_english(job.last_message), allow_none=True,
+                                   metadata={"description": "a failed run's error, or a successful run's summary "
+                                                            "in English, one line per channel"})
+    last_summary = fields.Function(lambda job: summary_as_data(job.last_message), allow_none=True,
+        metadata={"description": "a successful run's summary as data: per line, what it says (days_drafted, "
+                                 "days_published, files_exported, feeds_refreshed, orphans_set_aside, no_channels) "
+                                 "and its facts"})

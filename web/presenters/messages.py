@@ -37,6 +37,7 @@ from scheduler.domain.review_errors import (
 )
 from scheduler.domain.review_terms import Action, ReviewState, Role
 from scheduler.domain.template_flaws import FLAWS
+from scheduler.ops.timed_jobs import stored_summary
 from scheduler.services.channel_days import DayNotPublished
 from scheduler.services.operator_alerts import JOB_FAILED_ALERT, REVOKED_ALERT, SI_TEXT_ALERT
 from scheduler.store.models import OperatorAlert
@@ -335,6 +336,27 @@ def timed_job_error(text: str) -> str:
     return "\n".join(lines)
 
 
+TIMED_JOB_SUMMARIES = {
+    "days_drafted": _l("%(channel)s: %(done)s of %(span)s days drafted from %(first)s"),
+    "days_published": _l("%(channel)s: %(done)s of %(span)s days published from %(first)s"),
+    "files_exported": _l("%(channel)s: %(files)s files in %(folder)s"),
+    "feeds_refreshed": _l("%(written)s feeds written, %(unchanged)s unchanged, %(removed)s removed"),
+    "orphans_set_aside": _l("%(moved)s orphan file(s) set aside in %(folder)s"),
+    "no_channels": _l("no channels"),
+}
+
+
+def timed_job_message(outcome: str | None, text: str) -> str:
+    """A timed job's last message in the page's language: a failed run's error, or a successful run's summary
+    (one line per channel); a summary stored as text by an older release stays as stored."""
+    if outcome == "failed":
+        return timed_job_error(text)
+    lines = stored_summary(text)
+    if lines is None:
+        return text
+    return "\n".join(str(TIMED_JOB_SUMMARIES[line.what]) % line.facts for line in lines)
+
+
 def alert_channel(alert: OperatorAlert) -> str:
     """The channel an alert is about, by name (an alert stored before its facts were, by id)."""
     return str((alert.facts or {}).get("channel", alert.channel_id))
@@ -362,6 +384,7 @@ JINJA_GLOBALS = {
     "alert_channel": alert_channel,
     "timed_job_name": timed_job_name,
     "timed_job_error": timed_job_error,
+    "timed_job_message": timed_job_message,
     "slot_note": slot_note,
     "qc_finding": qc_finding,
     "qc_status_label": status_label,
