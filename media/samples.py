@@ -188,7 +188,7 @@ def card_spec(title: str, body: ClipSpec) -> ClipSpec:
 
 def join_argv(listing: Path, path: Path) -> list[str]:
     """Build the ffmpeg argv that copies the clips of an ffconcat list we wrote into one MP4, without encoding."""
-    joined = concat_input(listing, listing.parent)
+    joined = concat_input(Path(listing.name), listing.parent)  # named within its folder, however that is named
     return ffmpeg_argv(ffmpeg.output(joined, file_url(path.absolute()), c="copy", f="mp4", movflags="+faststart"))
 
 

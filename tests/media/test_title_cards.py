@@ -52,3 +52,13 @@ def test_titled_clips_differ_in_their_card_and_share_the_body(tmp_path: Path) ->
     with titled_clips(samples, titles, quick=True) as again:  # a second run keeps them
         assert dict(again) == clips
     assert {name: path.stat().st_mtime_ns for name, path in clips.items()} == written
+
+
+@pytest.mark.skipif(title_font() is None, reason="no CJK font installed (scripts/system-packages.sh installs one)")
+def test_titled_clips_are_written_in_a_samples_folder_named_relative_to_the_working_directory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # as `make run` names it: airclass demo --samples sample_media/out
+    samples = generate_all(Path("sample_media/out"), quick=True)
+    with titled_clips(samples, {"g3_chinese_01": AUTUMN_RAIN}, quick=True) as made:
+        clip = made["g3_chinese_01"]
+    assert probe_upload(clip.absolute(), tmp_path).duration_frames > int(CARD_SECONDS * 25)
