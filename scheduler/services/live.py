@@ -171,9 +171,13 @@ _LOADED: dict[Path, tuple[tuple[int, int], tuple[DayTimeline, str]]] = {}  # by 
 
 
 def _load(place: LivePlace, channel: Channel, day: date) -> tuple[DayTimeline, str] | None:
-    """A kept timeline and the key of the runs it was made from; read again only when its file changed
-    (a grade day's is ~14,000 segments: the timer would otherwise parse it every tick)."""
-    path = _timeline_path(place, channel, day)
+    """A kept timeline and the key of the runs it was made from."""
+    return _load_file(_timeline_path(place, channel, day))
+
+
+def _load_file(path: Path) -> tuple[DayTimeline, str] | None:
+    """A kept timeline file, read again only when it changed (a grade day's is ~14,000 segments: the timer
+    would otherwise parse it every tick)."""
     try:
         stat = path.stat()
         stamp = (stat.st_mtime_ns, stat.st_size)
@@ -198,7 +202,8 @@ def _latest_kept(place: LivePlace, channel: Channel, day: date) -> DayTimeline |
                 earlier.append(path)
         except ValueError:
             continue
-    return _timeline_of(json.loads(max(earlier).read_text())) if earlier else None
+    kept = _load_file(max(earlier)) if earlier else None
+    return kept[0] if kept else None
 
 
 def _timeline_of(doc: dict[str, Any]) -> DayTimeline:
@@ -402,6 +407,7 @@ def remove_old_replays(place: LivePlace, channels: Sequence[Channel], today: Cal
 
 
 def _kept_timelines(place: LivePlace) -> list[DayTimeline]:
+    """Every kept timeline, read once a day outside the tick's cache (which holds the days the tick needs)."""
     return [_timeline_of(json.loads(path.read_text())) for path in place.state_dir.glob("*/*.json")]
 
 
