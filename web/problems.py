@@ -22,6 +22,7 @@ from scheduler.domain.channels import InvalidChannel, ScheduleError
 from scheduler.domain.policy import PolicyViolation
 from scheduler.services.channel_days import DayNotPublished
 from scheduler.services.permissions import NotAllowed
+from scheduler.services.start_page import RangeChanged
 from scheduler.store.models import AuditTrailImmutable
 from web.presenters.messages import catalogue_refusal, review_refusal, schedule_refusal
 
@@ -98,7 +99,8 @@ def handle_catalogue_error(exc: CatalogueError) -> Response | tuple[str, int]:
 
 
 def handle_schedule_error(exc: ScheduleError) -> Response | tuple[str, int]:
-    """Scheduling refusals: 404 for a day not published, else 422 naming the rule, field or slot."""
+    """Scheduling refusals: 404 for a day not published, 409 for a range action confirmed on a stale preview, else
+    422 naming the rule, field or slot."""
     extra: dict[str, Any] = {"error": type(exc).__name__}
     if isinstance(exc, PolicyViolation):
         extra["violations"] = [
@@ -106,7 +108,7 @@ def handle_schedule_error(exc: ScheduleError) -> Response | tuple[str, int]:
         ]
     if isinstance(exc, InvalidChannel):
         extra["errors"] = {exc.field: [exc.reason]}
-    status = 404 if isinstance(exc, DayNotPublished) else 422
+    status = 404 if isinstance(exc, DayNotPublished) else 409 if isinstance(exc, RangeChanged) else 422
     return _respond(status, str(exc), page_detail=schedule_refusal(exc), **extra)
 
 

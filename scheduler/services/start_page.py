@@ -5,10 +5,13 @@ The glance reads the version numbers and only the slot reports of the stored day
 one query for all channels, the open failed-job alerts in another, and projects the days not assembled yet.
 The range action runs channel by channel, each channel's days in one transaction: a channel that fails keeps
 its days as they were and is reported; the others are published (a day's cursor follows from the day before,
-so a channel is never left with half its range applied).
+so a channel is never left with half its range applied). A script confirms it with the fingerprint of the preview
+it was shown: the action is refused (`RangeChanged`) when what it would do now is no longer that.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -74,6 +77,54 @@ class ChannelRun:
     @property
     def standby(self) -> list[SlotReport]:
         return channel_days.standby_lessons(self.outcomes)
+
+
+@dataclass(frozen=True)
+class RangeAction:
+    """The range action over `days` days from `first`, every public channel's run, and the fingerprint of what it
+    would do (or did): a confirmation names the fingerprint of the preview it answers."""
+
+    first: date
+    days: int
+    runs: tuple[ChannelRun, ...]
+
+    @property
+    def standby(self) -> int:
+        """Lesson slots of every channel that air the standby programme."""
+        return sum(len(run.standby) for run in self.runs)
+
+    @property
+    def nothing_applied(self) -> bool:
+        """Every public channel failed (none is not a failure)."""
+        return bool(self.runs) and all(run.error is not None for run in self.runs)
+
+    @property
+    def fingerprint(self) -> str:
+        """sha256 of the range and of each channel's error or day outcomes: versions, actions, changes and the
+        slots that air the standby programme (a later approval, publication or template edit changes it)."""
+        runs = [[run.channel.id, _error_facts(run.error), [_outcome_facts(o) for o in run.outcomes]] for run in self.runs]
+        text = json.dumps([self.first.isoformat(), self.days, runs], ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _error_facts(error: ScheduleError | None) -> list[str] | None:
+    return None if error is None else [type(error).__name__, str(error)]
+
+
+def _outcome_facts(outcome: DayOutcome) -> list[object]:
+    problems = [[p.slot, p.kind, p.status, p.lesson_id, p.recording_id, p.note] for p in outcome.problems]
+    return [outcome.day.isoformat(), outcome.version, outcome.status, outcome.action, outcome.refilled, problems,
+            [str(change) for change in outcome.changes]]
+
+
+class RangeChanged(ScheduleError):
+    """The range action was confirmed with the fingerprint of a preview that no longer holds."""
+
+    def __init__(self, first: date, days: int, confirmed: str, current: RangeAction) -> None:
+        super().__init__(f"what publishing {days} day(s) from {first} would do has changed since the preview "
+                         f"(confirmed {confirmed[:12]}, now {current.fingerprint[:12]}): nothing was applied; "
+                         "preview again")
+        self.current = current
 
 
 def start_page(session: Session, actor: Actor, *, now: datetime) -> StartPage:
@@ -151,6 +202,22 @@ def apply_range(session: Session, actor: Actor, first: date, days: int, *, at: d
     permissions.check(actor, Permission.STEER_SCHEDULE)
     return [_run(c, lambda cid: channel_days.assemble_and_publish(session, cid, first, days, at=at, by=actor.user_id))
             for c in _public(session)]
+
+
+def preview_range_action(session: Session, actor: Actor, first: date, days: int, *, at: datetime) -> RangeAction:
+    """`preview_range` with its standby total and fingerprint, for a confirmation to name."""
+    return RangeAction(first, days, tuple(preview_range(session, actor, first, days, at=at)))
+
+
+def apply_confirmed_range(session: Session, actor: Actor, first: date, days: int, *, at: datetime,
+                          fingerprint: str) -> RangeAction:
+    """`apply_range`, only if it would do what the preview with this fingerprint showed; else `RangeChanged`
+    and nothing is applied. (The check and the action are a moment apart, not one transaction: what changes
+    in between is reported in the outcomes, as on the page.)"""
+    current = preview_range_action(session, actor, first, days, at=at)
+    if current.fingerprint != fingerprint:
+        raise RangeChanged(first, days, fingerprint, current)
+    return RangeAction(first, days, tuple(apply_range(session, actor, first, days, at=at)))
 
 
 def _public(session: Session) -> list[Channel]:
