@@ -9,6 +9,11 @@ the `ingest` job now runs media.renditions.check_recording, the QC alone (audio 
 video detectors on a 320-wide picture, then the limiter decision), and queues the renditions after it.
 Prints wall and CPU seconds of each and the QC-only wall time as a fraction of the clip's duration;
 on a loaded machine read the CPU seconds (divide by the cores for an idle machine's wall time).
+
+Then the QC on a busy worker: the urgent worker runs it while the two other threads encode backfill
+(two 1080p encodes of a generated clip, as long as the QC takes). Once with the encodes at the QC's
+own nice value (before: every job ran at 0), once at the backfill's (scheduler.domain.job_states.niceness);
+each QC's wall time over the idle one's.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +31,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from media.renditions import check_recording, make_renditions
 from media.samples import ClipSpec, write_clip
+from scheduler.domain.job_states import JobPriority, niceness
+
+ENCODE = """
+import os, sys
+from pathlib import Path
+from media.samples import ClipSpec, write_clip
+os.nice(int(sys.argv[2]))
+write_clip(Path(sys.argv[1]), ClipSpec(seconds=3600, size="1920x1080"))
+"""
 
 
 def children_cpu() -> float:
@@ -40,6 +55,19 @@ def timed(run: object) -> tuple[float, float]:
     return time.perf_counter() - started, children_cpu() - cpu
 
 
+def qc_beside_encodes(store: Path, nice: int) -> float:
+    """Wall seconds of the QC while two backfill encodes at this nice value keep both cores busy."""
+    encodes = [subprocess.Popen([sys.executable, "-c", ENCODE, str(store / f"backfill-{n}.mp4"), str(nice)],
+                                cwd=Path(__file__).resolve().parents[1]) for n in range(2)]
+    try:
+        time.sleep(3)  # both encoding
+        return timed(lambda: check_recording(Path("lesson.mp4"), store))[0]
+    finally:
+        for encode in encodes:
+            encode.kill()
+            encode.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the generated lesson clip")
@@ -49,12 +77,18 @@ def main() -> None:
         write_clip(store / "lesson.mp4", ClipSpec(seconds=args.seconds, size="1920x1080"))
         qc_only = timed(lambda: check_recording(Path("lesson.mp4"), store))
         full = timed(lambda: make_renditions(Path("lesson.mp4"), store, store / "renditions"))
+        same_nice = qc_beside_encodes(store, niceness(JobPriority.URGENT))
+        backfill_nice = qc_beside_encodes(store, niceness(JobPriority.BACKFILL))
     load = os.getloadavg()[0]
     print(f"clip: {args.seconds:g} s 1920x1080 25 fps; {os.cpu_count()} cores, load average {load:.1f} at the end")
     print(f"full ingest (QC with all renditions): {full[0]:.2f} s wall, {full[1]:.2f} s CPU, "
           f"{full[0] / args.seconds:.2f} x the clip")
     print(f"QC only (check_recording: one decode, audio + small-picture video detectors): {qc_only[0]:.2f} s wall, {qc_only[1]:.2f} s CPU, "
           f"{qc_only[0] / args.seconds:.2f} x the clip (goal <= 0.5)")
+    print(f"QC beside two 1080p encodes at the same nice value: {same_nice:.2f} s wall, "
+          f"{same_nice / qc_only[0]:.2f} x idle, {same_nice / args.seconds:.2f} x the clip")
+    print(f"QC beside two 1080p encodes at the backfill's nice value ({niceness(JobPriority.BACKFILL)}): "
+          f"{backfill_nice:.2f} s wall, {backfill_nice / qc_only[0]:.2f} x idle, {backfill_nice / args.seconds:.2f} x the clip")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """The scale-out backend: Celery with Redis carries job ids; the database row stays the truth.
 
-A message only says "job N may be ready". The task claims the row atomically exactly as a local
-worker does, so a duplicate or late message (a redelivery, a re-send of a lost one) does nothing.
+A message only says "job N may be ready". The task claims the due row of highest priority atomically,
+exactly as a local worker does, so a duplicate or late message (a redelivery, a re-send of a lost one)
+does nothing, and the broker's order does not overrule the priorities. Urgent workers beside Celery's
+threads poll the database for urgent jobs, as in the local pool.
 Long transcodes are safe: acks after completion, one message prefetched per worker, a visibility
 timeout longer than any job's time limit; a worker killed mid-job is found by its lease (or its
 dead pid) and the job re-sent, well before Redis would redeliver the message.
@@ -19,6 +21,7 @@ from celery.signals import worker_shutting_down
 from scheduler.queue import leases
 from scheduler.queue.config import VISIBILITY_TIMEOUT, QueueConfig
 from scheduler.queue.executor import Runtime, execute, recover_abandoned, utc_now
+from scheduler.queue.local import spawn, start_urgent_workers
 
 log = logging.getLogger(__name__)
 RUN_JOB = "airclass.run_job"
@@ -47,12 +50,15 @@ def make_celery(config: QueueConfig) -> Celery:
 
 
 def run_job(job_id: int) -> str:
-    """The Celery task: claim the job row if it is still queued, and run it."""
+    """The Celery task: claim the due queued job of highest priority (this one, or one that outranks it), and run it.
+
+    Messages go through the broker first in, first out; the database knows the priorities. A message
+    is a turn to work: taking the most urgent job keeps the priorities, and the job this message
+    named is taken on the turn of the message of the job that went before it.
+    """
     rt: Runtime = _worker["runtime"]
     with rt.sessions() as session:
-        claimed = leases.claim(
-            session, job_id, worker_id=rt.worker_id, now=utc_now(), lease_seconds=rt.config.lease_seconds
-        )
+        claimed = leases.claim_next(session, worker_id=rt.worker_id, now=utc_now(), lease_seconds=rt.config.lease_seconds)
     if claimed is None:
         return _not_claimed(rt, job_id)
     return str(execute(rt, claimed, _stopping))
@@ -122,7 +128,8 @@ def run_worker(rt: Runtime, concurrency: int) -> None:
     _worker["runtime"] = rt
     recover_abandoned(rt)
     redispatch_due(rt, dispatcher)
-    threading.Thread(target=_maintain, args=(rt, dispatcher), name="airclass-recovery", daemon=True).start()
+    spawn(_maintain, "airclass-recovery", rt, dispatcher)
+    start_urgent_workers(rt, _stopping)  # they poll the database: an urgent job's message finds it taken
     argv = [
         "worker", "--pool=threads", f"--concurrency={concurrency}", f"--queues={rt.config.queue_name}",
         "--without-gossip", "--without-mingle", "--loglevel=INFO", f"--hostname=airclass-{rt.worker_id.replace(':', '-')}",

@@ -102,6 +102,7 @@ def main() -> int:
     send = _sender(_protocol_stream())
     signal.signal(signal.SIGTERM, _interrupt)
     spec = _read_spec()
+    os.nice(spec.get("nice", 0))  # ffmpeg inherits it
     threading.Thread(target=_lifeline, name="lifeline", daemon=True).start()
     try:
         return run(spec, send)

@@ -23,6 +23,9 @@ class QueueConfig:
     broker_url: str = DEFAULT_BROKER_URL
     queue_name: str = "airclass.jobs"
     concurrency: int = 2
+    # Threads kept for urgent jobs (someone waits for them: a fresh upload's QC), beside the `concurrency` ones,
+    # so that long encodes never hold up a reviewer; their jobs' processes also get the CPU first (job_states.niceness).
+    urgent_workers: int = 1
     lease_seconds: float = 60.0  # a running job whose lease is not renewed this long is recovered
     heartbeat_seconds: float = 1.0  # also how soon a running job notices it was cancelled
     poll_seconds: float = 1.0  # how often an idle local worker looks for queued jobs
@@ -36,6 +39,8 @@ class QueueConfig:
             raise ValueError(f"queue backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
         if self.concurrency < 1:
             raise ValueError("worker concurrency must be at least 1")
+        if self.urgent_workers < 0:
+            raise ValueError("urgent workers must be 0 or more")
 
 
 def load_queue_config(environ: dict[str, str] | None = None, **overrides: object) -> QueueConfig:
@@ -46,6 +51,7 @@ def load_queue_config(environ: dict[str, str] | None = None, **overrides: object
         "broker_url": env.get("AIRCLASS_BROKER_URL", DEFAULT_BROKER_URL),
         "queue_name": env.get("AIRCLASS_QUEUE_NAME", "airclass.jobs"),
         "concurrency": int(env.get("AIRCLASS_WORKER_CONCURRENCY", "2")),
+        "urgent_workers": int(env.get("AIRCLASS_URGENT_WORKERS", "1")),
         "lease_seconds": float(env.get("AIRCLASS_JOB_LEASE_SECONDS", "60")),
         "poll_seconds": float(env.get("AIRCLASS_WORKER_POLL_SECONDS", "1")),
         "retry_base_seconds": float(env.get("AIRCLASS_JOB_RETRY_SECONDS", "10")),

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from scheduler.domain.job_states import JobState, error_tail
+from scheduler.domain.job_states import JobState, error_tail, niceness
 from scheduler.queue import leases
 from scheduler.queue.config import CHILD_MODULE, QueueConfig
 from scheduler.queue.leases import Claim
@@ -150,6 +150,7 @@ def execute(rt: Runtime, claim: Claim, stop: threading.Event) -> JobState | None
     spec = {
         "job_id": claim.job_id, "kind": claim.kind, "attempt": claim.attempt, "params": claim.params,
         "media_dir": str(rt.media_dir), "workdir": str(workdir), "database_url": rt.database_url,
+        "nice": niceness(claim.priority),
     }
     log.info("job %s (%s) attempt %s starts", claim.job_id, claim.kind, claim.attempt)
     child = ChildProcess(spec)

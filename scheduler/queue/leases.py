@@ -29,6 +29,7 @@ class Claim:
     params: dict[str, Any]
     attempt: int
     worker_id: str
+    priority: int
 
 
 @dataclass(frozen=True)
@@ -47,10 +48,14 @@ def claim(session: Session, job_id: int, *, worker_id: str, now: datetime, lease
         return _claim(session, job_id, worker_id, now, lease_seconds)
 
 
-def claim_next(session: Session, *, worker_id: str, now: datetime, lease_seconds: float) -> Claim | None:
-    """Take the due queued job of highest priority, the oldest of them, if any."""
+def claim_next(
+    session: Session, *, worker_id: str, now: datetime, lease_seconds: float, min_priority: int | None = None
+) -> Claim | None:
+    """Take the due queued job of highest priority (at least min_priority), the oldest of them, if any."""
     with session.begin():
         due = select(Job.id).where(Job.state == JobState.QUEUED, Job.available_at <= now)
+        if min_priority is not None:
+            due = due.where(Job.priority >= min_priority)
         order = (Job.priority.desc(), Job.available_at, Job.id)
         for job_id in session.scalars(due.order_by(*order).limit(CLAIM_BATCH)).all():
             taken = _claim(session, job_id, worker_id, now, lease_seconds)
@@ -68,7 +73,7 @@ def _claim(session: Session, job_id: int, worker_id: str, now: datetime, lease_s
     if not won:
         return None
     job = session.get_one(Job, job_id, populate_existing=True)
-    return Claim(job.id, job.kind, dict(job.params), job.attempts, worker_id)
+    return Claim(job.id, job.kind, dict(job.params), job.attempts, worker_id, job.priority)
 
 
 def _held(claim_: Claim) -> tuple[Any, ...]:

@@ -20,13 +20,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from media.probe import probe_upload
-from scheduler.domain.job_states import JobState
+from scheduler.domain.job_states import JobPriority, JobState
 from scheduler.queue import job_control
 from scheduler.queue.config import QueueConfig
 from scheduler.queue.executor import utc_now
 from scheduler.queue.job_queue import JobQueue, is_finished
 from scheduler.store.models import Job
-from tests.support.processes import processes_naming
+from tests.support.processes import niceness, processes_naming
 from tests.support.workers import WorkerProcesses, worker_env
 
 pytestmark = pytest.mark.ffmpeg
@@ -175,3 +175,46 @@ def test_worker_killed_mid_job_leaves_no_file_and_another_worker_completes_it(ba
     assert (clip.width, clip.height, clip.duration_frames) == (640, 360, KILLABLE_CLIP["seconds"] * 25)
     assert files_under(backend.media_dir) == ["out/lesson.mp4"]  # the killed attempt's part file is gone
     assert processes_naming(out) == []
+
+
+def encoding(folder: Path) -> Callable[[Job], bool]:
+    """The job runs and its ffmpeg writes into this folder."""
+    return lambda job: job.state is JobState.RUNNING and bool(processes_naming(folder))
+
+
+def test_an_urgent_job_starts_at_once_while_every_worker_encodes_backfill_and_gets_the_cpu_first(backend):
+    """A teacher's fresh upload is QC'd while the demo's backfill keeps both workers encoding (issue 14)."""
+    backfill = [backend.submit("selftest", {"output": f"out/backfill-{n}/clip.mp4", **ENDLESS_CLIP, "size": "320x180"},
+                               priority=JobPriority.BACKFILL) for n in range(2)]
+    backend.start_worker()  # two at a time, and one urgent worker beside them
+    for n, job in enumerate(backfill):
+        backend.wait(job.id, encoding(backend.media_dir / f"out/backfill-{n}"))
+
+    urgent = backend.submit("selftest", {"output": "out/urgent/clip.mp4", **ENDLESS_CLIP, "size": "320x180"},
+                            priority=JobPriority.URGENT)
+    backend.wait(urgent.id, encoding(backend.media_dir / "out/urgent"))
+
+    assert [backend.job(job.id).state for job in backfill] == [JobState.RUNNING] * 2  # nothing was stopped for it
+    nice = {name: {niceness(pid) for pid in processes_naming(backend.media_dir / "out" / name)}
+            for name in ("backfill-0", "backfill-1", "urgent")}
+    assert nice == {"backfill-0": {10}, "backfill-1": {10}, "urgent": {0}}, nice
+    for job in [*backfill, urgent]:
+        job_control.cancel(backend.sessions(), job.id, now=utc_now())
+    for job in [*backfill, urgent]:
+        assert backend.wait(job.id).state is JobState.CANCELLED
+
+
+def test_workers_take_queued_jobs_by_priority_not_in_the_order_they_were_sent(backend):
+    """With Celery too: the broker hands messages out first in, first out; the database's priorities decide."""
+    source = backend.media_dir / "recordings" / "第1课.mp4"
+    source.parent.mkdir()
+    source.write_bytes(os.urandom(64 * 1024))
+    params = {"path": "recordings/第1课.mp4"}
+    backfill = [backend.submit("checksum", params, priority=JobPriority.BACKFILL) for _ in range(6)]
+    asked = backend.submit("checksum", params, priority=JobPriority.NORMAL)  # an operator's, sent last
+    backend.start_worker()
+
+    done = [backend.wait(job.id) for job in [*backfill, asked]]
+    assert {job.state for job in done} == {JobState.SUCCEEDED}
+    started = [job.id for job in sorted(done, key=lambda job: (job.started_at, job.id))]
+    assert asked.id in started[:2], f"started in this order: {started}; the operator's job is {asked.id}"

@@ -16,3 +16,9 @@ def processes_naming(folder: Path) -> list[int]:
         if str(folder).encode() in cmdline and state != "Z":
             pids.append(int(proc.name))
     return pids
+
+
+def niceness(pid: int) -> int:
+    """The nice value a process runs at (what `top` shows in its NI column)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
+    return int(fields[16])  # field 19 of proc(5); fields[0] is field 3, the state

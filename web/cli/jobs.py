@@ -45,16 +45,19 @@ def _job_errors() -> Iterator[None]:
 @click.command("worker")
 @click.option("--backend", type=click.Choice(BACKENDS), help="local (embedded) or celery; default AIRCLASS_QUEUE_BACKEND, else local")
 @click.option("--concurrency", "-c", type=click.IntRange(1, 64), help="jobs at once; default AIRCLASS_WORKER_CONCURRENCY, else 2")
-def worker_command(backend: str | None, concurrency: int | None) -> None:
+@click.option("--urgent", type=click.IntRange(0, 16),
+              help="more threads for urgent jobs only (a fresh upload's QC); default AIRCLASS_URGENT_WORKERS, else 1")
+def worker_command(backend: str | None, concurrency: int | None, urgent: int | None) -> None:
     """Run media jobs until stopped (Ctrl-C or SIGTERM hands running jobs back to the queue)."""
     settings = load_settings()
-    config = load_queue_config(backend=backend, concurrency=concurrency)
+    config = load_queue_config(backend=backend, concurrency=concurrency, urgent_workers=urgent)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     runtime = Runtime(
         sessions=make_session_factory(settings.database_url), database_url=settings.database_url,
         media_dir=settings.media_dir, config=config,
     )
-    click.echo(f"airclass worker {runtime.worker_id}: {config.backend} backend, {config.concurrency} at a time")
+    click.echo(f"airclass worker {runtime.worker_id}: {config.backend} backend, {config.concurrency} at a time, "
+               f"{config.urgent_workers} more for urgent jobs")
     if config.backend == "celery":
         from scheduler.queue.celery_backend import run_worker
 
