@@ -15,7 +15,7 @@ from scheduler.store.db import make_session_factory
 from scheduler.store.media_store import MediaStore
 from web import i18n, problems, request_limits
 from web.access_log import AccessLog, open_log
-from web.api import channels, jobs, lessons, recordings, users
+from web.api import channels, jobs, lessons, recordings, start_page, users
 from web.api.schemas import ProblemSchema
 from web.context import close_db, csrf
 from web.pages import admin, audit, auth, feeds, guide, library, live, operator, replay, review, teacher, watch
@@ -111,7 +111,7 @@ def _register(app: Flask) -> None:
     api = ProblemApi(app)
     app.url_map.converters["isodate"] = feeds.IsoDateConverter
     app.url_map.converters["int"] = RowIdConverter
-    for module in (lessons, recordings, users, channels, jobs):
+    for module in (lessons, recordings, users, channels, start_page, jobs):
         csrf.exempt(module.bp)
         api.register_blueprint(module.bp)
     i18n.init_app(app)
