@@ -245,9 +245,15 @@ def _days(first: date, days: int) -> Iterator[date]:
 def assemble(session: Session, channel_id: str, first: date, days: int, *, at: datetime, by: int | None) -> list[DayOutcome]:
     """Assemble days as drafts, in order; all or nothing (a policy violation refuses the whole run)."""
     with session.begin():
-        channel, template = load_channel(session, channel_id)
-        lessons = planned_lessons(session, channel.grades)
-        return [_assemble_one(session, channel, template, day, lessons, at, by) for day in _days(first, days)]
+        return _each_day(session, channel_id, first, days, _assemble_one, at, by)
+
+
+def _each_day(session: Session, channel_id: str, first: date, days: int, one_day: Callable[..., DayOutcome],
+              at: datetime, by: int | None) -> list[DayOutcome]:
+    """one_day(session, channel, template, day, planned lessons, at, by) for each day of the range, in order."""
+    channel, template = load_channel(session, channel_id)
+    lessons = planned_lessons(session, channel.grades)
+    return [one_day(session, channel, template, day, lessons, at, by) for day in _days(first, days)]
 
 
 def _assemble_one(
@@ -288,13 +294,14 @@ def assemble_and_publish(session: Session, channel_id: str, first: date, days: i
     """Assemble the days afresh from the plan and the approvals now, then publish them: all of the channel's days
     in one transaction, or none (a day's cursor follows from the day before, so half a range would be wrong)."""
     with session.begin():
-        return _assemble_and_publish(session, channel_id, first, days, at, by)
+        return _each_day(session, channel_id, first, days, _assemble_and_publish_one, at, by)
 
 
 def assemble_and_publish_preview(session: Session, channel_id: str, first: date, days: int, *,
                                  at: datetime) -> list[DayOutcome]:
     """What `assemble_and_publish` would do to these days now, done and rolled back (nothing is saved)."""
-    return _rolled_back(session, lambda scratch: _assemble_and_publish(scratch, channel_id, first, days, at, None))
+    return _rolled_back(session, lambda scratch: _each_day(
+        scratch, channel_id, first, days, _assemble_and_publish_one, at, None))
 
 
 def _rolled_back(session: Session, run: Callable[[Session], list[DayOutcome]]) -> list[DayOutcome]:
@@ -306,13 +313,6 @@ def _rolled_back(session: Session, run: Callable[[Session], list[DayOutcome]]) -
             return run(scratch)
         finally:
             scratch.rollback()
-
-
-def _assemble_and_publish(session: Session, channel_id: str, first: date, days: int, at: datetime,
-                          by: int | None) -> list[DayOutcome]:
-    channel, template = load_channel(session, channel_id)
-    lessons = planned_lessons(session, channel.grades)
-    return [_assemble_and_publish_one(session, channel, template, day, lessons, at, by) for day in _days(first, days)]
 
 
 def _assemble_and_publish_one(
