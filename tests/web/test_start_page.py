@@ -41,6 +41,14 @@ def publish_all(person: Browser, first: date, days: int, **extra: str):  # type:
     return person.client.post("/operator/publish-all", data=data)
 
 
+def confirm_preview(person: Browser, first: date, days: int, preview: str):  # type: ignore[no-untyped-def]
+    """Press the preview page's confirm button: the form as it stands, fingerprint of the preview included."""
+    form = preview.split('class="range form-confirm-publish-all"')[1].split("</form>")[0]
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form))
+    assert fields["fingerprint"], "the confirm form names the preview it confirms"
+    return publish_all(person, first, days, confirm=fields["confirm"], fingerprint=fields["fingerprint"])
+
+
 def test_the_start_page_says_tomorrow_is_not_published_and_projects_its_lessons(client, on_air, sunday_evening):
     operator, monday = Browser(client, "operator"), sunday_evening
     assert client.get("/", follow_redirects=True).request.path == "/operator/"  # the operator's landing page
@@ -74,7 +82,7 @@ def test_publishing_all_channels_shows_each_day_first_and_saves_nothing_until_co
     assert f'data-channel="{INTERNAL}"' not in preview  # internal channels are not the range action's
     assert api_as("operator").get(f"/api/channels/{CHANNEL}/days?from={monday}&days=2").get_json() == []
     assert "有 1 个频道尚未发布" in operator.page("/operator/")
-    done = publish_all(operator, monday, 2, confirm="y")
+    done = confirm_preview(operator, monday, 2, preview)
     report = done.get_data(as_text=True)
     assert done.status_code == 200 and "所有公开频道的这些日期均已发布" in report and english_words(report) == []
     assert report.count('class="outcome-published"') == 2
@@ -86,6 +94,30 @@ def test_publishing_all_channels_shows_each_day_first_and_saves_nothing_until_co
     assert "未组装" in cell(page, INTERNAL, monday)  # shown, but left alone
 
 
+def test_a_confirmation_of_a_preview_that_no_longer_holds_shows_the_range_again_and_saves_nothing(
+        client, api_as, on_air, sunday_evening):
+    """Monday is published by someone else between the preview and the confirm: the confirmed preview said Monday
+    would be published as version 1; the operator sees what the action would do now and confirms again."""
+    operator, monday = Browser(client, "operator"), sunday_evening
+    preview = publish_all(operator, monday, 2).get_data(as_text=True)
+    meanwhile = api_as("operator").post(f"/api/channels/{CHANNEL}/days/publish", json={"from": str(monday), "days": 1})
+    assert meanwhile.status_code == 200, meanwhile.get_json()
+
+    stale = confirm_preview(operator, monday, 2, preview)
+    again = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and "此操作将带来的变化已有不同" in again and english_words(again) == []
+    rows = re.findall(r'<tr class="outcome-(\w+)" data-day="(\d{4}-\d{2}-\d{2})">', again)
+    assert rows == [("unchanged", str(monday)), ("published", str(monday + timedelta(1)))]
+    stored = api_as("operator").get(f"/api/channels/{CHANNEL}/days?from={monday}&days=2").get_json()
+    assert [(d["day"], d["status"]) for d in stored] == [(str(monday), "published")]  # Tuesday left as it was
+    assert publish_all(operator, monday, 2, confirm="y").status_code == 409  # no fingerprint: no confirmation
+
+    done = confirm_preview(operator, monday, 2, again)
+    assert done.status_code == 200 and "所有公开频道的这些日期均已发布" in done.get_data(as_text=True)
+    stored = api_as("operator").get(f"/api/channels/{CHANNEL}/days?from={monday}&days=2").get_json()
+    assert [(d["day"], d["status"]) for d in stored] == [(str(monday), "published"), (str(monday + timedelta(1)), "published")]
+
+
 def test_a_channel_that_cannot_be_assembled_is_reported_and_the_others_are_published(
         client, api_as, on_air, sunday_evening):
     """A channel whose standby clip is missing cannot assemble its days: nothing of it is saved, the report names
@@ -95,7 +127,7 @@ def test_a_channel_that_cannot_be_assembled_is_reported_and_the_others_are_publi
     assert api_as("admin").post("/api/channels/", json=broken).status_code == 201
     preview = publish_all(operator, monday, 2).get_data(as_text=True)  # Tuesday's 语文 slot needs the standby clip
     assert "有 1 个频道无法组装，将保持原样： 残缺频道" in preview and "该频道无法组装" in preview
-    done = publish_all(operator, monday, 2, confirm="y")
+    done = confirm_preview(operator, monday, 2, preview)
     report = done.get_data(as_text=True)
     assert done.status_code == 200 and "2 个频道中有 1 个未发布" in report and "未发布：该频道的内容均未保存" in report
     assert "no-such-clip" in report.split('data-channel="grade3b.test.airclass"')[1]  # why, in the channel's section

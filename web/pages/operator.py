@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField
 from wtforms.validators import InputRequired, NumberRange
 from wtforms.widgets import HiddenInput
 
@@ -65,6 +65,7 @@ class RangeForm(FlaskForm):
         validators=[InputRequired(_l("Say how many days.")), NumberRange(1, MAX_DAYS, _l("From 1 to %(max)s days.", max=MAX_DAYS))],
     )
     confirm = BooleanField()  # publish even though lesson slots would air the standby programme
+    fingerprint = HiddenField()  # of the preview confirmed (the publish-all action): what it showed must still hold
 
 
 class RenderForm(FlaskForm):
@@ -127,11 +128,19 @@ def publish_all() -> Any:
         return render_template("operator/start.html", page=shown, alerts=list_alerts(db()), form=form), 422
     first, days = form.first.data, form.days.data
     if not form.confirm.data:
-        runs = start_page.preview_range(db(), current_actor(), first, days, at=now())
-        return render_template("operator/confirm_range.html", form=form, runs=runs, refusal=schedule_refusal)
-    runs = start_page.apply_range(db(), current_actor(), first, days, at=now())
-    status = 422 if runs and all(run.error is not None for run in runs) else 200  # a partial run is reported
-    return render_template("operator/range_outcome.html", form=form, runs=runs, refusal=schedule_refusal), status
+        return _confirm_range(form, start_page.preview_range_action(db(), current_actor(), first, days, at=now()))
+    try:
+        done = start_page.apply_confirmed_range(db(), current_actor(), first, days, at=now(),
+                                                fingerprint=form.fingerprint.data or "")
+    except start_page.RangeChanged as changed:  # an approval or a publication since the preview: show it again
+        return _confirm_range(form, changed.current, changed_since=True), 409
+    status = 422 if done.nothing_applied else 200  # a partial run is reported
+    return render_template("operator/range_outcome.html", form=form, runs=done.runs, refusal=schedule_refusal), status
+
+
+def _confirm_range(form: RangeForm, preview: start_page.RangeAction, changed_since: bool = False) -> str:
+    return render_template("operator/confirm_range.html", form=form, runs=preview.runs, fingerprint=preview.fingerprint,
+                           changed_since=changed_since, refusal=schedule_refusal)
 
 
 def _stored(channel_id: str, day: date) -> tuple[ChannelDay | None, ChannelDay | None]:
