@@ -8,8 +8,9 @@ the operator start page, a channel's week grid and tomorrow's day view, the revi
 (signed in as the final reviewer), a day's JSON playlist and a week's XMLTV of one channel and of all channels.
 Each is asked `--rounds` times after one warm-up request (reported apart: the first request after a start
 reads published days the process has not parsed yet), interleaved with the baseline, /static/airclass.css.
-Prints the median and p95 in ms, the target (issue 14: pages 300 ms, playlist and XMLTV 500 ms), the median
-over the target and the median over the baseline's median measured in the same run.
+Prints the first request, the median and p95 in ms, the target (issue 14: pages 300 ms, playlist and XMLTV 500 ms),
+the first request and the median over the target (a row is "ok" when both are within it) and the median over the
+baseline's median measured in the same run.
 """
 from __future__ import annotations
 
@@ -106,13 +107,14 @@ def main() -> None:
                 times[name].append(timed(client, url))
         base = statistics.median(baseline)
         print(f"{args.rounds} rounds; baseline /static/airclass.css median {base * 1000:.2f} ms")
-        print(f"{'':30} {'first':>8} {'median':>8} {'p95':>8} {'target':>7} {'med/target':>10} {'med/baseline':>12}")
+        print(f"{'':30} {'first':>8} {'median':>8} {'p95':>8} {'target':>7} {'first/target':>12} {'med/target':>10} "
+              f"{'med/baseline':>12}")
         for name, _client, _url, target in cases:
             got = sorted(times[name])
             median, p95 = statistics.median(got), got[min(len(got) - 1, round(0.95 * (len(got) - 1)))]
-            verdict = "ok" if median <= target else "MISSED"
+            verdict = "ok" if max(first[name], median) <= target else "MISSED"
             print(f"{name:30} {first[name] * 1000:7.0f}  {median * 1000:7.0f}  {p95 * 1000:7.0f}  {target * 1000:6.0f} "
-                  f"{median / target:10.2f} {median / base:12.0f}  {verdict}")
+                  f"{first[name] / target:12.2f} {median / target:10.2f} {median / base:12.0f}  {verdict}")
 
 
 if __name__ == "__main__":

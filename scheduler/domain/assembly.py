@@ -44,6 +44,7 @@ from scheduler.domain.plan import (
     Airing,
     ChannelDayPlan,
     Clip,
+    DayEvents,
     Event,
     EventKind,
     InvalidPlan,
@@ -271,7 +272,7 @@ def assemble_day(
     moving = dict(cursor or {})
     decisions, airings = _decide_day(channel, day, placed, _curriculum(plan), moving, earlier or {}, project=False)
     frames = channel.day_frames(day)
-    events = tuple(_lay_out(channel, decisions, frames, clips))
+    events = DayEvents(_lay_out(channel, decisions, frames, clips))
     reports = tuple(d.report for d in decisions)
     return ChannelDayPlan(channel.id, day, frames, events, reports, airings, moving)
 

@@ -12,7 +12,17 @@ from enum import StrEnum
 
 from scheduler.domain.assembly import loop_clip, require_clip
 from scheduler.domain.channels import Channel
-from scheduler.domain.plan import Airing, ChannelDayPlan, Clip, Event, EventKind, SlotReport, SlotStatus, StandIn
+from scheduler.domain.plan import (
+    Airing,
+    ChannelDayPlan,
+    Clip,
+    DayEvents,
+    Event,
+    EventKind,
+    SlotReport,
+    SlotStatus,
+    StandIn,
+)
 
 
 class Change(StrEnum):
@@ -92,7 +102,7 @@ def without_recording(
     stand_in = StandIn(recording_id, revoked_because)
     reports = tuple(_stood_in(r, stand_in) if r.slot in slots else r for r in plan.slots)
     airings = {n: _unaired(a, recording_id) for n, a in plan.airings.items()}
-    return replace(plan, events=tuple(events), slots=reports, airings=airings)
+    return replace(plan, events=DayEvents(events), slots=reports, airings=airings)
 
 
 def _unaired(airing: Airing, recording_id: int) -> Airing:

@@ -9,10 +9,12 @@ reports, the channel day plan), and its errors. Pure, standard library only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
+from typing import overload
 
 from scheduler.domain.catalogue import lesson_label
 from scheduler.domain.channels import ReplayRef, ScheduleError, SlotKind
@@ -234,13 +236,95 @@ class SlotReport:
 
 
 @dataclass(frozen=True)
+class Run:
+    """`passes` events alike but for their start, each right after the one before: the passes of a looped clip."""
+
+    first: Event
+    passes: int = 1
+
+    @property
+    def end(self) -> int:
+        """The offset just after the last pass."""
+        return self.first.start + self.passes * self.first.length
+
+    def events(self) -> Iterator[Event]:
+        """The passes, one event each."""
+        f = self.first
+        return (Event(start, f.length, f.kind, f.slot, f.source, f.media, f.in_point, f.out_point, f.title, f.airing)
+                for start in range(f.start, self.end, f.length))
+
+    def continued_by(self, run: Run) -> bool:
+        """Whether `run` repeats this run's passes right after it."""
+        a, b = self.first, run.first
+        return b.start == self.end and (a.length, a.kind, a.slot, a.source, a.media, a.in_point, a.out_point,
+                                        a.title, a.airing) == (b.length, b.kind, b.slot, b.source, b.media,
+                                                               b.in_point, b.out_point, b.title, b.airing)
+
+
+def joined_runs(runs: Iterable[Run]) -> tuple[Run, ...]:
+    """Runs with each one that continues the one before joined to it (events are runs of one pass)."""
+    joined: list[Run] = []
+    for run in runs:
+        if joined and joined[-1].continued_by(run):
+            joined[-1] = Run(joined[-1].first, joined[-1].passes + run.passes)
+        else:
+            joined.append(run)
+    return tuple(joined)
+
+
+class DayEvents(Sequence[Event]):
+    """A day's events, also as runs, each form made from the other when first asked for. A demo day is ~8,500
+    events in ~25 runs (21 hours of one 10 s filler): a day read back from storage (runs) is spelled out event by
+    event only for readers that go through every event, not for those that read its runs (the guide, the week)."""
+
+    def __init__(self, events: Iterable[Event] = (), *, runs: Iterable[Run] | None = None) -> None:
+        if runs is None:
+            self.__dict__["_events"] = tuple(events)
+        else:
+            self.__dict__["runs"] = joined_runs(runs)
+
+    @cached_property
+    def runs(self) -> tuple[Run, ...]:
+        """The events as runs of passes, each as long as it can be."""
+        return joined_runs(Run(event) for event in self._events)
+
+    @cached_property
+    def _events(self) -> tuple[Event, ...]:
+        return tuple(event for run in self.runs for event in run.events())
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Event, ...]: ...
+    def __getitem__(self, index: int | slice) -> Event | tuple[Event, ...]:
+        return self._events[index]
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self._events)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DayEvents):
+            return self.runs == other.runs
+        return isinstance(other, Sequence) and self._events == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(self.runs)
+
+    def __repr__(self) -> str:
+        return f"DayEvents({len(self.runs)} runs)"
+
+
+@dataclass(frozen=True)
 class ChannelDayPlan:
     """An assembled broadcast day: events tiling it exactly, a report per slot, the cursor after it."""
 
     channel_id: str
     day: date
     frames: int
-    events: tuple[Event, ...]
+    events: DayEvents
     slots: tuple[SlotReport, ...]
     airings: Mapping[int, Airing]  # lesson slot → the lesson due there (replays of later days read it)
     cursor: Mapping[str, int]  # subject → last sequence scheduled, for the next day

@@ -16,7 +16,7 @@ from itertools import groupby
 from operator import attrgetter
 
 from scheduler.domain.channels import Channel
-from scheduler.domain.plan import ChannelDayPlan, Event, EventKind, LessonRecording, PlannedLesson
+from scheduler.domain.plan import ChannelDayPlan, EventKind, LessonRecording, PlannedLesson, Run
 
 _UNWANTED = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffc\U00010000-\U0010ffff]")
 _WHITESPACE = re.compile(r"\s+")
@@ -50,10 +50,10 @@ def _whole_second(channel: Channel, plan: ChannelDayPlan, offset: int) -> dateti
     return channel.moment(plan.day, offset).replace(microsecond=0)
 
 
-def programme(channel: Channel, plan: ChannelDayPlan, events: Sequence[Event]) -> Programme:
-    """The programme of a slot's events (or of the filler between two slots)."""
-    first = events[0]
-    start, stop = _whole_second(channel, plan, first.start), _whole_second(channel, plan, events[-1].end)
+def programme(channel: Channel, plan: ChannelDayPlan, runs: Sequence[Run]) -> Programme:
+    """The programme of a slot's runs of events (or of the filler between two slots)."""
+    first = runs[0].first
+    start, stop = _whole_second(channel, plan, first.start), _whole_second(channel, plan, runs[-1].end)
     title = clean_text(first.title) or clean_text(channel.name)
     airing = first.airing
     if airing is None or airing.recording is None:
@@ -72,5 +72,6 @@ def lesson_programme(lesson: PlannedLesson, recording: LessonRecording, start: d
 
 
 def day_programmes(channel: Channel, plan: ChannelDayPlan) -> list[Programme]:
-    """A day's programmes: consecutive events of one slot merged."""
-    return [programme(channel, plan, list(group)) for _, group in groupby(plan.events, key=attrgetter("slot"))]
+    """A day's programmes: consecutive events of one slot merged (read as runs: a looped clip's passes are one)."""
+    by_slot = groupby(plan.events.runs, key=attrgetter("first.slot"))
+    return [programme(channel, plan, list(group)) for _, group in by_slot]

@@ -112,8 +112,9 @@ _FROZEN_KEPT = 256  # a week ahead and two back of eight channels, with room
 
 def plan_of(row: ChannelDay) -> ChannelDayPlan:
     """A stored version's plan. A version once published never changes, so its parse is kept: a grade day is
-    ~9,000 events, ~50 ms to read and parse, and the guide, the live timer and the family pages ask often.
-    Kept by the version's identity and publication stamp (ids alone repeat across databases)."""
+    ~9,000 events (stored as ~25 runs, spelled out event by event when first read so), and the guide, the live
+    timer and the family pages ask often. Kept by the version's identity and publication stamp (ids alone repeat
+    across databases)."""
     if row.published_at is None:
         return plan_json.plan_from_dict(row.plan)
     key = _frozen_key(row)
@@ -127,7 +128,7 @@ def plan_of(row: ChannelDay) -> ChannelDayPlan:
 
 def slot_reports(session: Session, rows: Sequence[ChannelDay]) -> dict[int, tuple[SlotReport, ...]]:
     """In the caller's transaction: the slot reports of stored versions by row id, read from the column kept
-    beside each plan (a plan's events are ~2 MB on a full demo day); from the plan for rows stored without it."""
+    beside each plan (a full demo day's plan was ~2 MB of JSON before 0010); from the plan for rows without it."""
     found = {row.id: plan_json.slot_reports_from_list(row.slots) for row in rows if row.slots is not None}
     unread = [row.id for row in rows if row.slots is None]
     if unread:
@@ -186,7 +187,7 @@ def _history(
 ) -> tuple[dict[str, int], dict[date, dict[int, Airing]]]:
     """The cursor before `day` (from the nearest earlier stored day) and earlier days' airings for replays."""
     by_id = {lesson.id: lesson for lesson in lessons}
-    # Only the plan's cursor: assembling a range reads the day before each day, ~2 MB of JSON each in full.
+    # Only the plan's cursor: assembling a range reads the day before each day (~2 MB of JSON each before 0010).
     earlier_cursor = session.scalars(
         select(ChannelDay.plan["cursor"])
         .where(ChannelDay.channel_id == channel.id, ChannelDay.day < day, ChannelDay.status != DayStatus.SUPERSEDED)
@@ -524,8 +525,8 @@ def day_plans(
 
 
 def day_versions(session: Session, channel_id: str, first: date, days: int, *, plans: bool = True) -> list[ChannelDay]:
-    """Every stored version of some days of a channel, oldest first; without their plans when not asked (a plan
-    is ~2 MB of JSON on a full day: the week grid read a week's versions in 150 ms only to learn which are stored)."""
+    """Every stored version of some days of a channel, oldest first; without their plans when not asked (a plan was
+    ~2 MB of JSON on a full day before 0010: the week grid read a week's versions in 150 ms to learn which exist)."""
     with session.begin():
         load_channel(session, channel_id)
         last = first + timedelta(days=days)

@@ -27,11 +27,13 @@ from scheduler.domain.frames import FPS, frames_to_timecode, timecode_to_frames
 from scheduler.domain.plan import (
     Airing,
     ChannelDayPlan,
+    DayEvents,
     Event,
     EventKind,
     LessonRecording,
     NoteKind,
     PlannedLesson,
+    Run,
     SlotNote,
     SlotReport,
     SlotStatus,
@@ -188,12 +190,24 @@ def _airing_from_dict(doc: Mapping[str, Any]) -> Airing:
     )
 
 
-def _event_to_dict(e: Event) -> Json:
+def event_to_dict(e: Event) -> Json:
+    """One event's JSON form (the API lists a day's events one by one)."""
     return {
         "start": e.start, "length": e.length, "kind": e.kind.value, "slot": e.slot, "source": e.source,
         "media": e.media, "in": e.in_point, "out": e.out_point, "title": e.title,
         "airing": _airing_to_dict(e.airing) if e.airing else None,
     }
+
+
+def _runs_to_list(events: DayEvents) -> list[Json]:
+    """A day's events as stored: the passes of a looped clip as one entry with "passes" (a full demo day is ~8,500
+    events, 7,560 of them one 10 s filler: 2 MB of JSON one by one, ~7 KB as runs; migration 0010)."""
+    return [event_to_dict(run.first) | ({"passes": run.passes} if run.passes > 1 else {}) for run in events.runs]
+
+
+def _runs_from_list(docs: Sequence[Mapping[str, Any]]) -> DayEvents:
+    """A day's events from their stored entries (one without "passes" is one event), spelled out only when read."""
+    return DayEvents(runs=(Run(_event_from_dict(doc), doc.get("passes", 1)) for doc in docs))
 
 
 def _event_from_dict(doc: Mapping[str, Any]) -> Event:
@@ -251,7 +265,7 @@ def plan_to_dict(plan: ChannelDayPlan) -> Json:
         "channel_id": plan.channel_id,
         "day": plan.day.isoformat(),
         "frames": plan.frames,
-        "events": [_event_to_dict(e) for e in plan.events],
+        "events": _runs_to_list(plan.events),
         "slots": slot_reports_to_list(plan.slots),
         "airings": {str(n): _airing_to_dict(a) for n, a in plan.airings.items()},
         "cursor": dict(plan.cursor),
@@ -263,7 +277,7 @@ def plan_from_dict(doc: Mapping[str, Any]) -> ChannelDayPlan:
         doc["channel_id"],
         date.fromisoformat(doc["day"]),
         doc["frames"],
-        tuple(_event_from_dict(e) for e in doc["events"]),
+        _runs_from_list(doc["events"]),
         tuple(_report_from_dict(r) for r in doc["slots"]),
         {int(n): _airing_from_dict(a) for n, a in doc["airings"].items()},
         dict(doc["cursor"]),

@@ -6,9 +6,11 @@ from datetime import time
 
 from scheduler.domain.changes import without_recording
 from scheduler.domain.channels import SlotKind, SlotSpec, WeeklyTemplate
-from scheduler.domain.plan import StandIn
+from scheduler.domain.plan import Run, StandIn
+from scheduler.exports.xmltv import to_xmltv
 from scheduler.store import plan_json
 from tests.unit.test_assembly import CLIPS, grade_channel, sample_day
+from web.presenters.timeline import day_cells
 
 
 def stored_and_read(plan):  # type: ignore[no-untyped-def]
@@ -44,3 +46,24 @@ def test_a_frame_exact_template_start_reads_back_as_stored() -> None:
     doc = json.loads(json.dumps(plan_json.template_to_dict(template)))
     assert [s["start"] for s in doc["week"][0]] == ["09:00:00.040000", "09:30"]
     assert plan_json.template_from_dict(doc) == template
+
+
+def test_a_looped_clip_is_stored_once_with_its_passes_and_reads_back_pass_by_pass() -> None:
+    plan = sample_day()
+    doc = plan_json.plan_to_dict(plan)
+    looped = [entry for entry in doc["events"] if entry.get("passes", 1) > 1]
+    assert looped and len(doc["events"]) == len(plan.events) - sum(entry["passes"] - 1 for entry in looped)
+    read = stored_and_read(plan)
+    assert list(read.events) == list(plan.events) and [e.start for e in read.events] == [e.start for e in plan.events]
+
+
+def test_the_guide_and_the_week_grid_of_a_stored_day_do_not_spell_out_every_pass(monkeypatch) -> None:  # type: ignore
+    spelled_out: list[Run] = []
+    events_of_run = Run.events
+    monkeypatch.setattr(Run, "events", lambda run: spelled_out.append(run) or events_of_run(run))
+    plan, channel = sample_day(), grade_channel()
+    guide, cells = to_xmltv([channel], [plan], generator_info="airclass"), day_cells(channel, plan)
+    read = stored_and_read(plan)
+    assert to_xmltv([channel], [read], generator_info="airclass") == guide and day_cells(channel, read) == cells
+    assert spelled_out == []
+    assert list(read.events) == list(plan.events) and spelled_out  # what a reader of every event makes

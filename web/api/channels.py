@@ -168,12 +168,12 @@ def _over_range(operation: Callable[..., list[channel_days.DayOutcome]], args: d
 def get_day(args: dict[str, Any], channel_id: str, day: date) -> Any:
     """The published day (or its draft) with every event, offsets in frames and as timecodes."""
     channel, plan, row = channel_days.day_plan(db(), channel_id, day, drafts=args["draft"])
-    doc = plan_json.plan_to_dict(plan)
-    for event in doc["events"]:
+    events = [plan_json.event_to_dict(event) for event in plan.events]
+    for event in events:
         event["timecode"] = frames_to_timecode(event["start"], channel.fps)
         event["starts_at"] = channel.moment(day, event["start"]).isoformat()
     version = {field: getattr(row, field) for field in DayVersionSchema().fields}
-    return {**version, "frames": plan.frames, "events": doc["events"], "slots": doc["slots"]}
+    return {**version, "frames": plan.frames, "events": events, "slots": plan_json.slot_reports_to_list(plan.slots)}
 
 
 @bp.route("/channels/<channel_id>/days/<isodate:day>/playlist.<any(json,csv,txt):fmt>")

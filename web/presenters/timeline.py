@@ -94,10 +94,11 @@ def _window(reports: Sequence[SlotReport], fps: int) -> tuple[int, int]:
 
 
 def _first_events(plan: ChannelDayPlan) -> dict[int, Event]:
+    """Each slot's first event, read from the day's runs (a slot's first event starts its first run)."""
     first: dict[int, Event] = {}
-    for event in plan.events:
-        if event.slot is not None:
-            first.setdefault(event.slot, event)
+    for run in plan.events.runs:
+        if run.first.slot is not None:
+            first.setdefault(run.first.slot, run.first)
     return first
 
 
