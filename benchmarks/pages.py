@@ -40,12 +40,14 @@ CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
 def seed(var: Path) -> dict[str, str]:
-    """The demo in `var` (seeded unless its database is there), as AIRCLASS_* variables."""
+    """The demo in `var` (seeded unless its database is there, else migrated to the code's schema: a folder
+    seeded before 0010 would time plans stored the old way), as AIRCLASS_* variables."""
     env = {**os.environ, "AIRCLASS_VAR_DIR": str(var), "AIRCLASS_DATABASE_URL": f"sqlite:///{var / 'airclass.sqlite3'}",
            "AIRCLASS_MEDIA_DIR": str(var / "media")}
-    if not (var / "airclass.sqlite3").exists():
-        airclass = str(Path(sys.executable).with_name("airclass"))
-        subprocess.run([airclass, "db", "upgrade"], env=env, check=True, capture_output=True)
+    airclass = str(Path(sys.executable).with_name("airclass"))
+    seeded = (var / "airclass.sqlite3").exists()
+    subprocess.run([airclass, "db", "upgrade"], env=env, check=True, capture_output=True)
+    if not seeded:
         subprocess.run([airclass, "demo", "--samples", str(ROOT / "sample_media" / "out")], env=env, check=True,
                        capture_output=True)
     return env
