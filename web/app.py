@@ -16,7 +16,7 @@ from scheduler.store.media_store import MediaStore
 from web import i18n, problems, request_limits
 from web.access_log import AccessLog, open_log
 from web.api import channels, jobs, lessons, recordings, start_page, users
-from web.api.schemas import ProblemSchema
+from web.api.schemas import SQL_INTEGER_MAX, ProblemSchema
 from web.context import close_db, csrf
 from web.pages import admin, audit, auth, feeds, guide, library, live, operator, replay, review, teacher, watch
 from web.pages import jobs as jobs_page
@@ -62,7 +62,7 @@ class RowIdConverter(IntegerConverter):
     """`<int:...>` bounded to a SQL INTEGER, so a huge id is a 404 rather than an overflow in the driver."""
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", SQL_INTEGER_MAX)
         super().__init__(map, *args, **kwargs)
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Response
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
 from scheduler.domain.frames import frames_to_timecode
 from scheduler.ops.timed_jobs import list_timed_jobs
@@ -32,11 +32,12 @@ from web.api.channel_schemas import (
     XmltvArgsSchema,
 )
 from web.api.jobs import JobSchema
+from web.api.schemas import ROW_ID
 from web.context import api_login_required, current_actor, db, free_bytes, now, permission_required, store
 
 
 class RenderRequestSchema(Schema):
-    version = fields.Integer(required=True, validate=validate.Range(min=1),
+    version = fields.Integer(required=True, validate=ROW_ID,
                              metadata={"description": "the published version to render, as the caller saw it"})
 
 

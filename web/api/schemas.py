@@ -6,6 +6,10 @@ from marshmallow import Schema, fields, validate
 
 from scheduler.domain.review_terms import Action, ReviewState, Role
 
+SQL_INTEGER_MAX = 2**31 - 1
+# An id or version number: 1 and up, within a SQL INTEGER column (beyond it PostgreSQL's driver overflows).
+ROW_ID = validate.Range(min=1, max=SQL_INTEGER_MAX)
+
 
 class ProblemSchema(Schema):
     """RFC 9457 problem details."""
@@ -55,7 +59,7 @@ class LessonSchema(Schema):
 class LessonQuerySchema(PageArgsSchema):
     grade = fields.Integer(validate=validate.Range(min=1, max=12))
     subject = fields.String(validate=validate.Length(max=32))
-    county_id = fields.Integer(validate=validate.Range(min=1))
+    county_id = fields.Integer(validate=ROW_ID)
 
 
 class LessonCreateSchema(Schema):
@@ -63,7 +67,7 @@ class LessonCreateSchema(Schema):
     subject = fields.String(required=True, validate=validate.Length(min=1, max=32))
     sequence = fields.Integer(required=True, validate=validate.Range(min=1, max=10_000))
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    county_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    county_id = fields.Integer(required=True, validate=ROW_ID)
 
 
 class UserRefSchema(Schema):
@@ -97,7 +101,7 @@ class RecordingSchema(Schema):
 
 class RecordingQuerySchema(PageArgsSchema):
     state = fields.Enum(ReviewState, by_value=True)
-    lesson_id = fields.Integer(validate=validate.Range(min=1))
+    lesson_id = fields.Integer(validate=ROW_ID)
     queue = fields.String(validate=validate.OneOf(["mine"]), metadata={"description": "'mine': what waits on me, oldest first"})
 
 
@@ -114,7 +118,7 @@ class ActionRequestSchema(Schema):
         metadata={"description": "sha256 of the media the reviewer checked; required to approve"},
     )
     version = fields.Integer(
-        validate=validate.Range(min=1),
+        validate=ROW_ID,
         allow_none=True,
         metadata={"description": "the recording version the decision was made on; 409 if it moved"},
     )
@@ -138,9 +142,9 @@ class UserSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     role = fields.Enum(Role, by_value=True, required=True)
-    school_id = fields.Integer(allow_none=True, validate=validate.Range(min=1))
-    county_id = fields.Integer(allow_none=True, validate=validate.Range(min=1))
-    city_id = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    school_id = fields.Integer(allow_none=True, validate=ROW_ID)
+    county_id = fields.Integer(allow_none=True, validate=ROW_ID)
+    city_id = fields.Integer(allow_none=True, validate=ROW_ID)
     password = fields.String(load_only=True, required=True, validate=validate.Length(min=8, max=200))
     active = fields.Boolean(dump_only=True)
 
@@ -150,9 +154,9 @@ class UserEditSchema(Schema):
 
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     role = fields.Enum(Role, by_value=True, required=True)
-    school_id = fields.Integer(allow_none=True, validate=validate.Range(min=1))
-    county_id = fields.Integer(allow_none=True, validate=validate.Range(min=1))
-    city_id = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    school_id = fields.Integer(allow_none=True, validate=ROW_ID)
+    county_id = fields.Integer(allow_none=True, validate=ROW_ID)
+    city_id = fields.Integer(allow_none=True, validate=ROW_ID)
     active = fields.Boolean(required=True)
 
 
