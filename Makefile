@@ -17,7 +17,7 @@ test: setup lint
 	$(BIN)/pytest
 	@if [ -n "$$AIRCLASS_REQUIRE_POSTGRES" ] || $(BIN)/python -m scripts.postgres_reachable "$(TEST_POSTGRES_URL)"; then \
 		echo "== database tests again on PostgreSQL ($(TEST_POSTGRES_URL))"; \
-		AIRCLASS_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest tests/integration tests/web tests/browser; \
+		AIRCLASS_DATABASE_URL="$(TEST_POSTGRES_URL)" $(BIN)/pytest tests/integration tests/web tests/browser tests/fuzz; \
 	else \
 		echo "PostgreSQL is not reachable at $(TEST_POSTGRES_URL): database tests ran on SQLite only"; \
 	fi

@@ -7,6 +7,8 @@
 - Encoding: form fields (an upload's excepted) and query arguments must be UTF-8. Werkzeug would keep invalid bytes as the literal text
   "%FF%FE" (url-encoded forms) or U+FFFD (multipart forms), and that text would be stored; such a request is
   refused with 400 and a message instead. A JSON body that is not UTF-8 is refused by the JSON parser already.
+- NUL: no text (query, form or JSON string) may hold the character U+0000: PostgreSQL cannot store or even
+  compare it (SQLite would keep it), so the same request is refused with 400 on either database.
 """
 from __future__ import annotations
 
@@ -40,7 +42,31 @@ def check_request() -> Any:
         return refuse(400, "a form field or query argument is not valid UTF-8 text; nothing was saved",
                       page_detail=_("The form held text that is not valid UTF-8: nothing was saved. "
                                     "Check what was typed or pasted, and send it again."))
+    if _holds_nul():
+        return refuse(400, "a text holds the character NUL (U+0000); nothing was saved",
+                      page_detail=_("The form held an invisible NUL character: nothing was saved. "
+                                    "Check what was pasted, and send it again."))
     return None
+
+
+def _holds_nul() -> bool:
+    """Whether a query argument, a form field (an upload's file excepted) or a JSON string holds U+0000."""
+    texts: list[str] = [*request.args.keys(), *request.args.values()]
+    if request.mimetype in FORM_TYPES and request.endpoint not in UPLOAD_ENDPOINTS:
+        texts += [*request.form.keys(), *request.form.values()]
+    elif request.is_json:
+        texts += _json_strings(request.get_json(silent=True))  # cached: the view reads the same parse
+    return any("\0" in text for text in texts)
+
+
+def _json_strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [*value.keys(), *(text for item in value.values() for text in _json_strings(item))]
+    if isinstance(value, list):
+        return [text for item in value for text in _json_strings(item)]
+    return []
 
 
 def _all_utf8() -> bool:

@@ -8,9 +8,10 @@ import json
 import re
 
 import pytest
+from sqlalchemy import select
 
 from scheduler.domain.catalogue import TextTooLong
-from scheduler.store.models import AuditEvent
+from scheduler.store.models import AuditEvent, Lesson
 from tests.support.channels_world import CHANNEL, channel_doc, school_day, slot
 from tests.web.test_pages import CSRF, Browser, submitted_recording
 from web.app import create_app
@@ -113,3 +114,27 @@ def test_a_refused_upload_never_shows_the_temporary_files_name(app, client, worl
         assert ".part" not in text and not re.search(r"[0-9a-f]{32}", text), text
         assert "incoming" not in text
     assert "ffprobe" in api.get_json()["detail"]
+
+
+@pytest.mark.parametrize("query", ["/api/lessons/?county_id=2147483648", "/api/recordings/?lesson_id=99999999999"])
+def test_an_id_beyond_the_databases_integer_is_refused_not_a_server_error(world, api_as, query):
+    """PostgreSQL's INTEGER stops at 2^31 - 1: such an id names no row, and must not reach the driver (it was a 500)."""
+    answer = api_as("admin").get(query)
+    assert answer.status_code == 422 and answer.mimetype == "application/problem+json", answer.get_data(as_text=True)
+    assert "2147483647" in answer.get_data(as_text=True)  # says what is allowed
+
+
+def test_a_nul_character_is_refused_wherever_it_comes_in_and_nothing_is_stored(app, client, world, api_as, sessions):
+    """PostgreSQL cannot hold U+0000 (it was a 500 there, while SQLite stored it): refused alike on both."""
+    admin = api_as("admin")
+    for answer in (admin.get("/api/jobs/?kind=%00"),
+                   admin.post("/api/lessons/", json={"grade": 3, "subject": "math", "sequence": 77, "county_id": 1,
+                                                     "title": "两位数\u0000乘法"})):
+        assert answer.status_code == 400 and answer.mimetype == "application/problem+json", answer.get_data(as_text=True)
+        assert "NUL (U+0000)" in answer.get_json()["detail"]
+    with sessions() as session:
+        assert session.scalars(select(Lesson).where(Lesson.sequence == 77)).all() == []
+    teacher = Browser(client, "teacher_a")
+    page = client.post("/account/password", data={"csrf_token": teacher.token("/account/password"),
+                                                  "current": "x\u0000", "new": "y", "again": "y"})
+    assert page.status_code == 400 and "不可见的 NUL 字符" in page.get_data(as_text=True)
