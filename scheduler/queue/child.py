@@ -9,6 +9,7 @@ removed, and the child exits with INTERRUPTED and no final line.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -41,6 +42,17 @@ def _lifeline() -> None:
     while os.read(0, 4096):
         pass
     os.kill(os.getpid(), signal.SIGTERM)
+
+
+def run_at_niceness(nice: int) -> None:
+    """Run this process and what it starts (ffmpeg) at this nice value: its own, and its session's where the
+    kernel schedules sessions as groups (sched_autogroup): a job's process leads a session of its own, and a
+    nice value alone would only weigh it against the other threads of that session."""
+    if nice <= 0:
+        return
+    os.nice(nice)
+    with contextlib.suppress(OSError):  # no autogroups in this kernel: the process's nice value is enough
+        Path("/proc/self/autogroup").write_text(str(nice))
 
 
 def _read_spec() -> dict[str, Any]:
@@ -102,7 +114,7 @@ def main() -> int:
     send = _sender(_protocol_stream())
     signal.signal(signal.SIGTERM, _interrupt)
     spec = _read_spec()
-    os.nice(spec.get("nice", 0))  # ffmpeg inherits it
+    run_at_niceness(spec.get("nice", 0))
     threading.Thread(target=_lifeline, name="lifeline", daemon=True).start()
     try:
         return run(spec, send)
