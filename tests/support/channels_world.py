@@ -1,8 +1,9 @@
 """A grade-3 test channel with approved recordings, shared by the channel-day, job and browser tests."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.review_terms import Action
@@ -18,6 +19,15 @@ ON_DEMAND = "https://airclass.example/watch/{recording}"
 def next_monday() -> date:
     today = datetime.now(UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
     return today + timedelta(days=7 - today.weekday())
+
+
+def freeze_sunday_evening(monkeypatch: Any, module: Any) -> date:
+    """Freeze the module's clock (its `now`) at 20:00 on the Sunday before next Monday (Shanghai); return that
+    Monday: "tomorrow" is that Monday whatever day the tests run."""
+    monday = next_monday()
+    moment = datetime.combine(monday - timedelta(days=1), time(20), tzinfo=ZoneInfo("Asia/Shanghai"))
+    monkeypatch.setattr(module, "now", lambda: moment.astimezone(UTC))
+    return monday
 
 
 def slot(start: str, minutes: int, kind: str, **extra: object) -> dict[str, object]:

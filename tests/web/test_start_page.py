@@ -4,14 +4,13 @@ the test channel's next Monday, so "tomorrow" is that Monday whatever day the te
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from scheduler.services.operator_alerts import alert_failed_job
 from scheduler.store.models import TimedJobRun
-from tests.support.channels_world import CHANNEL, channel_doc, next_monday
+from tests.support.channels_world import CHANNEL, channel_doc, freeze_sunday_evening
 from tests.web.test_chinese_pages import english_words
 from tests.web.test_pages import Browser
 from web.pages import operator as operator_pages
@@ -22,11 +21,8 @@ INTERNAL = "rehearsal.test.airclass"
 
 @pytest.fixture
 def sunday_evening(monkeypatch) -> date:  # type: ignore[no-untyped-def]
-    """Freeze the pages' clock at 20:00 on the Sunday before next Monday (Shanghai); return that Monday."""
-    monday = next_monday()
-    moment = datetime.combine(monday - timedelta(days=1), time(20), tzinfo=ZoneInfo("Asia/Shanghai"))
-    monkeypatch.setattr(operator_pages, "now", lambda: moment.astimezone(UTC))
-    return monday
+    """The pages' clock at 20:00 on the Sunday before next Monday (Shanghai); that Monday."""
+    return freeze_sunday_evening(monkeypatch, operator_pages)
 
 
 def cell(page: str, channel: str, day: date) -> str:

@@ -3,8 +3,7 @@ then POST /api/schedule/publish-all confirmed with the preview's fingerprint). T
 evening before the test channel's next Monday, so "tomorrow" is that Monday whatever day the tests run."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -12,7 +11,7 @@ from scheduler.domain.review_terms import Action
 from scheduler.services import curriculum, recordings
 from scheduler.services.operator_alerts import alert_failed_job
 from scheduler.store.models import TimedJobRun
-from tests.support.channels_world import CHANNEL, approved_recording, channel_doc, next_monday
+from tests.support.channels_world import CHANNEL, approved_recording, channel_doc, freeze_sunday_evening
 from web.api import start_page as start_page_api
 
 pytestmark = pytest.mark.ffmpeg
@@ -22,11 +21,8 @@ INTERNAL = "rehearsal.test.airclass"
 
 @pytest.fixture
 def sunday_evening(monkeypatch) -> date:  # type: ignore[no-untyped-def]
-    """Freeze the API's clock at 20:00 on the Sunday before next Monday (Shanghai); return that Monday."""
-    monday = next_monday()
-    moment = datetime.combine(monday - timedelta(days=1), time(20), tzinfo=ZoneInfo("Asia/Shanghai"))
-    monkeypatch.setattr(start_page_api, "now", lambda: moment.astimezone(UTC))
-    return monday
+    """The API's clock at 20:00 on the Sunday before next Monday (Shanghai); that Monday."""
+    return freeze_sunday_evening(monkeypatch, start_page_api)
 
 
 def day_of(glance: dict, channel_id: str, day: date) -> dict:  # type: ignore[type-arg]
