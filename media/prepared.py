@@ -5,7 +5,8 @@ A clip is prepared once as one pass (a short clip: whole passes lasting at least
 target, as exactly frames x 1920 samples of WAV (day_parts.part_argv, as the day render re-encoded a filler
 before). It is kept in `prepared/<key>/`, the key made of the clip's SHA-256 and the profile's fingerprint
 (what shapes the pictures and sound: size, bitrate, GOP, preset, sample rate, loudness target, and
-PREPARE_VERSION): a changed clip or profile is prepared anew.
+PREPARE_VERSION): a changed clip or profile is prepared anew. A render that reuses a pass touches its
+piece.json; passes unused for UNUSED_DAYS are removed by the nightly sweep (`remove_unused`).
 
 A day takes a run of frames of a clip as pieces of its prepared pass (`pass_pieces`): a whole pass is the
 prepared files themselves; a piece starting on a keyframe is cut by stream copy (no B-frames: its first N
@@ -18,6 +19,8 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import os
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -33,6 +36,7 @@ from media.runner import MediaTool, ffmpeg_argv, file_url, input_options, store_
 from media.store_paths import resolve_in_store
 
 PREPARED_DIR = "prepared"
+UNUSED_DAYS = 30  # a prepared pass no render has used this long is removed (a filler replaced, a profile changed)
 PREPARE_VERSION = 2  # bump when the way a piece is made changes: every clip is then prepared anew
 PADDING_FRAMES = 60 * FPS  # padding is prepared as a minute of black and silence
 # A short clip is prepared as whole passes lasting at least this long: each file a day lists costs its join
@@ -121,6 +125,7 @@ def prepare_clip(
     folder = store_root / prepared_folder(digest, profile)
     found = _found(folder)
     if found is not None:
+        os.utime(folder / ABOUT)  # used now: the sweep of unused passes counts from here
         return found, False
     try:
         with staging_dir(folder, replace=False) as temp:
@@ -133,6 +138,19 @@ def prepare_clip(
             raise
         return found, False
     return PreparedClip(folder, frames), True
+
+
+def remove_unused(store_root: Path, *, now: float, unused_days: float = UNUSED_DAYS) -> list[Path]:
+    """Remove the prepared passes no render has used for unused_days (their clip changed or left every channel,
+    or the profile changed), and staging folders a killed render left that long ago; the folders removed."""
+    before = now - unused_days * 86400
+    removed = []
+    for folder in sorted(path for path in (store_root / PREPARED_DIR).glob("*") if path.is_dir()):
+        about = folder / ABOUT
+        if (about if about.is_file() else folder).stat().st_mtime < before:
+            shutil.rmtree(folder)
+            removed.append(folder)
+    return removed
 
 
 def _found(folder: Path) -> PreparedClip | None:

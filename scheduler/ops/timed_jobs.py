@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from media import prepared
 from media.atomic_write import atomic_write_bytes
 from scheduler.domain.channels import Channel, ScheduleError
 from scheduler.services import channel_days, exports, feed_files, operator_alerts, orphans
@@ -65,6 +66,7 @@ SAID_IN_ENGLISH = {
     "files_exported": "{channel}: {files} files in {folder}",
     "feeds_refreshed": "{written} feeds written, {unchanged} unchanged, {removed} removed",
     "orphans_set_aside": "{moved} orphan file(s) set aside in {folder}",
+    "prepared_removed": "{removed} prepared clip(s) no day file used for {days} days removed",
     "no_channels": "no channels",
 }
 
@@ -224,10 +226,14 @@ def refresh_feeds(sessions: sessionmaker[Session], public_dir: str, now: datetim
 
 @recorded("sweep_orphans")
 def sweep_orphans(sessions: sessionmaker[Session], media_dir: str, now: datetime | None = None) -> list[Said]:
-    """Set aside files in recordings/ that no recording references (an upload killed before its commit)."""
+    """Set aside files in recordings/ that no recording references (an upload killed before its commit), and
+    remove the prepared passes of fillers and padding that no day file has used for a month."""
     store = MediaStore(Path(media_dir), max_upload_bytes=0)  # sweeping receives nothing
-    moved = orphans.sweep_orphan_recordings(sessions(), store, now=now or datetime.now(UTC))
-    return [Said("orphans_set_aside", {"moved": len(moved), "folder": str(store.orphans_dir)})]
+    at = now or datetime.now(UTC)
+    moved = orphans.sweep_orphan_recordings(sessions(), store, now=at)
+    removed = prepared.remove_unused(Path(media_dir), now=at.timestamp())
+    return [Said("orphans_set_aside", {"moved": len(moved), "folder": str(store.orphans_dir)}),
+            Said("prepared_removed", {"removed": len(removed), "days": prepared.UNUSED_DAYS})]
 
 
 @dataclass(frozen=True)
@@ -256,7 +262,8 @@ def timed_jobs(settings: Settings) -> list[TimedJob]:
         TimedJob("refresh_feeds", "the public feed files rewritten where the schedule or the day has changed",
                  CronTrigger(minute=f"*/{FEED_REFRESH_MINUTES}", timezone=zone), refresh_feeds,
                  {"database_url": url, "public_dir": str(settings.public), "public_url": settings.public_url}),
-        TimedJob("sweep_orphans", "files in recordings/ that no recording references set aside in orphans/",
+        TimedJob("sweep_orphans", "files in recordings/ that no recording references set aside in orphans/, "
+                 "prepared clips unused for a month removed",
                  CronTrigger(hour=ORPHAN_SWEEP_HOUR, timezone=zone), sweep_orphans,
                  {"database_url": url, "media_dir": str(settings.media_dir)}),
     ]

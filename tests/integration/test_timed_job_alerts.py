@@ -56,6 +56,7 @@ def test_a_successful_runs_summary_is_shown_in_the_pages_language(on_air, settin
     jobs = operator.page("/operator/timed-jobs/")
     assert f"{CHANNEL}：自 {monday} 起 1 天中 1 天已编排为草稿" in jobs and "days drafted" not in jobs
     assert "0 个孤立文件已移至" in jobs and "set aside" not in jobs
+    assert "已删除 0 个 30 天内未被任何播出日文件使用的预制片段" in jobs and "prepared clip" not in jobs
     english = operator.page("/operator/timed-jobs/?lang=en")
     assert f"{CHANNEL}: 1 of 1 days drafted from {monday}" in english
     shown = {j["id"]: j for j in api_as("operator").get("/api/schedule/jobs").get_json()}

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from itertools import pairwise
@@ -15,7 +17,7 @@ import pytest
 from media.checksum import sha256_file
 from media.dayrender import DayPlanError, DayRenderItem, ItemKind, render_day
 from media.disk_space import NotEnoughSpace
-from media.prepared import prepared_folder
+from media.prepared import prepared_folder, remove_unused
 from media.progress import Watch
 from media.renditions import RenditionSet, make_renditions
 from media.runner import FfmpegTool, RunResult
@@ -99,6 +101,35 @@ def test_fillers_are_prepared_once_and_again_only_when_the_clip_changes(media_st
     assert all((media_store / key / "video.ts").is_file() for key in keys)
     # A 3 s clip is prepared as 20 whole passes: a day lists one file a minute, not one every 3 s.
     assert {json.loads((media_store / key / "piece.json").read_text())["frames"] for key in keys} == {1500}
+
+
+def test_a_prepared_pass_no_render_used_for_a_month_is_removed_and_one_in_use_is_kept(
+        media_store: Path, tmp_path: Path) -> None:
+    """A filler replaced (its old content), padding no day needs any more, a killed render's staging folder: gone
+    after a month unused; a pass a render reused meanwhile stays, and the next day still copies it."""
+    store = tmp_path / "store"
+    store.mkdir()
+    shutil.copyfile(media_store / "green_3s.mp4", store / "filler.mp4")
+    first = render_day([DayRenderItem(Path("filler.mp4"), 0, 90, ItemKind.FILLER)], 100, store / "day1.ts", store,
+                       profile=SMALL_CABLE)
+    filler = store / prepared_folder(sha256_file(store / "filler.mp4"), SMALL_CABLE)
+    padding = store / prepared_folder("padding", SMALL_CABLE)
+    assert sorted(first.prepared) == sorted([Path("filler.mp4"), Path("padding")])
+    killed = store / "prepared" / f".{filler.name}.1a2b3c4d.part"
+    killed.mkdir()
+    month_ago = time.time() - 31 * 86400
+    for path in (filler / "piece.json", padding / "piece.json", killed):
+        os.utime(path, (month_ago, month_ago))
+
+    again = render_day([DayRenderItem(Path("filler.mp4"), 0, 90, ItemKind.FILLER)], 90, store / "day2.ts", store,
+                       profile=SMALL_CABLE)  # a day without padding: the filler's pass is reused, the padding's not
+    assert again.prepared == ()
+    assert remove_unused(store, now=time.time()) == sorted([padding, killed])
+    assert (filler / "video.ts").is_file() and not padding.exists() and not killed.exists()
+    assert remove_unused(store, now=time.time() + 29 * 86400) == []  # used today: kept for the month to come
+    later = render_day([DayRenderItem(Path("filler.mp4"), 0, 90, ItemKind.FILLER)], 90, store / "day3.ts", store,
+                       profile=SMALL_CABLE)
+    assert later.prepared == () and frame_colours(later.path) == ["green"] * 90
 
 
 def test_a_render_without_room_is_refused_before_anything_is_written(media_store: Path, lessons: Path) -> None:

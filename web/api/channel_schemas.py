@@ -143,5 +143,6 @@ class TimedJobSchema(Schema):
                                                             "in English, one line per channel"})
     last_summary = fields.Function(lambda job: summary_as_data(job.last_message), allow_none=True,
         metadata={"description": "a successful run's summary as data: per line, what it says (days_drafted, "
-                                 "days_published, files_exported, feeds_refreshed, orphans_set_aside, no_channels) "
+                                 "days_published, files_exported, feeds_refreshed, orphans_set_aside, prepared_removed, "
+                                 "no_channels) "
                                  "and its facts"})

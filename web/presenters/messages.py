@@ -342,6 +342,7 @@ TIMED_JOB_SUMMARIES = {
     "files_exported": _l("%(channel)s: %(files)s files in %(folder)s"),
     "feeds_refreshed": _l("%(written)s feeds written, %(unchanged)s unchanged, %(removed)s removed"),
     "orphans_set_aside": _l("%(moved)s orphan file(s) set aside in %(folder)s"),
+    "prepared_removed": _l("%(removed)s prepared clip(s) no day file used for %(days)s days removed"),
     "no_channels": _l("no channels"),
 }
 
