@@ -288,13 +288,15 @@ def _publish_days(sessions: sessionmaker[Session], at: datetime) -> str:
     """Publish the demo's range of days on every channel."""
     first, count = publication_range(at)
     operator = _actor(sessions, "operator").user_id
-    lines = []
+    lines, summary = [], []
     for channel in [*(demo_channel(grade) for grade in range(1, 9)), TEST_CHANNEL]:
         days = channel_days.publish(sessions(), channel.id, first, count, at=at, by=operator)
         standby = sum(len(d.problems) for d in days)
         lines.append(f"  {channel.name}: {count} days from {first} published, {standby} slots on standby")
+        summary.append(timed_jobs.Said("days_published", {"channel": channel.id, "done": len(days), "span": count,
+                                                          "first": str(first)}))
     for job_id in timed_jobs.CAUGHT_UP:  # what the nightly jobs would have done is done: no catch-up at start
-        timed_jobs.record_run(sessions, job_id, "ok", f"the demo published {count} days from {first}", at)
+        timed_jobs.record_success(sessions, job_id, summary, at)
     return "channel days:\n" + "\n".join(lines)
 
 

@@ -95,10 +95,15 @@ def message_in_english(message: str | None) -> str | None:
     return message if lines is None else "\n".join(line.english() for line in lines)
 
 
+def record_success(sessions: sessionmaker[Session], job_id: str, summary: list[Said], at: datetime) -> None:
+    """Keep a successful run's summary as data: pages word it in their language, the API in English."""
+    record_run(sessions, job_id, "ok", json.dumps([line.as_data() for line in summary]), at)
+
+
 def record_run(sessions: sessionmaker[Session], job_id: str, outcome: str, message: str, at: datetime) -> None:
     """Keep a job's last outcome where the API and the start-up catch-up read it."""
     with sessions() as session, session.begin():
-        row = session.get(TimedJobRun, job_id) or TimedJobRun(id=job_id, description=job_id, trigger="run by hand")
+        row = session.get(TimedJobRun, job_id) or TimedJobRun(id=job_id, description=job_id, trigger=BY_HAND)
         row.last_run_at, row.last_outcome, row.last_message = at, outcome, message
         session.add(row)
 
@@ -136,7 +141,7 @@ def recorded(job_id: str) -> Callable[[Callable[..., list[Said]]], Callable[...,
                 _alert(sessions, job_id, error, at)
                 raise
             else:
-                record_run(sessions, job_id, "ok", json.dumps([line.as_data() for line in summary]), at)
+                record_success(sessions, job_id, summary, at)
                 return "\n".join(line.english() for line in summary)
             finally:
                 sessions.kw["bind"].dispose()
@@ -295,6 +300,7 @@ def start(scheduler: BackgroundScheduler, settings: Settings) -> threading.Threa
     return catching_up
 
 
+BY_HAND = "run by hand"  # the trigger of a job run by hand (or by the demo) before any scheduler recorded its own
 CAUGHT_UP = ("assemble_ahead", "publish_ahead")  # in this order: publication takes the fresh drafts
 
 

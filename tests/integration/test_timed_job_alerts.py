@@ -1,13 +1,16 @@
 """A failed timed job alerts operators, once per channel it failed on; the timed jobs page shows the outcomes."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from scheduler.ops import timed_jobs
 from scheduler.services.operator_alerts import JOB_FAILED_ALERT, list_alerts
+from scheduler.store.models import TimedJobRun
 from tests.support.channels_world import CHANNEL, next_monday
+from tests.web.test_chinese_pages import english_words
 from tests.web.test_pages import Browser
 
 pytestmark = pytest.mark.ffmpeg
@@ -63,3 +66,26 @@ def test_a_successful_runs_summary_is_shown_in_the_pages_language(on_air, settin
     assert shown["assemble_ahead"]["last_message"] == f"{CHANNEL}: 1 of 1 days drafted from {monday}"
     assert shown["assemble_ahead"]["last_summary"] == [
         {"what": "days_drafted", "channel": CHANNEL, "done": 1, "span": 1, "first": str(monday)}]
+
+
+def test_the_timed_jobs_page_says_when_and_what_each_job_does_in_the_pages_language(on_air, settings, sessions, client):
+    """Found walking the demo's pages: the schedule showed "run by hand" and "cron[hour='1']", each job's description
+    and the demo's summary ("the demo published 15 days from …") were English sentences on the Chinese page."""
+    with sessions() as session, session.begin():  # as a running scheduler records its jobs
+        for job in timed_jobs.timed_jobs(settings):
+            if job.id != "sweep_orphans":
+                session.add(TimedJobRun(id=job.id, description=job.description, trigger=str(job.trigger)))
+    monday = next_monday()
+    published = [timed_jobs.Said("days_published", {"channel": CHANNEL, "done": 15, "span": 15, "first": str(monday)})]
+    timed_jobs.record_success(sessions, "publish_ahead", published, datetime.now(UTC))  # as the demo records it
+    timed_jobs.record_success(sessions, "sweep_orphans", [], datetime.now(UTC))  # run by hand, no scheduler yet
+
+    page = Browser(client, "operator").page("/operator/timed-jobs/")
+    rows = dict(re.findall(r'<code>(\w+)</code>.*?</td>\s*<td>([^<]*)</td>', page, re.DOTALL))
+    assert rows == {"assemble_ahead": "每天 01:00", "export_drop": "每天 18:30", "publish_ahead": "每天 18:00",
+                    "refresh_feeds": "每 5 分钟", "sweep_orphans": "仅手动运行（尚未排定）"}, rows
+    assert "根据教学计划和已通过审核的录像，将未来几天编排为草稿。" in page
+    assert f"{CHANNEL}：自 {monday} 起 15 天中 15 天已发布" in page
+    assert english_words(page) == []
+    english = Browser(client, "operator").page("/operator/timed-jobs/?lang=en")
+    assert "daily at 18:30" in english and "every 5 minutes" in english and "by hand only" in english

@@ -37,7 +37,7 @@ from scheduler.domain.review_errors import (
 )
 from scheduler.domain.review_terms import Action, ReviewState, Role
 from scheduler.domain.template_flaws import FLAWS
-from scheduler.ops.timed_jobs import stored_summary
+from scheduler.ops.timed_jobs import BY_HAND, stored_summary
 from scheduler.services.channel_days import DayNotPublished
 from scheduler.services.operator_alerts import JOB_FAILED_ALERT, REVOKED_ALERT, SI_TEXT_ALERT
 from scheduler.store.models import OperatorAlert
@@ -315,6 +315,38 @@ def timed_job_name(job_id: str) -> str:
     return str(TIMED_JOB_NAMES.get(job_id, job_id))
 
 
+TIMED_JOB_DESCRIPTIONS = {
+    "assemble_ahead": _l("Assembles the coming days as drafts, from the curriculum plan and the approved recordings."),
+    "publish_ahead": _l("Publishes the coming days' drafts, and the public feeds with them."),
+    "export_drop": _l("Writes tomorrow's XMLTV guide and playlists into the export folder for the head-ends."),
+    "refresh_feeds": _l("Rewrites the public feed files where the schedule or the day has changed."),
+    "sweep_orphans": _l("Sets aside uploaded files no recording references, and removes prepared clips unused "
+                        "for a month."),
+}
+
+
+def timed_job_description(job_id: str, stored: str) -> str:
+    """What a timed job does, in the page's language (an unknown job as the scheduler stored it)."""
+    return str(TIMED_JOB_DESCRIPTIONS.get(job_id, stored))
+
+
+_CRON_FIELD = re.compile(r"(\w+)='([^']*)'")
+
+
+def timed_job_schedule(trigger: str) -> str:
+    """When a timed job runs, from its stored trigger (APScheduler's "cron[hour='18', minute='30']"), in the
+    page's language: daily at a time, every N minutes, or by hand; any other trigger as stored."""
+    if trigger == BY_HAND:
+        return _("by hand only (not scheduled yet)")
+    fields = dict(_CRON_FIELD.findall(trigger)) if trigger.startswith("cron[") else {}
+    if set(fields) <= {"hour", "minute"} and fields.get("hour", "").isdigit() and fields.get("minute", "0").isdigit():
+        return _("daily at %(time)s", time=f"{int(fields['hour']):02d}:{int(fields.get('minute', '0')):02d}")
+    every = re.fullmatch(r"\*/(\d+)", fields.get("minute", ""))
+    if set(fields) == {"minute"} and every:
+        return _("every %(n)s minutes", n=every[1])
+    return trigger
+
+
 # Timed jobs keep the errors they met as English sentences (an alert's facts, a run's last message, where several
 # channels' errors are joined by "; " after "ChannelsFailed: "): those the scheduling core raises are read back into
 # their error and worded by schedule_refusal; any other stays as stored.
@@ -384,6 +416,8 @@ JINJA_GLOBALS = {
     "alert_text": alert_text,
     "alert_channel": alert_channel,
     "timed_job_name": timed_job_name,
+    "timed_job_description": timed_job_description,
+    "timed_job_schedule": timed_job_schedule,
     "timed_job_error": timed_job_error,
     "timed_job_message": timed_job_message,
     "slot_note": slot_note,
