@@ -86,7 +86,12 @@ def refresh_after_commit(sessions: sessionmaker[Session], public_dir: Path, publ
     """Rewrite the affected grades' feed files after each commit of `sessions` that changes what they show."""
     event.listen(sessions, "after_flush", _note_changes)
     event.listen(sessions, "after_commit", lambda session: _refresh_noted(sessions, public_dir, public_url, session))
-    event.listen(sessions, "after_rollback", lambda session: session.info.pop(_STALE, None))
+    event.listen(sessions, "after_rollback", _forget_noted)
+
+
+def _forget_noted(session: Session) -> None:
+    if not session.in_nested_transaction():  # a savepoint rolled back: the rest of the transaction still stands
+        session.info.pop(_STALE, None)
 
 
 def _note_changes(session: Session, _context: Any) -> None:
@@ -108,7 +113,9 @@ def _grades_before_and_after(row: ChannelRow) -> set[int]:
 
 
 def _refresh_noted(sessions: sessionmaker[Session], public_dir: Path, public_url: str, committed: Session) -> None:
-    if _STALE not in committed.info:
+    # A savepoint released is not a commit (SQLAlchemy says after_commit for it too): the transaction goes on, and
+    # holds SQLite's lock a refresh would wait for.
+    if _STALE not in committed.info or committed.in_nested_transaction():
         return
     noted = committed.info.pop(_STALE)
     grades, channel_ids = noted if noted is not None else (None, ())

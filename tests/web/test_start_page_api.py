@@ -36,7 +36,7 @@ def stored_days(api_as, channel_id: str, monday: date) -> list[tuple[str, str]]:
 
 
 def test_the_glance_lists_tomorrow_not_published_until_the_confirmed_range_action_publishes_it(
-        api_as, on_air, sunday_evening):
+        api_as, on_air, sunday_evening, client, settings):
     operator, monday = api_as("operator"), sunday_evening
     assert api_as("admin").post("/api/channels/", json=channel_doc(id=INTERNAL, name="排练频道", public=False)).status_code == 201
     before = operator.get(GLANCE).get_json()
@@ -64,6 +64,8 @@ def test_the_glance_lists_tomorrow_not_published_until_the_confirmed_range_actio
     assert after["not_published_tomorrow"] == []
     assert (day_of(after, CHANNEL, monday)["state"], day_of(after, CHANNEL, monday)["version"]) == ("published", 1)
     assert day_of(after, INTERNAL, monday)["state"] == "not_assembled"  # shown, but left alone
+    feed = settings.public / "feeds/grade3.ics"  # families' feed file, rewritten once the action committed
+    assert feed.read_bytes() == client.get("/feeds/grade3.ics").data and f"DTSTART;TZID=Asia/Shanghai:{monday:%Y%m%d}T".encode() in feed.read_bytes()
 
 
 def test_a_recording_in_review_is_at_risk_and_counted_among_the_standby_slots(api_as, sessions, world, on_air, clips,
