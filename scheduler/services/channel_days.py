@@ -295,7 +295,13 @@ def assemble_and_publish(session: Session, channel_id: str, first: date, days: i
     """Assemble the days afresh from the plan and the approvals now, then publish them: all of the channel's days
     in one transaction, or none (a day's cursor follows from the day before, so half a range would be wrong)."""
     with session.begin():
-        return _each_day(session, channel_id, first, days, _assemble_and_publish_one, at, by)
+        return assemble_and_publish_within(session, channel_id, first, days, at=at, by=by)
+
+
+def assemble_and_publish_within(session: Session, channel_id: str, first: date, days: int, *, at: datetime,
+                                by: int | None) -> list[DayOutcome]:
+    """`assemble_and_publish` in the caller's transaction (which commits, or rolls back, with the rest of its work)."""
+    return _each_day(session, channel_id, first, days, _assemble_and_publish_one, at, by)
 
 
 def assemble_and_publish_preview(session: Session, channel_id: str, first: date, days: int, *,

@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -196,14 +197,6 @@ def preview_range(session: Session, actor: Actor, first: date, days: int, *, at:
             for c in _public(session)]
 
 
-def apply_range(session: Session, actor: Actor, first: date, days: int, *, at: datetime) -> list[ChannelRun]:
-    """Assemble and publish every public channel's days: each channel's days together or not at all; a channel
-    that fails is reported with its error and the others are still published."""
-    permissions.check(actor, Permission.STEER_SCHEDULE)
-    return [_run(c, lambda cid: channel_days.assemble_and_publish(session, cid, first, days, at=at, by=actor.user_id))
-            for c in _public(session)]
-
-
 def preview_range_action(session: Session, actor: Actor, first: date, days: int, *, at: datetime) -> RangeAction:
     """`preview_range` with its standby total and fingerprint, for a confirmation to name."""
     return RangeAction(first, days, tuple(preview_range(session, actor, first, days, at=at)))
@@ -211,13 +204,23 @@ def preview_range_action(session: Session, actor: Actor, first: date, days: int,
 
 def apply_confirmed_range(session: Session, actor: Actor, first: date, days: int, *, at: datetime,
                           fingerprint: str) -> RangeAction:
-    """`apply_range`, only if it would do what the preview with this fingerprint showed; else `RangeChanged`
-    and nothing is applied. (The check and the action are a moment apart, not one transaction: what changes
-    in between is reported in the outcomes, as on the page.)"""
-    current = preview_range_action(session, actor, first, days, at=at)
-    if current.fingerprint != fingerprint:
-        raise RangeChanged(first, days, fingerprint, current)
-    return RangeAction(first, days, tuple(apply_range(session, actor, first, days, at=at)))
+    """Assemble and publish every public channel's days (each channel's days together; a channel that cannot be
+    assembled is reported with its error, none of its days saved, and the others published), all in one
+    transaction kept only if it did what the preview with this fingerprint showed: else `RangeChanged`, with
+    what the action would do now, and nothing is saved. What is published is what was confirmed, even when an
+    approval lands between the preview and the confirmation, or during the action."""
+    permissions.check(actor, Permission.STEER_SCHEDULE)
+    channels = _public(session)
+    # A session beside the caller's: the rollback of a refused action must not expire the caller's objects (the
+    # signed-in user); of the caller's class, whose after-commit hook rewrites the public feed files.
+    with type(session)(bind=session.get_bind(), expire_on_commit=False) as own, own.begin():
+        done = RangeAction(first, days, tuple(
+            _run(channel, lambda cid: channel_days.assemble_and_publish_within(own, cid, first, days, at=at,
+                                                                               by=actor.user_id), savepoint_in=own)
+            for channel in channels))
+        if done.fingerprint != fingerprint:
+            raise RangeChanged(first, days, fingerprint, done)
+    return done
 
 
 def _public(session: Session) -> list[Channel]:
@@ -225,8 +228,12 @@ def _public(session: Session) -> list[Channel]:
         return [channel_from_row(row)[0] for row in channel_rows(session, public_only=True)]
 
 
-def _run(channel: Channel, use_case: Callable[[str], list[DayOutcome]]) -> ChannelRun:
+def _run(channel: Channel, use_case: Callable[[str], list[DayOutcome]], savepoint_in: Session | None = None
+         ) -> ChannelRun:
+    """The channel's day outcomes, or the error that stopped it (in a savepoint of savepoint_in when given: its
+    days undone, the rest of the transaction kept)."""
     try:
-        return ChannelRun(channel, tuple(use_case(channel.id)))
+        with savepoint_in.begin_nested() if savepoint_in is not None else nullcontext():
+            return ChannelRun(channel, tuple(use_case(channel.id)))
     except ScheduleError as error:
         return ChannelRun(channel, error=error)
