@@ -10,7 +10,7 @@ reports, the channel day plan), and its errors. Pure, standard library only.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
@@ -249,16 +249,11 @@ class Run:
 
     def events(self) -> Iterator[Event]:
         """The passes, one event each."""
-        f = self.first
-        return (Event(start, f.length, f.kind, f.slot, f.source, f.media, f.in_point, f.out_point, f.title, f.airing)
-                for start in range(f.start, self.end, f.length))
+        return (replace(self.first, start=start) for start in range(self.first.start, self.end, self.first.length))
 
     def continued_by(self, run: Run) -> bool:
-        """Whether `run` repeats this run's passes right after it."""
-        a, b = self.first, run.first
-        return b.start == self.end and (a.length, a.kind, a.slot, a.source, a.media, a.in_point, a.out_point,
-                                        a.title, a.airing) == (b.length, b.kind, b.slot, b.source, b.media,
-                                                               b.in_point, b.out_point, b.title, b.airing)
+        """Whether `run` repeats this run's passes right after it (the same event in every field but its start)."""
+        return run.first.start == self.end and replace(run.first, start=self.first.start) == self.first
 
 
 def joined_runs(runs: Iterable[Run]) -> tuple[Run, ...]:
