@@ -190,16 +190,13 @@ def _glance(channel_id: str, day: date, stored: _Stored | None, projected: Seque
 # --- the range action ----------------------------------------------------------------------------
 
 
-def preview_range(session: Session, actor: Actor, first: date, days: int, *, at: datetime) -> list[ChannelRun]:
-    """What assembling and publishing every public channel's days would do, channel by channel; nothing is saved."""
+def preview_range(session: Session, actor: Actor, first: date, days: int, *, at: datetime) -> RangeAction:
+    """What assembling and publishing every public channel's days would do, channel by channel, with its standby
+    total and the fingerprint a confirmation names; nothing is saved."""
     permissions.check(actor, Permission.STEER_SCHEDULE)
-    return [_run(c, lambda cid: channel_days.assemble_and_publish_preview(session, cid, first, days, at=at))
-            for c in _public(session)]
-
-
-def preview_range_action(session: Session, actor: Actor, first: date, days: int, *, at: datetime) -> RangeAction:
-    """`preview_range` with its standby total and fingerprint, for a confirmation to name."""
-    return RangeAction(first, days, tuple(preview_range(session, actor, first, days, at=at)))
+    return RangeAction(first, days, tuple(
+        _run(c, lambda cid: channel_days.assemble_and_publish_preview(session, cid, first, days, at=at))
+        for c in _public(session)))
 
 
 def apply_confirmed_range(session: Session, actor: Actor, first: date, days: int, *, at: datetime,

@@ -85,7 +85,7 @@ def test_a_recording_in_review_puts_its_slot_at_risk_on_the_day_not_assembled(se
 
 
 def test_the_preview_of_the_range_action_saves_nothing(sessions, channels):
-    runs = start_page.preview_range(sessions(), operator(channels), MONDAY, 2, at=SUNDAY_EVENING)
+    runs = start_page.preview_range(sessions(), operator(channels), MONDAY, 2, at=SUNDAY_EVENING).runs
     assert [(r.channel.id, [o.action for o in r.outcomes], r.error) for r in runs] == [
         (CHANNEL, ["published", "published"], None)]
     assert len(runs[0].standby) == 4  # nothing approved: every lesson slot of both days airs the standby programme

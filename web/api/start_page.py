@@ -111,7 +111,7 @@ def glance() -> Any:
 def preview_publish_all(args: dict[str, Any]) -> Any:
     """What assembling and publishing every public channel's days would do, per channel and day, and its
     fingerprint; nothing is saved."""
-    return start_page.preview_range_action(db(), current_actor(), args["from_"], args["days"], at=now())
+    return start_page.preview_range(db(), current_actor(), args["from_"], args["days"], at=now())
 
 
 @bp.route("/publish-all", methods=["POST"])

@@ -128,7 +128,7 @@ def publish_all() -> Any:
         return render_template("operator/start.html", page=shown, alerts=list_alerts(db()), form=form), 422
     first, days = form.first.data, form.days.data
     if not form.confirm.data:
-        return _confirm_range(form, start_page.preview_range_action(db(), current_actor(), first, days, at=now()))
+        return _confirm_range(form, start_page.preview_range(db(), current_actor(), first, days, at=now()))
     try:
         done = start_page.apply_confirmed_range(db(), current_actor(), first, days, at=now(),
                                                 fingerprint=form.fingerprint.data or "")
